@@ -1,0 +1,61 @@
+"""The filters above the plan table: category, unit and light."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from supervision.models import Light
+
+from .models import Category, Plan, Unit
+
+
+class PlanTableFilter(forms.Form):
+    category = forms.ModelChoiceField(label=_("领域"), queryset=Category.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none(), required=False)
+    light = forms.ChoiceField(
+        label=_("灯色"), choices=[("", _("全部"))] + list(Light.choices), required=False
+    )
+
+    def __init__(self, data, *, plan: Plan):
+        super().__init__(data or None)
+        self.fields["category"].queryset = Category.objects.filter(items__plan=plan).distinct()
+        self.fields["unit"].queryset = Unit.objects.filter(responsible_sub_items__item__plan=plan).distinct()
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def _value(self, name):
+        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+
+    def sub_item_filter(self, scope: Q | None) -> Q | None:
+        """Combine the user's permission scope with the chosen category and unit."""
+        conditions = Q() if scope is None else scope
+        if category := self._value("category"):
+            conditions &= Q(item__category=category)
+        if unit := self._value("unit"):
+            conditions &= Q(responsible_unit=unit)
+        return conditions if conditions else None
+
+    def filter_states(self, progress):
+        """Items of the progress view, keeping only sub-items with the chosen light."""
+        light = self._value("light")
+        if not light:
+            return progress.items
+        kept = []
+        for item_state in progress.items:
+            subs = [s for s in item_state.sub_states if s.light == light]
+            if subs:
+                kept.append((item_state, subs))
+        return [_Filtered(item_state, subs) for item_state, subs in kept]
+
+
+class _Filtered:
+    """An item state showing only some of its sub-items (the roll-up stays the item's own)."""
+
+    def __init__(self, item_state, sub_states):
+        self._item_state = item_state
+        self.sub_states = sub_states
+
+    def __getattr__(self, name):
+        return getattr(self._item_state, name)

@@ -1,0 +1,38 @@
+"""Display helpers for registry figures: rates, quantities, lights and progress bars."""
+
+from django import template
+
+from projects.completion import format_number, format_percent
+from supervision.models import Light
+
+register = template.Library()
+
+
+@register.filter
+def rate(fraction):
+    """A completion rate fraction as people write it: 3.775 -> 377.5%."""
+    return format_percent(fraction)
+
+
+@register.filter
+def qty(value):
+    """A quantity without trailing zeros: 120.00 -> 120."""
+    return format_number(value)
+
+
+@register.filter
+def pct(value):
+    """A percent value (0–100) as text: 62.50 -> 62.5%."""
+    if value is None:
+        return "—"
+    return f"{format_number(value)}%"
+
+
+@register.inclusion_tag("partials/light.html")
+def light_badge(light):
+    return {"light": light, "label": Light(light).label if light else ""}
+
+
+@register.inclusion_tag("partials/progress_bar.html")
+def progress_bar(progress, pace=None, light=None):
+    return {"progress": progress, "pace": pace, "light": light}

@@ -1,0 +1,173 @@
+"""Month-by-month history of accepted reports for the demo plans, consistent with the
+figures the office recorded: the sub-items' current state is whatever the last accepted
+report says, exactly as in real use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from projects.demo import SubItemSpec
+from projects.models import SubItem, User
+
+from . import pace
+from .models import ProgressReport
+from .services.reports import apply_latest_accepted_report
+
+# Offset from the scheduled pace (percentage points) each profile ends at on the as-of date.
+PROFILE_OFFSET = {
+    "ahead": Decimal("15"),
+    "steady": Decimal("-3"),
+    "slow_start": Decimal("-18"),
+    "late_start": Decimal("-22"),
+    "stalled": Decimal("-38"),
+    "silent": Decimal("-5"),
+}
+REPORT_DAY = 4  # monthly reports are accepted on the 4th, before the 5th-day deadline
+
+
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, cursor = [], first.replace(day=1)
+    while cursor <= last:
+        months.append(cursor)
+        cursor = dt.date(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1)
+    return months
+
+
+def _month_end(month_start: dt.date) -> dt.date:
+    following = dt.date(month_start.year + (month_start.month == 12), month_start.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def _q(value: Decimal, places: str = "0.01") -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def final_figures(sub: SubItem, spec: SubItemSpec, as_of: dt.date) -> tuple[Decimal, Decimal | None, bool]:
+    """(progress %, actual, complete) on the as-of date: from the spec for the 2023 list, or
+    relative to the scheduled pace on that date for this year's list."""
+    if spec.final_progress or spec.complete and spec.final_actual is not None:
+        return spec.final_progress, spec.final_actual, spec.complete
+    scheduled = pace.scheduled_pace(
+        as_of,
+        sub.planned_start,
+        sub.planned_end,
+        [(m.date, m.planned_percent) for m in sub.milestones.all()],
+        plan_year=sub.planned_end.year,
+    )
+    if spec.complete and scheduled >= 60:
+        actual = _q(spec.target * Decimal("1.12"), "1") if spec.target else None
+        return Decimal("100"), actual, True
+    progress = min(Decimal("95"), max(Decimal("0"), scheduled + PROFILE_OFFSET[spec.lag_profile]))
+    actual = _q(spec.target * progress / 100, "1") if spec.target else None
+    return _q(progress), actual, False
+
+
+@transaction.atomic
+def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.date, reviewer: User) -> int:
+    """Create monthly accepted reports up to ``as_of`` for sub-items that have none yet."""
+    liaisons = {u.unit_id: u for u in User.objects.filter(username__startswith="liaison-")}
+    created = 0
+    for sub, spec in seeded:
+        if sub.reports.exists():
+            continue
+        progress, actual, complete = final_figures(sub, spec, as_of)
+        reports = _history(
+            sub, spec, as_of, progress, actual, complete, liaisons[sub.responsible_unit_id], reviewer
+        )
+        ProgressReport.objects.bulk_create(reports)
+        created += len(reports)
+        if reports:
+            apply_latest_accepted_report(sub.pk)
+    return created
+
+
+def _history(
+    sub, spec, as_of, final_progress, final_actual, complete, liaison, reviewer
+) -> list[ProgressReport]:
+    start = sub.planned_start
+    # The last month whose report had been accepted by the as-of date.
+    last_month = (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    if as_of.day < REPORT_DAY:
+        last_month = (last_month - dt.timedelta(days=1)).replace(day=1)
+    months = _month_starts(start, last_month)
+    if spec.lag_profile == "silent":
+        months = months[:-2]  # the unit stopped reporting: overdue to report
+    if spec.lag_profile == "late_start":
+        months = months[2:]
+    if not months:
+        return []
+    scheduled_end = pace.scheduled_pace(
+        _month_end(months[-1]),
+        sub.planned_start,
+        sub.planned_end,
+        [(m.date, m.planned_percent) for m in sub.milestones.all()],
+        plan_year=sub.planned_end.year,
+    ) or Decimal("1")
+    planned_money = sum((f.planned for f in sub.funding_lines.all()), Decimal("0"))
+    reports = []
+    completed_at = None
+    for index, month in enumerate(months):
+        is_last = index == len(months) - 1
+        month_pace = pace.scheduled_pace(
+            _month_end(month),
+            sub.planned_start,
+            sub.planned_end,
+            [(m.date, m.planned_percent) for m in sub.milestones.all()],
+            plan_year=sub.planned_end.year,
+        )
+        if spec.lag_profile == "stalled" and index >= len(months) - 3:
+            share = Decimal("1")  # no movement for three months: the money has not arrived
+        else:
+            share = min(Decimal("1"), month_pace / scheduled_end)
+        progress = _q(final_progress * share)
+        if complete and not is_last and progress >= 100:
+            progress = Decimal("96")
+        marks_complete = complete and (is_last or progress >= 100)
+        if completed_at is not None:
+            break
+        if marks_complete:
+            progress = Decimal("100")
+            completed_at = month
+        if final_actual is not None:
+            actual = final_actual if (is_last or marks_complete) else _q(final_actual * share, "1")
+        else:
+            actual = None
+        allocated = _q(planned_money * min(Decimal("1"), progress / 100 + Decimal("0.1")))
+        if spec.lag_profile == "stalled":
+            allocated = _q(planned_money * Decimal("0.3") * share)
+        paid = _q(allocated * Decimal("0.8"))
+        accepted_on = dt.date(month.year + (month.month == 12), month.month % 12 + 1, REPORT_DAY)
+        accepted_on = min(accepted_on, as_of)
+        moment = timezone.make_aware(dt.datetime.combine(accepted_on, dt.time(10, 0)))
+        submitted = moment - dt.timedelta(days=1)
+        reports.append(
+            ProgressReport(
+                sub_item=sub,
+                period_start=month,
+                state=ProgressReport.State.ACCEPTED,
+                progress_percent=progress,
+                actual_value=actual,
+                funds_allocated=allocated,
+                funds_paid=paid,
+                work_done=_work_done(spec, month, progress, actual),
+                problems=spec.problems if index >= len(months) - 3 and not marks_complete else "",
+                next_steps="" if marks_complete else "按节点倒排工期，加快推进。",
+                marks_complete=marks_complete,
+                created_by=liaison,
+                created_at=submitted - dt.timedelta(days=1),
+                submitted_at=submitted,
+                reviewed_by=reviewer,
+                reviewed_at=moment,
+                accepted_on=accepted_on,
+            )
+        )
+    return reports
+
+
+def _work_done(spec: SubItemSpec, month: dt.date, progress: Decimal, actual: Decimal | None) -> str:
+    done = f"累计完成{actual.normalize():f}{spec.target_unit}，" if actual is not None else ""
+    return f"{month.month}月：{done}总体进度{progress.normalize():f}%。"

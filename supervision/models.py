@@ -1,0 +1,500 @@
+"""What happens after the list is adopted: progress reports, pace checks, flags, reminders,
+inspection visits, rectifications and plan snapshots.
+
+Accepted progress reports are the official, append-only record (the database refuses to update
+or delete them: see migration 0002). Every figure "as of" a date is computed from them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import PERCENT_VALIDATORS, Item, Plan, SubItem, Unit
+
+
+class Light(models.TextChoices):
+    """Traffic light of a sub-item or item against its scheduled pace (红黄绿灯, blue = done)."""
+
+    BLUE = "blue", _("已完成")
+    GREEN = "green", _("正常推进")
+    YELLOW = "yellow", _("滞后")
+    RED = "red", _("严重滞后")
+
+
+class ProgressReport(models.Model):
+    """A unit's cumulative progress on one sub-item for one reporting period."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("已退回")
+        ACCEPTED = "accepted", _("已通过")
+
+    sub_item = models.ForeignKey(
+        SubItem, verbose_name=_("子项"), on_delete=models.PROTECT, related_name="reports"
+    )
+    period_start = models.DateField(_("填报周期"), help_text=_("周期第一天：月报为当月1日，周报为周一"))
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
+    progress_percent = models.DecimalField(
+        _("累计进度（%）"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
+    )
+    actual_value = models.DecimalField(
+        _("累计完成量"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    funds_allocated = models.DecimalField(
+        _("累计到位资金（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    funds_paid = models.DecimalField(
+        _("累计支付资金（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    work_done = models.TextField(_("进展情况"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    next_steps = models.TextField(_("下步计划"), blank=True)
+    regression_explanation = models.TextField(
+        _("进度回退说明"), blank=True, help_text=_("进度低于上次审核通过的数值时必须说明原因")
+    )
+    marks_complete = models.BooleanField(_("已全面完成"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    accepted_on = models.DateField(_("通过日期"), null=True, blank=True, db_index=True)
+    return_reason = models.TextField(_("退回理由"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, help_text=_("乐观锁：每次保存加一"))
+
+    class Meta:
+        verbose_name = _("进度填报")
+        verbose_name_plural = _("进度填报")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_percent__gte=0) & Q(progress_percent__lte=100),
+                name="report_progress_0_100",
+                violation_error_message=_("进度须在0–100之间"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(actual_value__isnull=True) | Q(actual_value__gte=0))
+                & (Q(funds_allocated__isnull=True) | Q(funds_allocated__gte=0))
+                & (Q(funds_paid__isnull=True) | Q(funds_paid__gte=0)),
+                name="report_amounts_not_negative",
+                violation_error_message=_("数量和金额不能为负数"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="accepted") | Q(accepted_on__isnull=False),
+                name="report_accepted_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["sub_item", "state", "accepted_on"]),
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["sub_item", "period_start"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_item.code} {self.period_start:%Y-%m} {self.get_state_display()}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in {self.State.DRAFT, self.State.RETURNED}
+
+
+def report_photo_path(instance: ReportPhoto, filename: str) -> str:
+    return f"reports/{instance.report.sub_item_id}/{instance.report_id}/{filename}"
+
+
+class ReportPhoto(models.Model):
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("填报"), on_delete=models.PROTECT, related_name="photos"
+    )
+    image = models.ImageField(_("照片"), upload_to=report_photo_path)
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("现场照片")
+        verbose_name_plural = _("现场照片")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class Notification(models.Model):
+    """An in-app message to one user (also sent by e-mail when the user has an address)."""
+
+    class Kind(models.TextChoices):
+        REPORT_ACCEPTED = "report_accepted", _("填报已通过")
+        REPORT_RETURNED = "report_returned", _("填报被退回")
+        REPORT_REMINDER = "report_reminder", _("催报")
+        PACE_WARNING = "pace_warning", _("滞后预警")
+        RECTIFICATION = "rectification", _("整改督办")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SubItemPace(models.Model):
+    """The current result of the pace check for one sub-item (rewritten by each check)."""
+
+    sub_item = models.OneToOneField(
+        SubItem, on_delete=models.CASCADE, related_name="pace", verbose_name=_("子项")
+    )
+    checked_on = models.DateField(_("检查日期"))
+    scheduled_percent = models.DecimalField(_("序时进度（%）"), max_digits=5, decimal_places=2)
+    progress_percent = models.DecimalField(_("实际进度（%）"), max_digits=5, decimal_places=2)
+    lag_points = models.DecimalField(_("滞后（百分点）"), max_digits=6, decimal_places=2)
+    light = models.CharField(_("灯色"), max_length=10, choices=Light.choices)
+    overdue_report = models.BooleanField(_("超期未报"), default=False)
+    forecast_completion = models.DateField(_("预计完成日期"), null=True, blank=True)
+    forecast_late = models.BooleanField(_("预计逾期"), default=False)
+
+    class Meta:
+        verbose_name = _("子项序时进度")
+        verbose_name_plural = _("子项序时进度")
+        indexes = [models.Index(fields=["light"])]
+
+    def __str__(self) -> str:
+        return f"{self.sub_item_id} {self.get_light_display()}"
+
+
+class ItemPace(models.Model):
+    """The current pace of an item, rolled up from its sub-items by weight."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="pace", verbose_name=_("实事"))
+    checked_on = models.DateField(_("检查日期"))
+    scheduled_percent = models.DecimalField(_("序时进度（%）"), max_digits=5, decimal_places=2)
+    progress_percent = models.DecimalField(_("实际进度（%）"), max_digits=5, decimal_places=2)
+    lag_points = models.DecimalField(_("滞后（百分点）"), max_digits=6, decimal_places=2)
+    light = models.CharField(_("灯色"), max_length=10, choices=Light.choices)
+
+    class Meta:
+        verbose_name = _("实事序时进度")
+        verbose_name_plural = _("实事序时进度")
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.get_light_display()}"
+
+
+class Flag(models.Model):
+    """A warning raised by the pace check and kept as history: when raised, when cleared."""
+
+    class Kind(models.TextChoices):
+        YELLOW = "yellow", _("黄灯（滞后）")
+        RED = "red", _("红灯（严重滞后）")
+        OVERDUE_REPORT = "overdue_report", _("超期未报")
+        FORECAST_LATE = "forecast_late", _("预计逾期")
+
+    sub_item = models.ForeignKey(
+        SubItem, on_delete=models.CASCADE, related_name="flags", verbose_name=_("子项")
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    raised_on = models.DateField(_("亮灯日期"))
+    cleared_on = models.DateField(_("消除日期"), null=True, blank=True)
+    lag_points = models.DecimalField(
+        _("滞后（百分点）"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("预警记录")
+        verbose_name_plural = _("预警记录")
+        ordering = ["-raised_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sub_item", "kind"],
+                condition=Q(cleared_on__isnull=True),
+                name="flag_one_open_per_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "cleared_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.sub_item_id} {self.get_kind_display()} {self.raised_on}"
+
+
+class ReminderLog(models.Model):
+    """A reminder (催报) sent to a unit for a plan's period; unique so each goes out once."""
+
+    class Kind(models.TextChoices):
+        BEFORE_DUE = "before", _("截止前提醒")
+        AFTER_DUE = "after", _("逾期催报")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("催报记录")
+        verbose_name_plural = _("催报记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "unit", "period_start", "kind"], name="reminder_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.period_start} {self.get_kind_display()}"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    FAIRLY = "fairly", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class InspectionVisit(models.Model):
+    """Deputies, CPPCC members or inspectors visiting sites on a date (视察 / 督查 / 暗访)."""
+
+    class Kind(models.TextChoices):
+        DEPUTY_INSPECTION = "inspection", _("人大代表视察")
+        CPPCC = "cppcc", _("政协委员视察")
+        SUPERVISION = "supervision", _("督查")
+        UNANNOUNCED = "unannounced", _("暗访")
+
+    plan = models.ForeignKey(Plan, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="visits")
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    organiser = models.CharField(_("组织单位"), max_length=100, blank=True)
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("参加人员（有账号）"), blank=True, related_name="visits"
+    )
+    other_participants = models.TextField(_("其他参加人员"), blank=True)
+    findings = models.TextField(_("发现问题"), blank=True)
+    opinions = models.TextField(_("意见建议"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+    )
+    locked = models.BooleanField(_("已锁定"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("视察督查")
+        verbose_name_plural = _("视察督查")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["plan", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+class VisitedItem(models.Model):
+    """One item (optionally one sub-item) seen on a visit, with the satisfaction rating."""
+
+    visit = models.ForeignKey(InspectionVisit, on_delete=models.CASCADE, related_name="visited_items")
+    item = models.ForeignKey(Item, verbose_name=_("实事"), on_delete=models.PROTECT, related_name="visits")
+    sub_item = models.ForeignKey(
+        SubItem,
+        verbose_name=_("子项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
+    satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("视察项目")
+        verbose_name_plural = _("视察项目")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "item", "sub_item"], name="visited_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit} — {self.item}"
+
+
+def visit_photo_path(instance: VisitPhoto, filename: str) -> str:
+    return f"visits/{instance.visit_id}/{filename}"
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(InspectionVisit, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("照片"), upload_to=visit_photo_path)
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("视察照片")
+        verbose_name_plural = _("视察照片")
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class Rectification(models.Model):
+    """A problem turned into a task for a unit with a deadline (整改 / 督办事项)."""
+
+    class Source(models.TextChoices):
+        VISIT = "visit", _("视察发现")
+        PACE = "pace", _("序时进度红灯")
+        OTHER = "other", _("其他")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待整改")
+        RESPONDED = "responded", _("已反馈待核实")
+        CLOSED = "closed", _("已销号")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="rectifications"
+    )
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    visit = models.ForeignKey(
+        InspectionVisit,
+        verbose_name=_("视察"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+    )
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("实事"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+    )
+    sub_item = models.ForeignKey(
+        SubItem,
+        verbose_name=_("子项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("整改单位"), on_delete=models.PROTECT, related_name="rectifications"
+    )
+    title = models.CharField(_("问题"), max_length=200)
+    required_action = models.TextField(_("整改要求"))
+    deadline = models.DateField(_("整改时限"))
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OPEN)
+    is_overdue = models.BooleanField(_("已逾期"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("整改督办")
+        verbose_name_plural = _("整改督办")
+        ordering = ["-is_overdue", "deadline"]
+        indexes = [models.Index(fields=["plan", "state"]), models.Index(fields=["unit", "state"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RectificationEvent(models.Model):
+    """One step in a rectification's history: who did what, when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("交办")
+        RESPONDED = "responded", _("反馈整改情况")
+        SENT_BACK = "sent_back", _("退回重新整改")
+        CLOSED = "closed", _("核实销号")
+        MARKED_OVERDUE = "overdue", _("逾期")
+
+    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("整改记录")
+        verbose_name_plural = _("整改记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d}"
+
+
+def rectification_photo_path(instance: RectificationPhoto, filename: str) -> str:
+    return f"rectifications/{instance.event.rectification_id}/{filename}"
+
+
+class RectificationPhoto(models.Model):
+    event = models.ForeignKey(RectificationEvent, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("照片"), upload_to=rectification_photo_path)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("整改照片")
+        verbose_name_plural = _("整改照片")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class PlanSnapshot(models.Model):
+    """A plan's headline figures as of a date, materialised monthly for trend charts."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="snapshots")
+    as_of = models.DateField(_("截至日期"))
+    data = models.JSONField(_("数据"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("进度快照")
+        verbose_name_plural = _("进度快照")
+        ordering = ["plan", "as_of"]
+        constraints = [models.UniqueConstraint(fields=["plan", "as_of"], name="snapshot_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.as_of}"

@@ -1,0 +1,12 @@
+"""Supervision URLs, one module per area so each can grow on its own."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("supervision.urls.reports")),
+    path("", include("supervision.urls.pace")),
+    path("", include("supervision.urls.visits")),
+    path("", include("supervision.urls.rectifications")),
+    path("", include("supervision.urls.dashboard")),
+    path("", include("supervision.urls.exports")),
+]

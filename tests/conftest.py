@@ -1,0 +1,88 @@
+"""Shared fixtures. Tests that need PostgreSQL, Redis, Chromium or LibreOffice carry a marker;
+outside CI they are skipped when the service is missing, and with CI=true they are required:
+a missing service fails them instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from projects.demo import DEMO_PASSWORD
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _redis_available() -> bool:
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres" and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "needs DATABASE_URL pointing at PostgreSQL"
+    if marker == "redis" and not _redis_available():
+        return "needs CELERY_BROKER_URL pointing at a running Redis"
+    if marker == "browser" and not os.path.exists(CHROMIUM):
+        return f"needs Chromium at {CHROMIUM}"
+    if marker == "libreoffice" and not (shutil.which("soffice") or shutil.which("libreoffice")):
+        return "needs LibreOffice (soffice) on PATH"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "browser", "libreoffice"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = _missing(marker)
+        if reason is None:
+            continue
+        if IN_CI:
+            pytest.fail(f"required in CI: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def demo(db):
+    """The demo county exactly as `manage.py seed_demo` builds it."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    from projects.models import Plan
+
+    return {
+        "plan_2023": Plan.objects.get(year=2023),
+        "plan_now": Plan.objects.exclude(year=2023).get(),
+        "password": DEMO_PASSWORD,
+    }
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user (by object or username)."""
+    from projects.models import User
+
+    def _login(user):
+        if isinstance(user, str):
+            user = User.objects.get(username=user)
+        client.force_login(user)
+        return user
+
+    return _login
