@@ -37,8 +37,9 @@ class FundingTotals:
 
 
 def funding_totals(progress: PlanProgress) -> FundingTotals:
-    """Planned money from the funding lines; allocated and paid from the funding lines today,
-    and from the latest accepted reports' cumulative figures for a past date."""
+    """Planned money from the funding lines. Allocated and paid from each sub-item's latest
+    accepted report (its cumulative figures), as of the date; where no report gives them, from
+    the funding lines the office keeps (today only: the lines have no history)."""
     sub_ids = [s.sub_item.pk for s in progress.sub_states]
     by_sub = {
         row["sub_item_id"]: row
@@ -50,11 +51,11 @@ def funding_totals(progress: PlanProgress) -> FundingTotals:
     for state in progress.sub_states:
         row = by_sub.get(state.sub_item.pk, {})
         planned += row.get("planned") or ZERO
-        if progress.is_historical:
-            report = state.last_report
-            allocated += (report.funds_allocated or ZERO) if report else ZERO
-            paid += (report.funds_paid or ZERO) if report else ZERO
-        else:
+        report = state.last_report
+        if report is not None and report.funds_allocated is not None:
+            allocated += report.funds_allocated
+            paid += report.funds_paid or ZERO
+        elif not progress.is_historical:
             allocated += row.get("allocated") or ZERO
             paid += row.get("paid") or ZERO
     return FundingTotals(planned=planned, allocated=allocated, paid=paid)
