@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.roles",
+                "supervision.context_processors.notifications",
             ],
         },
     },
@@ -175,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.take_monthly_snapshots",
         "schedule": crontab(hour=1, minute=0, day_of_month=1),
     },
+    "daily-rectification-check": {
+        "task": "supervision.tasks.mark_overdue_rectifications",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -209,6 +214,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        # Intranet hosts are not on the public preload list; opting in is a deliberate choice.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
     SECURE_REFERRER_POLICY = "same-origin"

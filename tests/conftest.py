@@ -59,13 +59,39 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """Tasks run in-process, even when CI points CELERY_BROKER_URL at Redis; only tests marked
+    `redis` talk to a real broker and worker."""
+    from livelihood.celery import app
+
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def _seed_demo() -> None:
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as devnull:
+        call_command("seed_demo", stdout=devnull)
+
+
+def pytest_configure(config):
+    # Password hashing dominates seeding the demo's accounts; tests need no real strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def demo(db):
     """The demo county exactly as `manage.py seed_demo` builds it."""
-    from django.core.management import call_command
-
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
     from projects.models import Plan
+
+    _seed_demo()
 
     return {
         "plan_2023": Plan.objects.get(year=2023),
