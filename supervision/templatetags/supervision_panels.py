@@ -1,0 +1,46 @@
+"""The supervision panel of an item page: its visits with the ratings given, and its
+rectifications, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django import template
+from django.db.models import Q
+
+from projects import permissions
+from projects.models import Item
+
+from ..models import Rectification, Satisfaction, VisitedItem
+
+register = template.Library()
+
+
+@register.inclusion_tag("supervision/visits/_item_panel.html", takes_context=True)
+def item_supervision_panel(context, item: Item) -> dict:
+    user = context["request"].user
+    show_visits = permissions.can_view_visits(user)
+    visited = []
+    if show_visits:
+        visited = list(
+            VisitedItem.objects.filter(item=item)
+            .select_related("visit", "sub_item__item")
+            .order_by("-visit__date", "-visit__id", "sub_item__number")
+        )
+    ratings = Counter(v.satisfaction for v in visited if v.satisfaction)
+    rectifications = Rectification.objects.filter(Q(item=item) | Q(sub_item__item=item)).select_related(
+        "unit", "item", "sub_item__item"
+    )
+    scope = permissions.rectification_scope(user)
+    if scope is not None:
+        rectifications = rectifications.filter(scope)
+    return {
+        "item": item,
+        "show_visits": show_visits,
+        "visited": visited,
+        "ratings": [
+            (choice.label, ratings[choice.value]) for choice in Satisfaction if ratings[choice.value]
+        ],
+        "rectifications": list(rectifications.order_by("-is_overdue", "deadline")),
+        "can_raise": permissions.can_manage_rectifications(user),
+    }
