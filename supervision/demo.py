@@ -8,13 +8,14 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from projects.demo import SubItemSpec
 from projects.models import SubItem, User
 
-from . import pace
-from .models import ProgressReport
+from . import pace, periods
+from .models import Notification, ProgressReport
 from .services.reports import apply_latest_accepted_report
 
 # Offset from the scheduled pace (percentage points) each profile ends at on the as-of date.
@@ -68,21 +69,91 @@ def final_figures(sub: SubItem, spec: SubItemSpec, as_of: dt.date) -> tuple[Deci
 
 @transaction.atomic
 def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.date, reviewer: User) -> int:
-    """Create monthly accepted reports up to ``as_of`` for sub-items that have none yet."""
+    """Create monthly accepted reports up to ``as_of`` for sub-items that have none yet.
+
+    Some months' reports were returned once and accepted when resubmitted. For a plan still
+    being reported on (``as_of`` is today) some units have started the open period's report:
+    drafts, reports awaiting review and one returned, so that every state has an example.
+    """
     liaisons = {u.unit_id: u for u in User.objects.filter(username__startswith="liaison-")}
+    live = as_of >= timezone.localdate()
     created = 0
-    for sub, spec in seeded:
+    for index, (sub, spec) in enumerate(seeded):
         if sub.reports.exists():
             continue
         progress, actual, complete = final_figures(sub, spec, as_of)
-        reports = _history(
-            sub, spec, as_of, progress, actual, complete, liaisons[sub.responsible_unit_id], reviewer
-        )
+        liaison = liaisons[sub.responsible_unit_id]
+        reports = _history(sub, spec, as_of, progress, actual, complete, liaison, reviewer)
+        if len(reports) >= 3 and index % 3 == 0:
+            _returned_once(reports[-3])
         ProgressReport.objects.bulk_create(reports)
         created += len(reports)
         if reports:
             apply_latest_accepted_report(sub.pk)
+        if live and reports and not complete and spec.lag_profile != "silent":
+            created += _open_report(sub, spec, reports[-1], liaison, reviewer, as_of, index)
     return created
+
+
+RETURN_REASONS = (
+    "完成量与进展情况描述不一致，请核实后重新提交。",
+    "未附现场照片，请补充后重新提交。",
+    "资金支付数据与财政拨付记录不符，请核对。",
+)
+
+
+def _returned_once(report: ProgressReport) -> None:
+    """The office returned this month's first submission; the corrected one was accepted."""
+    report.return_reason = RETURN_REASONS[report.period_start.month % len(RETURN_REASONS)]
+    report.created_at = report.created_at - dt.timedelta(days=2)
+
+
+def _open_report(sub, spec, last: ProgressReport, liaison, reviewer, as_of: dt.date, index: int) -> int:
+    """This period's report in progress for some sub-items (by position, so reseeding a fresh
+    database gives the same picture); the rest have not reported yet."""
+    period = periods.plan_open_period(sub.item.plan, as_of)
+    state = {
+        1: ProgressReport.State.DRAFT,
+        2: ProgressReport.State.SUBMITTED,
+        3: ProgressReport.State.RETURNED,
+        4: ProgressReport.State.SUBMITTED,
+    }.get(index % 5)
+    if state is None or last.period_start >= period.start:
+        return 0
+    progress = min(Decimal("99"), last.progress_percent + Decimal("4"))
+    actual = last.actual_value
+    if actual is not None and spec.target:
+        actual = max(actual, _q(spec.target * progress / 100, "1"))
+    moment = timezone.make_aware(dt.datetime.combine(as_of, dt.time(9, 0))) - dt.timedelta(days=1)
+    report = ProgressReport.objects.create(
+        sub_item=sub,
+        period_start=period.start,
+        state=state,
+        progress_percent=progress,
+        actual_value=actual,
+        funds_allocated=last.funds_allocated,
+        funds_paid=last.funds_paid,
+        work_done=_work_done(spec, period.start, progress, actual),
+        problems=spec.problems,
+        next_steps="按节点倒排工期，加快推进。",
+        created_by=liaison,
+        created_at=moment,
+        submitted_at=None if state == ProgressReport.State.DRAFT else moment,
+    )
+    if state == ProgressReport.State.RETURNED:
+        report.return_reason = RETURN_REASONS[0]
+        report.reviewed_by = reviewer
+        report.reviewed_at = moment + dt.timedelta(hours=3)
+        report.save(update_fields=["return_reason", "reviewed_by", "reviewed_at"])
+        Notification.objects.create(
+            recipient=liaison,
+            kind=Notification.Kind.REPORT_RETURNED,
+            title=f"填报被退回：{sub.code} {sub.short_content}",
+            body=f"退回理由：{report.return_reason}\n请修改后重新提交。",
+            url=reverse("report_detail", args=[report.pk]),
+            created_at=report.reviewed_at,
+        )
+    return 1
 
 
 def _history(

@@ -1,37 +1,244 @@
-"""Progress-report operations. The only code that writes a sub-item's current figures is
-``accept_report``: the latest accepted report is the sub-item's official state."""
+"""Progress-report operations: a liaison saves a draft and submits it; the office accepts it or
+returns it with a reason; the liaison corrects a returned report and submits it again.
+
+The only code that writes a sub-item's current figures is ``accept_report``: the latest
+accepted report is the sub-item's official state.
+
+Every change to an existing report is a conditional UPDATE on its ``version`` (optimistic
+locking): when two people edit the same report, or the office acts on it meanwhile, the
+second write changes no row and is refused with ``ReportConflict`` instead of silently
+overwriting the first.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from datetime import date
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import SubItem
 
-from ..models import ProgressReport
+from ..models import Notification, ProgressReport, ReportPhoto
+from .notifications import notify
+
+State = ProgressReport.State
+OPEN_STATES = (State.DRAFT, State.SUBMITTED, State.RETURNED)
+EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+
+# The figures and texts a liaison fills in; everything else on a report is workflow.
+REPORT_FIELDS = (
+    "progress_percent",
+    "actual_value",
+    "funds_allocated",
+    "funds_paid",
+    "work_done",
+    "problems",
+    "next_steps",
+    "regression_explanation",
+    "marks_complete",
+)
+
+
+class ReportConflict(Exception):
+    """Somebody else changed the report first; nothing was saved."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _conflict_for(report_id: int) -> ReportConflict:
+    current = ProgressReport.objects.filter(pk=report_id).values_list("state", flat=True).first()
+    if current == State.ACCEPTED:
+        return ReportConflict("该填报已审核通过，成为正式记录，不能再修改。如需更正，请另行填报。")
+    if current == State.SUBMITTED:
+        return ReportConflict("该填报已由他人提交审核，您的修改未保存。请刷新页面查看最新内容。")
+    if current == State.RETURNED:
+        return ReportConflict("该填报刚被督查室退回，您的操作未生效。请刷新页面查看退回理由。")
+    return ReportConflict(
+        "该填报已被他人修改（可能是本单位的其他联络员），您的修改未保存。请刷新页面查看最新内容后再修改。"
+    )
+
+
+def open_report(sub_item_id: int) -> ProgressReport | None:
+    """The sub-item's report still in the workflow (draft, submitted or returned), if any."""
+    return (
+        ProgressReport.objects.filter(sub_item_id=sub_item_id, state__in=OPEN_STATES)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def create_report(
+    sub_item: SubItem,
+    author,
+    data: dict,
+    photos: Iterable[tuple[UploadedFile, str]] = (),
+    *,
+    period_start: date,
+    submit: bool,
+) -> ProgressReport:
+    """Start a sub-item's report for a period, as a draft or straight to review.
+
+    A sub-item has at most one report in the workflow at a time: when a colleague has started
+    one meanwhile, this one is refused so that the two never diverge unnoticed.
+    """
+    # Serialises concurrent creators on PostgreSQL; SQLite serialises writers anyway.
+    SubItem.objects.select_for_update().filter(pk=sub_item.pk).first()
+    if ProgressReport.objects.filter(sub_item=sub_item, state__in=OPEN_STATES).exists():
+        raise ReportConflict(
+            "本子项已有一份未完成的填报（可能是本单位其他联络员刚刚创建的），您的内容未保存。"
+            "请打开该填报继续填写。"
+        )
+    now = timezone.now()
+    report = ProgressReport.objects.create(
+        sub_item=sub_item,
+        period_start=period_start,
+        created_by=author,
+        state=State.SUBMITTED if submit else State.DRAFT,
+        submitted_at=now if submit else None,
+        **{name: data[name] for name in REPORT_FIELDS},
+    )
+    add_photos(report, photos)
+    return report
+
+
+@transaction.atomic
+def save_report(
+    report: ProgressReport,
+    data: dict,
+    photos: Iterable[tuple[UploadedFile, str]] = (),
+    *,
+    version: int,
+    period_start: date,
+    submit: bool,
+) -> ProgressReport:
+    """Save a draft or returned report the user edited from ``version``; with ``submit`` it
+    goes to the office for review. Raises ReportConflict when the report changed meanwhile
+    (another save, a submission, a review)."""
+    now = timezone.now()
+    changes = {name: data[name] for name in REPORT_FIELDS}
+    changes.update(version=F("version") + 1, updated_at=now)
+    if report.state == State.DRAFT:
+        # A draft carries figures as of now, so it belongs to the period open now; a returned
+        # report stays the report of the period it was returned for.
+        changes["period_start"] = period_start
+    if submit:
+        changes.update(state=State.SUBMITTED, submitted_at=now)
+    updated = ProgressReport.objects.filter(pk=report.pk, version=version, state__in=EDITABLE_STATES).update(
+        **changes
+    )
+    if not updated:
+        raise _conflict_for(report.pk)
+    add_photos(report, photos)
+    report.refresh_from_db()
+    return report
+
+
+def add_photos(report: ProgressReport, photos: Iterable[tuple[UploadedFile, str]]) -> list[ReportPhoto]:
+    """Attach checked uploads; each is stored under a fresh name with the extension of its
+    real format (``photos`` yields (file, extension) pairs), never the name it came with."""
+    saved = []
+    for upload, extension in photos:
+        photo = ReportPhoto(report=report, caption=(upload.name or "")[:200])
+        photo.image.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+        photo.save()
+        saved.append(photo)
+    return saved
 
 
 @transaction.atomic
 def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -> ProgressReport:
     """Accept a submitted report: it becomes the official record and the sub-item's current
-    progress, actual quantity, status and funding follow it."""
+    progress, actual quantity, status and funding follow it.
+
+    Refused (ReportConflict) when the report changed since ``report`` was read, e.g. another
+    reviewer returned it meanwhile. A return reason it once had is kept as part of its history.
+    """
     accepted_at = timezone.now()
-    report.state = ProgressReport.State.ACCEPTED
-    report.reviewed_by = reviewer
-    report.reviewed_at = accepted_at
-    report.accepted_on = on or timezone.localdate()
-    report.return_reason = ""
-    report.version += 1
-    report.save()
+    updated = (
+        ProgressReport.objects.filter(pk=report.pk, version=report.version)
+        .exclude(state=State.ACCEPTED)
+        .update(
+            state=State.ACCEPTED,
+            reviewed_by=reviewer,
+            reviewed_at=accepted_at,
+            accepted_on=on or timezone.localdate(),
+            version=F("version") + 1,
+            updated_at=accepted_at,
+        )
+    )
+    if not updated:
+        raise _conflict_for(report.pk)
+    report.refresh_from_db()
     apply_latest_accepted_report(report.sub_item_id)
     return report
 
 
+@transaction.atomic
+def accept_and_notify(report: ProgressReport, reviewer) -> ProgressReport:
+    """The office accepts a report from the review queue; its author is told."""
+    if report.state != State.SUBMITTED:
+        raise _conflict_for(report.pk)
+    report = accept_report(report, reviewer)
+    sub_item = report.sub_item
+    notify(
+        report.created_by,
+        Notification.Kind.REPORT_ACCEPTED,
+        f"填报已通过：{sub_item.code} {sub_item.short_content}",
+        f"您提交的{report.period_start:%Y年%m月}进度填报（累计进度{_number(report.progress_percent)}%）已由督查室审核通过。",
+        reverse("subitem_detail", args=[sub_item.pk]),
+    )
+    return report
+
+
+@transaction.atomic
+def return_report(report: ProgressReport, reviewer, reason: str) -> ProgressReport:
+    """The office sends a submitted report back with a reason; the liaison corrects and
+    resubmits the same report."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("退回理由不能为空")
+    now = timezone.now()
+    updated = ProgressReport.objects.filter(
+        pk=report.pk, version=report.version, state=State.SUBMITTED
+    ).update(
+        state=State.RETURNED,
+        return_reason=reason,
+        reviewed_by=reviewer,
+        reviewed_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    if not updated:
+        raise _conflict_for(report.pk)
+    report.refresh_from_db()
+    sub_item = report.sub_item
+    notify(
+        report.created_by,
+        Notification.Kind.REPORT_RETURNED,
+        f"填报被退回：{sub_item.code} {sub_item.short_content}",
+        f"退回理由：{reason}\n请修改后重新提交。",
+        reverse("report_detail", args=[report.pk]),
+    )
+    return report
+
+
+def _number(value) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def latest_accepted_report(sub_item_id: int) -> ProgressReport | None:
     return (
-        ProgressReport.objects.filter(sub_item_id=sub_item_id, state=ProgressReport.State.ACCEPTED)
+        ProgressReport.objects.filter(sub_item_id=sub_item_id, state=State.ACCEPTED)
         .order_by("-accepted_on", "-reviewed_at", "-id")
         .first()
     )

@@ -1,0 +1,390 @@
+"""Progress reporting pages: a liaison's tasks and report form, the office's review queue,
+the report page both work on, photos, and everyone's notifications."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from projects import permissions
+from projects.models import Plan, SubItem
+
+from ..forms.reports import AcceptReportForm, ProgressReportForm, ReturnReportForm
+from ..models import Notification, ProgressReport, ReportPhoto
+from ..periods import Period, plan_open_period
+from ..progress import SubItemState, plan_progress
+from ..services import notifications as notification_service
+from ..services.reports import (
+    OPEN_STATES,
+    ReportConflict,
+    accept_and_notify,
+    create_report,
+    latest_accepted_report,
+    open_report,
+    return_report,
+    save_report,
+)
+
+State = ProgressReport.State
+NOT_REPORTED = "not_reported"
+NOT_REPORTED_LABEL = "未填报"
+# The order a liaison works through their list: what the office sent back, then what is missing.
+STATE_URGENCY = {State.RETURNED: 0, NOT_REPORTED: 1, State.DRAFT: 2, State.SUBMITTED: 3, State.ACCEPTED: 4}
+
+
+@dataclass
+class Task:
+    """One row of 我的任务: a sub-item, its figures, and where this period's report stands."""
+
+    plan: Plan
+    state: SubItemState
+    period: Period
+    report_state: str
+    report_state_label: str
+    open_report: ProgressReport | None
+
+    @property
+    def sub_item(self) -> SubItem:
+        return self.state.sub_item
+
+    @property
+    def sort_key(self) -> tuple:
+        return (
+            not self.state.overdue_report,
+            self.state.is_complete and self.open_report is None,
+            STATE_URGENCY[self.report_state],
+            self.period.due,
+            self.plan.pk,
+            self.sub_item.item.number,
+            self.sub_item.number,
+        )
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _task(plan: Plan, state: SubItemState, period: Period, report: ProgressReport | None) -> Task:
+    if report is not None:
+        return Task(plan, state, period, report.state, report.get_state_display(), report)
+    last = state.last_report
+    if last is not None and last.period_start >= period.start:
+        return Task(plan, state, period, State.ACCEPTED, State.ACCEPTED.label, None)
+    return Task(plan, state, period, NOT_REPORTED, NOT_REPORTED_LABEL, None)
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """A liaison's landing page: their unit's sub-items in published plans being reported on
+    this year, overdue first."""
+    user = request.user
+    if not permissions.is_liaison(user):
+        raise PermissionDenied
+    unit_scope = Q(responsible_unit_id=user.unit_id)
+    plans = Plan.objects.filter(
+        status=Plan.Status.PUBLISHED, pk__in=SubItem.objects.filter(unit_scope).values("item__plan_id")
+    ).order_by("-year", "title")
+    today = _today()
+    # An annual list is reported on through its year (December is still due in early January);
+    # earlier lists left published stay reachable from their sub-item pages for corrections.
+    periods = {plan.pk: plan_open_period(plan, today) for plan in plans}
+    current_plans = [plan for plan in plans if periods[plan.pk].start.year <= plan.year]
+    progress_by_plan = [(plan, plan_progress(plan, sub_item_filter=unit_scope)) for plan in current_plans]
+    sub_item_ids = [s.sub_item.pk for _, progress in progress_by_plan for s in progress.sub_states]
+    open_reports = {
+        report.sub_item_id: report
+        for report in ProgressReport.objects.filter(
+            sub_item_id__in=sub_item_ids, state__in=OPEN_STATES
+        ).order_by("created_at", "id")
+    }
+    tasks = []
+    for plan, progress in progress_by_plan:
+        period = periods[plan.pk]
+        tasks.extend(_task(plan, s, period, open_reports.get(s.sub_item.pk)) for s in progress.sub_states)
+    tasks.sort(key=lambda task: task.sort_key)
+    return render(
+        request,
+        "supervision/reports/my_tasks.html",
+        {"tasks": tasks, "overdue_count": sum(1 for t in tasks if t.state.overdue_report)},
+    )
+
+
+def _reportable_sub_item(user, sub_item_id: int) -> SubItem:
+    """The sub-item a report is written for: 404 unless the user may see it in a published
+    plan, 403 unless the user is a liaison of its responsible unit."""
+    sub_item = get_object_or_404(
+        permissions.visible_sub_items(user)
+        .filter(item__plan__status=Plan.Status.PUBLISHED)
+        .select_related("item__plan", "responsible_unit"),
+        pk=sub_item_id,
+    )
+    if not permissions.can_report_on(user, sub_item):
+        raise PermissionDenied
+    return sub_item
+
+
+def _initial_figures(last: ProgressReport | None) -> dict:
+    """A new report starts from the last accepted cumulative figures: most months only add."""
+    if last is None:
+        return {}
+    return {
+        "progress_percent": last.progress_percent,
+        "actual_value": last.actual_value,
+        "funds_allocated": last.funds_allocated,
+        "funds_paid": last.funds_paid,
+    }
+
+
+def _after_save(request: HttpRequest, form: ProgressReportForm, report: ProgressReport) -> HttpResponse:
+    for warning in form.warnings:
+        messages.warning(request, warning)
+    if report.state == State.SUBMITTED:
+        messages.success(request, _("已提交督查室审核。"))
+    else:
+        messages.success(request, _("草稿已保存，尚未提交审核。"))
+    return redirect("report_detail", report.pk)
+
+
+@login_required
+def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
+    """Report on a sub-item: continue its report in progress, or start this period's."""
+    sub_item = _reportable_sub_item(request.user, sub_item_id)
+    if request.method != "POST":
+        existing = open_report(sub_item.pk)
+        if existing is not None:
+            return redirect("report_detail", existing.pk)
+    plan = sub_item.item.plan
+    period = plan_open_period(plan, _today())
+    last = latest_accepted_report(sub_item.pk)
+    status = 200
+    if request.method == "POST":
+        form = ProgressReportForm(
+            request.POST,
+            request.FILES,
+            sub_item=sub_item,
+            last_accepted=last,
+            instance=ProgressReport(sub_item=sub_item, created_by=request.user, period_start=period.start),
+        )
+        if form.is_valid():
+            try:
+                report = create_report(
+                    sub_item,
+                    request.user,
+                    form.report_data(),
+                    form.cleaned_data["photos"],
+                    period_start=period.start,
+                    submit=request.POST.get("action") == "submit",
+                )
+            except ReportConflict as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            else:
+                return _after_save(request, form, report)
+        else:
+            status = 400
+    else:
+        form = ProgressReportForm(sub_item=sub_item, last_accepted=last, initial=_initial_figures(last))
+    return render(
+        request,
+        "supervision/reports/report.html",
+        {
+            "report": None,
+            "sub_item": sub_item,
+            "plan": plan,
+            "period": period,
+            "last_accepted": last,
+            "form": form,
+            "existing": open_report(sub_item.pk) if status == 409 else None,
+        },
+        status=status,
+    )
+
+
+def _visible_report(user, report_id: int) -> ProgressReport:
+    return get_object_or_404(
+        ProgressReport.objects.filter(permissions.visible_reports_filter(user)).select_related(
+            "sub_item__item__plan", "sub_item__responsible_unit", "created_by", "reviewed_by"
+        ),
+        pk=report_id,
+    )
+
+
+def _render_report(
+    request: HttpRequest,
+    report: ProgressReport,
+    *,
+    form: ProgressReportForm | None = None,
+    return_form: ReturnReportForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    sub_item = report.sub_item
+    plan = sub_item.item.plan
+    can_edit = (
+        report.is_editable
+        and plan.status == Plan.Status.PUBLISHED
+        and permissions.can_report_on(request.user, sub_item)
+    )
+    last = latest_accepted_report(sub_item.pk) if report.state != State.ACCEPTED else None
+    if form is None and can_edit:
+        form = ProgressReportForm(instance=report, sub_item=sub_item, last_accepted=last)
+        form.initial["version"] = report.version
+    can_review = report.state == State.SUBMITTED and permissions.can_review_reports(request.user)
+    if can_review and return_form is None:
+        return_form = ReturnReportForm(initial={"version": report.version})
+    return render(
+        request,
+        "supervision/reports/report.html",
+        {
+            "report": report,
+            "sub_item": sub_item,
+            "plan": plan,
+            "period": plan_open_period(plan, _today()),
+            "last_accepted": last,
+            "form": form,
+            "photos": report.photos.all(),
+            "can_review": can_review,
+            "return_form": return_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A report: its author's unit edits it while it is a draft or returned; the office reviews
+    it once submitted; everyone else who may see it reads it."""
+    report = _visible_report(request.user, report_id)
+    if request.method != "POST":
+        return _render_report(request, report)
+    sub_item = report.sub_item
+    if (
+        not permissions.can_report_on(request.user, sub_item)
+        or sub_item.item.plan.status != Plan.Status.PUBLISHED
+    ):
+        raise PermissionDenied
+    form = ProgressReportForm(
+        request.POST,
+        request.FILES,
+        instance=report,
+        sub_item=sub_item,
+        last_accepted=latest_accepted_report(sub_item.pk),
+    )
+    if not form.is_valid():
+        return _render_report(request, report, form=form, status=400)
+    version = form.cleaned_data.get("version")
+    try:
+        saved = save_report(
+            report,
+            form.report_data(),
+            form.cleaned_data["photos"],
+            version=-1 if version is None else version,
+            period_start=plan_open_period(sub_item.item.plan, _today()).start,
+            submit=request.POST.get("action") == "submit",
+        )
+    except ReportConflict as exc:
+        form.add_error(None, exc.message)
+        # The header shows the report as it is now; the form keeps what the user typed, still
+        # at the version they started from, so saving again cannot overwrite the other change.
+        current = _visible_report(request.user, report_id)
+        return _render_report(request, current, form=form, status=409)
+    return _after_save(request, form, saved)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted reports across units, oldest first, with the figures they would replace."""
+    if not permissions.can_review_reports(request.user):
+        raise PermissionDenied
+    previous = ProgressReport.objects.filter(sub_item=OuterRef("sub_item"), state=State.ACCEPTED).order_by(
+        "-accepted_on", "-reviewed_at", "-id"
+    )
+    reports = (
+        ProgressReport.objects.filter(state=State.SUBMITTED)
+        .select_related("sub_item__item__plan", "sub_item__responsible_unit", "created_by")
+        .annotate(
+            photo_count=Count("photos"),
+            previous_progress=Subquery(previous.values("progress_percent")[:1]),
+            previous_actual=Subquery(previous.values("actual_value")[:1]),
+        )
+        .order_by("submitted_at", "id")
+    )
+    return render(request, "supervision/reports/review_queue.html", {"reports": list(reports)})
+
+
+@login_required
+@require_POST
+def report_accept(request: HttpRequest, report_id: int) -> HttpResponse:
+    if not permissions.can_review_reports(request.user):
+        raise PermissionDenied
+    report = _visible_report(request.user, report_id)
+    form = AcceptReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("页面已过期，请刷新后重试。"))
+        return redirect("report_detail", report.pk)
+    report.version = form.cleaned_data["version"]
+    try:
+        accept_and_notify(report, request.user)
+    except ReportConflict as exc:
+        messages.error(request, exc.message)
+        return redirect("report_detail", report.pk)
+    messages.success(
+        request,
+        _("已通过：%(sub)s %(period)s填报。")
+        % {"sub": report.sub_item, "period": report.period_start.strftime("%Y-%m")},
+    )
+    return redirect("review_queue")
+
+
+@login_required
+@require_POST
+def report_return(request: HttpRequest, report_id: int) -> HttpResponse:
+    if not permissions.can_review_reports(request.user):
+        raise PermissionDenied
+    report = _visible_report(request.user, report_id)
+    form = ReturnReportForm(request.POST)
+    if not form.is_valid():
+        return _render_report(request, report, return_form=form, status=400)
+    report.version = form.cleaned_data["version"]
+    try:
+        return_report(report, request.user, form.cleaned_data["reason"])
+    except ReportConflict as exc:
+        messages.error(request, exc.message)
+        return redirect("report_detail", report.pk)
+    messages.success(request, _("已退回：%(sub)s，联络员将收到通知。") % {"sub": report.sub_item})
+    return redirect("review_queue")
+
+
+@login_required
+def report_photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A report photo, served only to those who may read the report (drafts stay private)."""
+    photo = get_object_or_404(
+        ReportPhoto.objects.filter(
+            report__in=ProgressReport.objects.filter(permissions.visible_reports_filter(request.user))
+        ),
+        pk=photo_id,
+    )
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    return FileResponse(photo.image.open("rb"), content_type=content_type)
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's latest notifications; opening the list marks them read."""
+    items = list(Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")[:100])
+    notification_service.mark_all_read(request.user)
+    return render(
+        request,
+        "supervision/reports/notifications.html",
+        {"notifications": items, "unread_notifications": 0},
+    )
