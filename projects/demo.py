@@ -270,7 +270,7 @@ PLAN_2023 = [
                 D(10),
                 "个",
                 start=(3, 1),
-                end=(9, 30),
+                end=(5, 31),
                 person="区卫健局局长 郑洁",
                 location="河西镇、城关街道",
                 funding=(("county", D(600)),),

@@ -195,8 +195,6 @@ def _history(
         else:
             share = min(Decimal("1"), month_pace / scheduled_end)
         progress = _q(final_progress * share)
-        if complete and not is_last and progress >= 100:
-            progress = Decimal("96")
         marks_complete = complete and (is_last or progress >= 100)
         if completed_at is not None:
             break
