@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from .models import Light
 
@@ -130,3 +130,46 @@ def roll_up(parts: Sequence[Weighted]) -> tuple[Decimal, Decimal]:
     scheduled = sum((p.weight * p.scheduled for p in parts), ZERO) / total_weight
     progress = sum((p.weight * p.progress for p in parts), ZERO) / total_weight
     return _q(scheduled), _q(progress)
+
+
+FORECAST_WINDOW = 6
+FORECAST_HORIZON_DAYS = 5 * 366
+
+
+def forecast_completion(
+    history: Sequence[tuple[date, Decimal]], *, not_before: date | None = None, window: int = FORECAST_WINDOW
+) -> date | None:
+    """The date progress would reach 100% on the least-squares trend of the latest accepted
+    reports (accepted date, cumulative progress %), using at most ``window`` of them.
+
+    None without an upward trend: fewer than two reports, all on one day, flat or falling
+    progress, or a trend so slow it would take more than five years. The date is never before
+    ``not_before`` (the check date: unfinished work cannot finish in the past).
+    """
+    points = sorted(history)[-window:]
+    if len(points) < 2:
+        return None
+    origin = points[0][0]
+    xs = [Decimal((day - origin).days) for day, _ in points]
+    ys = [Decimal(progress) for _, progress in points]
+    mean_x = sum(xs, ZERO) / len(xs)
+    mean_y = sum(ys, ZERO) / len(ys)
+    spread = sum(((x - mean_x) ** 2 for x in xs), ZERO)
+    if spread == 0:
+        return None
+    slope = sum(((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)), ZERO) / spread
+    if slope <= 0:
+        return None
+    days = mean_x + (HUNDRED - mean_y) / slope
+    last_day = points[-1][0]
+    if days - Decimal((last_day - origin).days) > FORECAST_HORIZON_DAYS:
+        return None
+    forecast = origin + timedelta(days=int(days.to_integral_value(rounding=ROUND_CEILING)))
+    if not_before is not None and forecast < not_before:
+        return not_before
+    return forecast
+
+
+def forecast_is_late(forecast: date | None, deadline: date | None) -> bool:
+    """预计逾期: the forecast completion date falls after the deadline."""
+    return forecast is not None and deadline is not None and forecast > deadline

@@ -145,8 +145,9 @@ def plan_progress(
         )
         .order_by("number")
     )
-    report_ids = dict(latest_accepted_report_ids(sub_qs, as_of))
-    reports = ProgressReport.objects.in_bulk([rid for rid in report_ids.values() if rid])
+    # One query at any plan size: in_bulk would split 10,000 ids into batches on SQLite.
+    latest_ids = latest_accepted_report_ids(sub_qs, as_of).values("latest_report_id")
+    reports = {r.sub_item_id: r for r in ProgressReport.objects.filter(pk__in=latest_ids)}
     due_period = periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
 
     item_states: list[ItemState] = []
@@ -154,7 +155,7 @@ def plan_progress(
     for item in item_list:
         sub_states = []
         for sub in item.sub_items.all():
-            report = reports.get(report_ids.get(sub.pk))
+            report = reports.get(sub.pk)
             state = _sub_item_state(plan, sub, report, on, as_of is not None, due_period)
             sub_states.append(state)
             lights[state.light] += 1

@@ -1,0 +1,83 @@
+"""Benchmark: one pace check (check_plan) over plans of 1,000 and 10,000 sub-items.
+
+Prints wall time and query count of a first check (raises every flag) and a repeat (steady
+state). Target: under 10 s for 10,000 sub-items on SQLite, with the same query count at both
+sizes. Uses DATABASE_URL, default sqlite:////tmp/bench.sqlite3; builds the plans with
+``manage.py seed_scale`` (a year of monthly accepted reports) when they are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/bench.sqlite3")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livelihood.settings")
+# Console e-mail for every pace warning would drown the figures.
+os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from projects.models import Plan  # noqa: E402
+from supervision.services.pace_check import check_plan  # noqa: E402
+
+SIZES = ((200, 1_000), (2_000, 10_000))
+TARGET_SECONDS = 10.0
+
+
+def scale_plan(items: int, subitems: int) -> Plan:
+    year = timezone.localdate().year
+    title = f"{year}年规模测试清单（{items}件{subitems}项）"
+    call_command("seed_scale", items=items, subitems=subitems, year=year, title=title)
+    return Plan.objects.get(year=year, title=title)
+
+
+def measure(plan: Plan) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process, queries): on a shared machine the CPU time
+    shows the check's own cost."""
+    with CaptureQueriesContext(connection) as queries:
+        started, cpu = time.perf_counter(), time.process_time()
+        check_plan(plan)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return elapsed, cpu, len(queries)
+
+
+def main() -> int:
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    call_command("migrate", verbosity=0)
+    repeat_counts, slowest = set(), 0.0
+    for items, subitems in SIZES:
+        plan = scale_plan(items, subitems)
+        for label in ("first check", "repeat check"):
+            elapsed, cpu, queries = measure(plan)
+            print(
+                f"{subitems:>6} sub-items  {label:<13} {elapsed:6.2f} s (CPU {cpu:5.2f} s)  {queries:3d} queries"
+            )
+            if label == "repeat check":
+                repeat_counts.add(queries)
+            if subitems == SIZES[-1][1]:
+                slowest = max(slowest, elapsed)
+    # A first check also sends one pace warning per liaison of each unit with sub-items newly
+    # red, so it grows with the number of units, never with the number of sub-items.
+    constant = len(repeat_counts) == 1
+    ok = constant and slowest < TARGET_SECONDS
+    print(
+        f"query count equal at both sizes: {'yes' if constant else 'NO'}; "
+        f"slowest check of {SIZES[-1][1]:,} sub-items {slowest:.2f} s (target < {TARGET_SECONDS:.0f} s): "
+        f"{'OK' if ok else 'MISSED'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""Build a large synthetic plan with a history of monthly accepted reports, for benchmarks.
+
+Everything is written with bulk_create, so 10,000 sub-items with a year of reports take
+seconds, not minutes. Each sub-item follows a profile (ahead, steady, slow, stalled, silent,
+completed) so the plan shows every light, overdue reports and forecasts. The sub-items'
+current figures are exactly what their latest accepted report says, as ``accept_report``
+would have left them. Running it again with the same title leaves the existing plan alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from projects import roles
+from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
+from supervision import pace
+from supervision.models import ProgressReport
+
+REPORT_DAY = 4
+# Most deadlines are the year end; some fall due one or three months earlier.
+END_MONTHS_EARLY = (0, 0, 0, 1, 3)
+BATCH = 2000
+# Offset from the scheduled pace (percentage points) and behaviour, by sub-item index mod 10.
+PROFILES = (
+    "ahead",
+    "ahead",
+    "steady",
+    "steady",
+    "steady",
+    "steady",
+    "slow",
+    "stalled",
+    "silent",
+    "completed",
+)
+OFFSET = {
+    "ahead": Decimal("8"),
+    "steady": Decimal("-3"),
+    "slow": Decimal("-18"),
+    "stalled": Decimal("-40"),
+    "silent": Decimal("-5"),
+    "completed": Decimal("0"),
+}
+PROBLEMS = {
+    "slow": "征地拆迁协调难度大，施工进度受影响。",
+    "stalled": "上级补助资金未实际到位，项目暂停施工。",
+    "silent": "",
+}
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class _Report:
+    period_start: dt.date
+    accepted_on: dt.date
+    progress: Decimal
+    complete: bool
+    problems: str
+
+
+def report_months(year: int, months: int, today: dt.date) -> list[dt.date]:
+    """The ``months`` months ending with the last month whose report had been accepted (on the
+    4th of the next month) by today, or by the end of January after a past year."""
+    as_of = min(today, dt.date(year + 1, 1, 31))
+    last = _add_months(as_of.replace(day=1), -1)
+    if as_of.day < REPORT_DAY:
+        last = _add_months(last, -1)
+    return [_add_months(last, -offset) for offset in range(months - 1, -1, -1)]
+
+
+def _history(profile: str, schedule, report_months: list[dt.date]) -> list[_Report]:
+    if profile == "silent":
+        report_months = report_months[:-2]
+    reports: list[_Report] = []
+    for index, month in enumerate(report_months):
+        month_end = _add_months(month, 1) - dt.timedelta(days=1)
+        scheduled = schedule(month_end)
+        is_last = index == len(report_months) - 1
+        finishes = profile in {"ahead", "steady", "completed"} and scheduled >= 100
+        if finishes or (profile == "completed" and is_last):
+            progress, complete = Decimal("100"), True
+        else:
+            progress, complete = min(Decimal("95"), max(Decimal("0"), scheduled + OFFSET[profile])), False
+        if profile == "stalled" and reports and index >= len(report_months) - 3:
+            progress = reports[-1].progress
+        if reports:
+            progress = max(progress, reports[-1].progress)
+        reports.append(
+            _Report(
+                period_start=month,
+                accepted_on=_add_months(month, 1).replace(day=REPORT_DAY),
+                progress=_q(progress),
+                complete=complete,
+                problems=PROBLEMS.get(profile, "") if index >= len(report_months) - 3 else "",
+            )
+        )
+        if complete:
+            break
+    return reports
+
+
+class Command(BaseCommand):
+    help = "创建大规模测试清单（含一年按月审核通过的填报历史），用于性能基准。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--items", type=int, default=2000, help="实事件数")
+        parser.add_argument("--subitems", type=int, default=10000, help="子项总数")
+        parser.add_argument("--year", type=int, default=None, help="年度（默认今年）")
+        parser.add_argument("--months", type=int, default=12, help="填报历史月数")
+        parser.add_argument("--units", type=int, default=None, help="责任单位数（默认每40件一个单位）")
+        parser.add_argument("--title", default="", help="清单名称（默认按规模命名）")
+
+    def handle(self, *args, **options):
+        items, subitems, months = options["items"], options["subitems"], options["months"]
+        if items < 1 or subitems < items:
+            raise CommandError("子项数须不少于实事件数，且件数至少为1")
+        if months < 1:
+            raise CommandError("填报历史月数至少为1")
+        today = timezone.localdate()
+        year = options["year"] or today.year
+        title = options["title"] or f"{year}年规模测试清单（{items}件{subitems}项）"
+        existing = Plan.objects.filter(year=year, title=title).first()
+        if existing is not None:
+            self.stdout.write(f"已存在：{existing}（id={existing.pk}），未重复创建。")
+            return
+        started = time.perf_counter()
+        plan, report_count = build_scale_plan(
+            year=year,
+            title=title,
+            items=items,
+            subitems=subitems,
+            months=months,
+            unit_count=options["units"] or max(5, items // 40),
+            today=today,
+        )
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已创建：{plan}（id={plan.pk}），{items}件{subitems}项，"
+                f"审核通过的填报 {report_count} 条，用时 {elapsed:.1f} 秒。"
+            )
+        )
+
+
+def _scale_people(unit_count: int) -> tuple[list[Unit], dict[int, User], User]:
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ALL_ROLES}
+    codes = [f"scale{n:03d}" for n in range(1, unit_count + 1)]
+    known = set(Unit.objects.filter(code__in=codes).values_list("code", flat=True))
+    Unit.objects.bulk_create(
+        [
+            Unit(name=f"规模测试单位{code[5:]}", short_name=f"测试单位{code[5:]}", code=code)
+            for code in codes
+            if code not in known
+        ]
+    )
+    units = list(Unit.objects.filter(code__in=codes).order_by("code"))
+    office, created = User.objects.get_or_create(username="scale-office", defaults={"is_staff": True})
+    if created:
+        office.set_unusable_password()
+        office.save()
+        office.groups.add(groups[roles.OFFICE])
+    liaisons: dict[int, User] = {}
+    for unit in units:
+        user, created = User.objects.get_or_create(
+            username=f"scale-liaison-{unit.code}",
+            defaults={"unit": unit, "email": f"scale-liaison-{unit.code}@example.invalid"},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+            user.groups.add(groups[roles.LIAISON])
+        liaisons[unit.pk] = user
+    return units, liaisons, office
+
+
+@transaction.atomic
+def build_scale_plan(
+    *, year: int, title: str, items: int, subitems: int, months: int, unit_count: int, today: dt.date
+) -> tuple[Plan, int]:
+    """Create the plan, its items, sub-items, milestones, funding and accepted reports."""
+    units, liaisons, office = _scale_people(unit_count)
+    categories = list(Category.objects.all()) or [Category.objects.create(name="其他")]
+    months_reported = report_months(year, months, today)
+    plan = Plan.objects.create(
+        year=year,
+        title=title,
+        region="规模测试区",
+        level="区级",
+        status=Plan.Status.PUBLISHED,
+        published_on=dt.date(year, 1, 20),
+    )
+    item_objs = Item.objects.bulk_create(
+        [
+            Item(
+                plan=plan,
+                number=n,
+                title=f"规模测试实事{n}",
+                category=categories[n % len(categories)],
+                lead_unit=units[n % len(units)],
+            )
+            for n in range(1, items + 1)
+        ],
+        batch_size=BATCH,
+    )
+    window_start = min(months_reported[0], dt.date(year, 1, 1))
+    year_end = dt.date(year, 12, 31)
+    per_item, extra = divmod(subitems, items)
+    subs: list[SubItem] = []
+    milestone_rows: list[tuple[int, dt.date, Decimal]] = []
+    histories: list[list[_Report]] = []
+    index = 0
+    for position, item in enumerate(item_objs):
+        for number in range(1, per_item + (position < extra) + 1):
+            profile = PROFILES[index % len(PROFILES)]
+            start = _add_months(window_start, index % 3)
+            end = _add_months(year_end.replace(day=1), 1 - END_MONTHS_EARLY[index % 5]) - dt.timedelta(days=1)
+            milestones = (
+                [(dt.date(year, 6, 30), Decimal("40"))]
+                if index % 4 == 0 and start < dt.date(year, 6, 30) < end
+                else []
+            )
+            schedule = _schedule(start, end, milestones, year)
+            history = _history(profile, schedule, months_reported)
+            last = history[-1] if history else None
+            progress = last.progress if last else Decimal("0")
+            subs.append(
+                SubItem(
+                    item=item,
+                    number=number,
+                    content=f"规模测试任务{item.number}.{number}",
+                    target_value=Decimal(100 + index % 400),
+                    target_unit="个",
+                    responsible_unit=units[(item.number + number) % len(units)],
+                    planned_start=start,
+                    planned_end=end,
+                    weight=Decimal(1 + index % 3),
+                    status=(
+                        SubItem.Status.COMPLETED
+                        if last and last.complete
+                        else SubItem.Status.IN_PROGRESS
+                        if progress > 0
+                        else SubItem.Status.NOT_STARTED
+                    ),
+                    progress_percent=progress,
+                    actual_value=_q(Decimal(100 + index % 400) * progress / 100) if last else None,
+                    completed_on=last.accepted_on if last and last.complete else None,
+                    last_accepted_on=last.accepted_on if last else None,
+                )
+            )
+            milestone_rows.append(milestones)
+            histories.append(history)
+            index += 1
+    subs = SubItem.objects.bulk_create(subs, batch_size=BATCH)
+    Milestone.objects.bulk_create(
+        [
+            Milestone(sub_item=sub, date=when, planned_percent=percent, description="主体工程完工")
+            for sub, rows in zip(subs, milestone_rows, strict=True)
+            for when, percent in rows
+        ],
+        batch_size=BATCH,
+    )
+    FundingLine.objects.bulk_create(
+        [
+            FundingLine(
+                sub_item=sub,
+                source=FundingLine.Source.COUNTY,
+                planned=Decimal(50 + n % 450),
+                allocated=_q(Decimal(50 + n % 450) * sub.progress_percent / 100),
+                paid=_q(Decimal(50 + n % 450) * sub.progress_percent / 100 * Decimal("0.8")),
+            )
+            for n, sub in enumerate(subs)
+        ],
+        batch_size=BATCH,
+    )
+    report_count = 0
+    batch: list[dict] = []
+    for n, (sub, history) in enumerate(zip(subs, histories, strict=True)):
+        planned_money = Decimal(50 + n % 450)
+        liaison = liaisons[sub.responsible_unit_id]
+        for row in history:
+            moment = _review_moment(row.accepted_on)
+            batch.append(
+                dict(
+                    sub_item_id=sub.pk,
+                    period_start=row.period_start,
+                    state=ProgressReport.State.ACCEPTED,
+                    progress_percent=row.progress,
+                    actual_value=_q(sub.target_value * row.progress / 100),
+                    funds_allocated=_q(planned_money * row.progress / 100),
+                    funds_paid=_q(planned_money * row.progress / 100 * Decimal("0.8")),
+                    work_done=f"{row.period_start.month}月：总体进度{row.progress.normalize():f}%。",
+                    problems=row.problems,
+                    next_steps="" if row.complete else "按节点倒排工期，加快推进。",
+                    marks_complete=row.complete,
+                    created_by_id=liaison.pk,
+                    created_at=moment - dt.timedelta(days=2),
+                    updated_at=moment,
+                    submitted_at=moment - dt.timedelta(days=1),
+                    reviewed_by_id=office.pk,
+                    reviewed_at=moment,
+                    accepted_on=row.accepted_on,
+                )
+            )
+        if len(batch) >= BATCH * 5:
+            report_count += _insert_rows(ProgressReport, batch)
+            batch = []
+    report_count += _insert_rows(ProgressReport, batch)
+    return plan, report_count
+
+
+@functools.cache
+def _review_moment(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+
+
+def _insert_rows(model, rows: list[dict]) -> int:
+    """Insert rows (attname → value, already of the column's Python type) straight through
+    executemany. bulk_create builds a model instance per row and passes every value through
+    its field, which is most of the time for 100,000+ report rows; here fields left out take
+    their default and each distinct date/time is adapted once."""
+    if not rows:
+        return 0
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    ops = connection.ops
+    defaults = {f.attname: f.get_default() for f in fields}
+    adapters = {}
+    for f in fields:
+        if isinstance(f, models.DateTimeField):
+            adapters[f.attname] = functools.cache(ops.adapt_datetimefield_value)
+        elif isinstance(f, models.DateField):
+            adapters[f.attname] = functools.cache(ops.adapt_datefield_value)
+    values = []
+    for row in rows:
+        line = []
+        for f in fields:
+            value = row.get(f.attname, defaults[f.attname])
+            adapt = adapters.get(f.attname)
+            line.append(adapt(value) if adapt is not None and value is not None else value)
+        values.append(line)
+    qn = ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+    return len(values)
+
+
+def _schedule(start: dt.date, end: dt.date, milestones, year: int):
+    def at(day: dt.date) -> Decimal:
+        return pace.scheduled_pace(day, start, end, milestones, plan_year=year)
+
+    return at
