@@ -19,6 +19,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py check_pace
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install

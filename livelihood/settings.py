@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Report reminders (催报): days before the due day, and days after it, that liaisons are reminded.
+REPORT_REMINDER_DAYS_BEFORE = int(os.environ.get("REPORT_REMINDER_DAYS_BEFORE", "2"))
+REPORT_REMINDER_DAYS_AFTER = int(os.environ.get("REPORT_REMINDER_DAYS_AFTER", "1"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from projects import demo
 from projects.models import Plan, User
 from supervision import demo as supervision_demo
+from supervision.demo_visits import seed_visits
 
 
 class Command(BaseCommand):
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         office = User.objects.get(username="office")
         reports = supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
         reports += supervision_demo.seed_report_history(seeded_now, today, office)
+        seed_visits()
 
         self.stdout.write(
             self.style.SUCCESS(f"演示数据就绪：{plan_2023}、{plan_now}；新增填报 {reports} 条。")

@@ -1,0 +1,51 @@
+"""Celery tasks: thin wrappers around the supervision services."""
+
+from datetime import date
+
+from celery import shared_task
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from supervision.services import pace_check
+
+# --- Pace: the daily pace check (07:00) and report reminders (08:00), see CELERY_BEAT_SCHEDULE. ---
+# A database that is restarting or failing over answers with these errors; the check is
+# idempotent, so retrying it later with backoff is always safe.
+DATABASE_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError, DatabaseError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="supervision.tasks.run_daily_pace_check", **DATABASE_RETRY)
+def run_daily_pace_check(on: str | None = None) -> list[dict]:
+    """Check every published plan as of ``on`` (YYYY-MM-DD, default today)."""
+    day = date.fromisoformat(on) if on else None
+    return [result.as_dict() for result in pace_check.check_all_active_plans(day)]
+
+
+@shared_task(name="supervision.tasks.send_report_reminders", **DATABASE_RETRY)
+def send_report_reminders(on: str | None = None) -> int:
+    """Remind liaisons of missing reports (催报); returns the number of notifications sent."""
+    return pace_check.send_report_reminders(date.fromisoformat(on) if on else None)
+
+
+# --- Supervision follow-up: monthly plan snapshots and the daily rectification check. ---
+# Thin wrappers: the rules live in supervision.services.snapshots and .rectifications (imported
+# inside the tasks so this section stays self-contained next to the pace tasks).
+
+
+@shared_task(name="supervision.tasks.take_monthly_snapshots")
+def take_monthly_snapshots() -> int:
+    from supervision.services import snapshots
+
+    return len(snapshots.take_monthly_snapshots())
+
+
+@shared_task(name="supervision.tasks.mark_overdue_rectifications")
+def mark_overdue_rectifications() -> int:
+    from supervision.services import rectifications
+
+    return rectifications.mark_overdue()
