@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from supervision.asof import parse_as_of
 from supervision.progress import plan_progress
+from supervision.services import dashboard as item_dashboard
 
 from . import permissions
 from .completion import summarize
@@ -24,7 +25,7 @@ from .models import FundingLine, Item, Plan
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if permissions.is_liaison(request.user):
-        return redirect("plan_list")
+        return redirect("my_tasks")
     return redirect("plan_list")
 
 
@@ -103,6 +104,8 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "funding_lines": funding,
             "as_of": as_of,
             "progress": progress,
+            "item_chart": {"points": item_dashboard.item_history(item_state, item.plan, progress.as_of)},
+            "photos": item_dashboard.item_photos(item_state, as_of),
         },
     )
 

@@ -1,0 +1,345 @@
+"""The numbers the completion dashboard shows, as plain functions of a ``PlanProgress``.
+
+Every figure here is counted from the same read model as the plan table, so a number on the
+dashboard and the length of the list it links to always agree. Rates are fractions
+(0.6 = 60%); lag is in percentage points, positive when behind the scheduled pace.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Q
+
+from projects.completion import summarize
+from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
+
+from .. import pace, periods
+from ..models import InspectionVisit, Light, ProgressReport, Rectification, ReportPhoto
+from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
+from ..summary import plan_figures
+from . import snapshots
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+LIGHT_ORDER = [Light.BLUE, Light.GREEN, Light.YELLOW, Light.RED]
+LATEST_VISITS = 5
+OPEN_RECTIFICATIONS = 10
+# Models whose edits can change a figure; their history tables timestamp every change.
+HISTORY_MODELS = (Plan, Item, SubItem, Milestone, FundingLine, Unit)
+# Bulk inserts (imports, seed_scale) leave no history row, but they change the counts.
+COUNTED_MODELS = (Item, SubItem, Milestone, FundingLine, Unit, Category)
+
+
+def data_version() -> tuple:
+    """A value that changes whenever anything the dashboard counts may have changed, read in
+    one cheap query: accepted reports only ever grow in number (the database refuses to edit
+    or delete them), registry edits stamp their history tables, and bulk inserts change counts.
+    """
+    quote = connection.ops.quote_name
+    parts = [f"(SELECT COUNT(*) FROM {quote(ProgressReport._meta.db_table)} WHERE state = %s)"]
+    parts += [
+        f"(SELECT MAX(history_date) FROM {quote(m.history.model._meta.db_table)})" for m in HISTORY_MODELS
+    ]
+    parts += [f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in COUNTED_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), [ProgressReport.State.ACCEPTED])
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+def with_light(progress: PlanProgress, light: str) -> PlanProgress:
+    """The progress narrowed to the sub-items showing one light; counts are recomputed so the
+    dashboard answers "of the red sub-items, how many per category, per unit…"."""
+    if not light:
+        return progress
+    items: list[ItemState] = []
+    for state in progress.items:
+        subs = [s for s in state.sub_states if s.light == light]
+        if subs:
+            items.append(
+                ItemState(
+                    item=state.item,
+                    sub_states=subs,
+                    scheduled_percent=state.scheduled_percent,
+                    progress_percent=state.progress_percent,
+                    lag_points=state.lag_points,
+                    light=state.light,
+                )
+            )
+    return PlanProgress(
+        plan=progress.plan,
+        as_of=progress.as_of,
+        is_historical=progress.is_historical,
+        items=items,
+        summary=summarize({s.item.pk: [sub.status for sub in s.sub_states] for s in items}),
+        light_counts=Counter(sub.light for s in items for sub in s.sub_states),
+    )
+
+
+@dataclass
+class CategoryRow:
+    category: Category | None
+    items_total: int = 0
+    items_completed: int = 0
+    subitems_total: int = 0
+    subitems_completed: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.category.name if self.category else "未分类"
+
+    @property
+    def item_completion_rate(self) -> Decimal:
+        return Decimal(self.items_completed) / Decimal(self.items_total) if self.items_total else ZERO
+
+    @property
+    def subitems_remaining(self) -> int:
+        return self.subitems_total - self.subitems_completed
+
+
+def by_category(progress: PlanProgress) -> list[CategoryRow]:
+    """Items and sub-items, total and completed, per policy field (领域), in the field order."""
+    rows: dict[int | None, CategoryRow] = {}
+    for state in progress.items:
+        category = state.item.category
+        row = rows.setdefault(category.pk if category else None, CategoryRow(category))
+        row.items_total += 1
+        row.items_completed += state.is_complete
+        row.subitems_total += len(state.sub_states)
+        row.subitems_completed += sum(1 for s in state.sub_states if s.is_complete)
+    return sorted(
+        rows.values(),
+        key=lambda r: (r.category is None, r.category.order if r.category else 0, r.name),
+    )
+
+
+def completion_date(state: SubItemState, plan: Plan) -> date | None:
+    """When a completed sub-item was done: the end of the reporting period whose report said
+    so (or that report's acceptance day, if earlier). Reports on a month are accepted early the
+    next month, so the acceptance day alone would make every deadline-month finish look late."""
+    if not state.is_complete:
+        return None
+    report = state.last_report
+    if report is None or not report.marks_complete:
+        return state.sub_item.completed_on
+    period = periods.period_containing(report.period_start, plan.report_cadence, plan.report_due_day)
+    return min(period.end, report.accepted_on)
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    subitems_total: int = 0
+    completed: int = 0
+    completed_on_time: int = 0
+    red: int = 0
+    yellow: int = 0
+    overdue_report: int = 0
+    lag_sum: Decimal = ZERO
+
+    @property
+    def on_time_rate(self) -> Decimal:
+        """按期完成率 = sub-items completed by their deadline / all the unit's sub-items."""
+        return Decimal(self.completed_on_time) / Decimal(self.subitems_total) if self.subitems_total else ZERO
+
+    @property
+    def average_lag(self) -> Decimal:
+        """Mean lag behind the scheduled pace over the unit's sub-items, in percentage points."""
+        if not self.subitems_total:
+            return ZERO
+        return pace.lag_points(self.lag_sum / self.subitems_total, ZERO)
+
+
+def unit_ranking(progress: PlanProgress) -> list[UnitRow]:
+    """Responsible units, best first: highest on-time completion rate, then least average lag."""
+    rows: dict[int, UnitRow] = {}
+    for state in progress.sub_states:
+        sub = state.sub_item
+        row = rows.setdefault(sub.responsible_unit_id, UnitRow(sub.responsible_unit))
+        row.subitems_total += 1
+        row.lag_sum += state.lag_points
+        row.red += state.light == Light.RED
+        row.yellow += state.light == Light.YELLOW
+        row.overdue_report += state.overdue_report
+        if state.is_complete:
+            row.completed += 1
+            done = completion_date(state, progress.plan)
+            if sub.planned_end is None or (done is not None and done <= sub.planned_end):
+                row.completed_on_time += 1
+    return sorted(rows.values(), key=lambda r: (-r.on_time_rate, r.average_lag, str(r.unit)))
+
+
+@dataclass
+class AttentionRow:
+    state: SubItemState
+    item: ItemState
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> str:
+        return self.state.problems
+
+
+def _reasons(state: SubItemState, on: date) -> list[str]:
+    sub = state.sub_item
+    reasons = []
+    if sub.planned_end is not None and on > sub.planned_end:
+        reasons.append(f"已超过完成时限（{sub.planned_end:%Y-%m-%d}）仍未完成")
+    if state.progress_percent <= 0 and sub.planned_start is not None and sub.planned_start <= on:
+        reasons.append(f"计划{sub.planned_start:%Y-%m-%d}开工，至今未开工")
+    if state.lag_points > 0:
+        lag = f"{state.lag_points.normalize():f}"
+        reasons.append(f"落后序时进度{lag}个百分点")
+    if state.overdue_report:
+        reasons.append("超期未报")
+    return reasons
+
+
+def attention_list(progress: PlanProgress) -> list[AttentionRow]:
+    """The red and yellow sub-items with why they are lit: red first, then the furthest behind."""
+    rows = [
+        AttentionRow(state, item, _reasons(state, progress.as_of))
+        for item in progress.items
+        for state in item.sub_states
+        if state.light in (Light.RED, Light.YELLOW)
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.state.light != Light.RED,
+            -r.state.lag_points,
+            r.item.item.number,
+            r.state.sub_item.number,
+        ),
+    )
+
+
+def overdue_to_report(progress: PlanProgress) -> list[tuple[ItemState, SubItemState]]:
+    """Sub-items whose last due period has no accepted report (超期未报), in list order."""
+    return [(item, s) for item in progress.items for s in item.sub_states if s.overdue_report]
+
+
+def trend(plan: Plan, progress: PlanProgress, figures: dict, whole_plan: bool) -> list[dict]:
+    """Month-end points of the plan's year before the as-of date, then the as-of date itself.
+
+    The month-ends come from the stored snapshots (whole plan). When the dashboard shows the
+    whole plan its own figures are the last point, so the line ends where the headline says.
+    """
+    points = snapshots.trend(plan, until=progress.as_of - timedelta(days=1))
+    if whole_plan:
+        last = figures
+    else:
+        last = plan_figures(plan_progress(plan, progress.as_of if progress.is_historical else None))
+    return [*points, last]
+
+
+def _is_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
+def trend_rows(points: list[dict]) -> list[dict]:
+    """The trend as chart/table rows: completed sub-items (to date and within the period),
+    average progress and average scheduled pace (percent values)."""
+    rows = []
+    previous = 0
+    for point in points:
+        day = date.fromisoformat(point["as_of"])
+        completed = point["subitems_completed"]
+        rows.append(
+            {
+                "as_of": point["as_of"],
+                "label": f"{day.year}年{day.month}月" if _is_month_end(day) else f"截至{day:%Y-%m-%d}",
+                "completed": completed,
+                "completed_in_period": completed - previous,
+                "average_progress": point["average_progress"],
+                "average_scheduled": point["average_scheduled"],
+            }
+        )
+        previous = completed
+    return rows
+
+
+def latest_visits(plan: Plan, limit: int = LATEST_VISITS) -> list[InspectionVisit]:
+    return list(
+        InspectionVisit.objects.filter(plan=plan)
+        .annotate(
+            item_count=Count("visited_items", distinct=True),
+            rectification_count=Count("rectifications", distinct=True),
+        )
+        .order_by("-date", "-id")[:limit]
+    )
+
+
+def open_rectifications(plan: Plan, condition: Q | None = None, limit: int = OPEN_RECTIFICATIONS):
+    """(the first ``limit`` open rectifications, overdue first; how many are open in all)."""
+    qs = Rectification.objects.filter(plan=plan).exclude(state=Rectification.State.CLOSED)
+    if condition is not None:
+        qs = qs.filter(condition)
+    rows = list(
+        qs.select_related("unit", "item", "sub_item__item").order_by("-is_overdue", "deadline", "id")[:limit]
+    )
+    return rows, qs.count()
+
+
+def item_history(item_state: ItemState, plan: Plan, until: date) -> list[dict]:
+    """An item's rolled-up progress and scheduled pace at each month-end of the plan's year up
+    to ``until``, and on ``until`` itself: from the accepted reports (one query) and the pace
+    rule, weighted as the item's roll-up is."""
+    subs = [s.sub_item for s in item_state.sub_states]
+    reports: dict[int, list[ProgressReport]] = defaultdict(list)
+    for report in (
+        ProgressReport.objects.filter(
+            sub_item__in=[s.pk for s in subs], state=ProgressReport.State.ACCEPTED, accepted_on__lte=until
+        )
+        .only("sub_item_id", "accepted_on", "progress_percent", "marks_complete")
+        .order_by("accepted_on", "reviewed_at", "id")
+    ):
+        reports[report.sub_item_id].append(report)
+    days = [d for d in snapshots.month_ends(plan.year, until) if d < until]
+    if until <= date(plan.year, 12, 31) or not days:
+        days.append(until)
+    points = []
+    for day in days:
+        parts = []
+        for sub in subs:
+            done = [r for r in reports[sub.pk] if r.accepted_on <= day]
+            latest = done[-1] if done else None
+            progress = (
+                ZERO if latest is None else HUNDRED if latest.marks_complete else latest.progress_percent
+            )
+            scheduled = pace.scheduled_pace(
+                day,
+                sub.planned_start,
+                sub.planned_end,
+                [(m.date, m.planned_percent) for m in sub.milestones.all()],
+                plan_year=plan.year,
+            )
+            parts.append(pace.Weighted(sub.weight, scheduled, progress))
+        scheduled, progress = pace.roll_up(parts)
+        points.append({"as_of": day.isoformat(), "progress": float(progress), "scheduled": float(scheduled)})
+    return points
+
+
+def item_photos(item_state: ItemState, as_of: date | None) -> list[tuple[ReportPhoto, SubItemState]]:
+    """Each sub-item's photos from its latest accepted report that has any (one query)."""
+    states = {s.sub_item.pk: s for s in item_state.sub_states}
+    qs = ReportPhoto.objects.filter(
+        report__sub_item_id__in=list(states), report__state=ProgressReport.State.ACCEPTED
+    ).select_related("report")
+    if as_of is not None:
+        qs = qs.filter(report__accepted_on__lte=as_of)
+    latest: dict[int, tuple] = {}
+    photos: dict[int, list[ReportPhoto]] = defaultdict(list)
+    for photo in qs.order_by("uploaded_at", "id"):
+        report = photo.report
+        key = (report.accepted_on, report.pk)
+        if report.sub_item_id not in latest or key > latest[report.sub_item_id]:
+            latest[report.sub_item_id] = key
+            photos[report.sub_item_id] = []
+        if key == latest[report.sub_item_id]:
+            photos[report.sub_item_id].append(photo)
+    return [(photo, states[sub_id]) for sub_id in states for photo in photos.get(sub_id, [])]

@@ -1,0 +1,227 @@
+"""The completion dashboard for deputies and leaders, and the public disclosure page (信息公开)."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from projects import permissions
+from projects.completion import summarize
+from projects.filters import PlanTableFilter
+from projects.models import Plan, SubItem
+
+from ..asof import parse_as_of
+from ..models import Light
+from ..progress import plan_progress
+from ..services import dashboard
+from ..summary import plan_figures
+
+PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
+
+
+class _Links:
+    """Drill-down URLs: the plan table narrowed to what a number counts, keeping the
+    dashboard's category, unit and as-of choices."""
+
+    def __init__(self, plan: Plan, base: dict[str, str]):
+        self.plan = plan
+        self.base = base
+        self.table = reverse("plan_detail", args=[plan.pk])
+
+    def to_table(self, **params) -> str:
+        query = {**self.base, **{k: v for k, v in params.items() if v not in (None, "")}}
+        return f"{self.table}?{urlencode(query)}" if query else self.table
+
+    def to_dashboard(self, **params) -> str:
+        url = reverse("plan_dashboard", args=[self.plan.pk])
+        query = {**self.base, **params}
+        return f"{url}?{urlencode(query)}" if query else url
+
+
+def _dashboard_plans(user):
+    plans = Plan.objects.all()
+    if not permissions.can_manage_registry(user):
+        plans = plans.exclude(status=Plan.Status.DRAFT)
+    return plans
+
+
+# A cached dashboard is keyed on everything its figures depend on (see data_version), so it is
+# never stale for a counted change; the timeout only bounds renames of categories.
+CACHE_SECONDS = 10 * 60
+ATTENTION_ROWS = 200
+OVERDUE_ROWS = 100
+
+
+@login_required
+def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
+    # The dashboard names every unit's problems (存在问题): internal readers only.
+    if not permissions.can_view_internal(request.user):
+        raise PermissionDenied
+    plan = get_object_or_404(_dashboard_plans(request.user), pk=plan_id)
+    as_of = parse_as_of(request)
+    table_filter = PlanTableFilter(request.GET, plan=plan)
+    chosen = table_filter.cleaned_data if table_filter.is_bound and table_filter.is_valid() else {}
+    category, unit, light = chosen.get("category"), chosen.get("unit"), chosen.get("light") or ""
+    scope = permissions.sub_item_scope(request.user)
+
+    base = {}
+    if category:
+        base["category"] = category.pk
+    if unit:
+        base["unit"] = unit.pk
+    if as_of:
+        base["as_of"] = as_of.isoformat()
+    links = _Links(plan, base)
+
+    key = None
+    if scope is None:
+        fingerprint = (
+            plan.pk,
+            plan.year,
+            plan.yellow_margin,
+            plan.red_margin,
+            plan.report_cadence,
+            plan.report_due_day,
+            timezone.localdate(),
+            as_of,
+            base,
+            light,
+            dashboard.data_version(),
+        )
+        key = "plan-dashboard:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+    body = cache.get(key) if key else None
+    if body is None:
+        progress = plan_progress(plan, as_of, sub_item_filter=table_filter.sub_item_filter(scope))
+        body = render_to_string(
+            "supervision/dashboard/_body.html",
+            _body_context(plan, progress, light, links, not (category or unit or light)),
+        )
+        if key:
+            cache.set(key, body, CACHE_SECONDS)
+
+    rectification_filter = Q()
+    if category:
+        rectification_filter &= Q(item__category=category)
+    if unit:
+        rectification_filter &= Q(unit=unit)
+    rectifications, open_count = dashboard.open_rectifications(plan, rectification_filter)
+    return render(
+        request,
+        "supervision/dashboard/plan_dashboard.html",
+        {
+            "plan": plan,
+            "as_of": as_of,
+            "day": as_of or timezone.localdate(),
+            "filter": table_filter,
+            "filtered": bool(category or unit or light),
+            "table_url": links.to_table(light=light),
+            "body": body,
+            "visits": dashboard.latest_visits(plan),
+            "rectifications": rectifications,
+            "open_rectifications": open_count,
+            "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",
+        },
+    )
+
+
+def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: bool) -> dict:
+    """Everything the dashboard counts, from one read of the plan's progress."""
+    progress = dashboard.with_light(progress, light)
+    figures = plan_figures(progress)
+    categories = dashboard.by_category(progress)
+    trend = [
+        {**row, "url": links.to_dashboard(as_of=row["as_of"])}
+        for row in dashboard.trend_rows(dashboard.trend(plan, progress, figures, whole_plan))
+    ]
+    light_rows = [
+        {
+            "key": value,
+            "name": Light(value).label,
+            "value": figures["lights"][value],
+            "url": links.to_table(light=value),
+        }
+        for value in dashboard.LIGHT_ORDER
+    ]
+    category_rows = [
+        (row, links.to_table(category=row.category.pk if row.category else None, light=light))
+        for row in categories
+    ]
+    attention = dashboard.attention_list(progress)
+    overdue = dashboard.overdue_to_report(progress)
+    return {
+        "plan": plan,
+        "progress": progress,
+        "figures": figures,
+        "summary": progress.summary,
+        "as_of": None if not progress.is_historical else progress.as_of,
+        "filtered": not whole_plan,
+        "links": {"all": links.to_table(light=light), "completed": links.to_table(light=Light.BLUE)},
+        "light_rows": light_rows,
+        "categories": category_rows,
+        "units": [
+            (
+                row,
+                links.to_table(unit=row.unit.pk, light=light),
+                links.to_table(unit=row.unit.pk, light=Light.RED),
+            )
+            for row in dashboard.unit_ranking(progress)
+        ],
+        "trend": trend,
+        "attention": attention[:ATTENTION_ROWS],
+        "attention_total": len(attention),
+        "attention_links": {
+            "red": links.to_table(light=Light.RED),
+            "yellow": links.to_table(light=Light.YELLOW),
+        },
+        "overdue": overdue[:OVERDUE_ROWS],
+        "overdue_total": len(overdue),
+        "chart_data": {
+            "lights": light_rows,
+            "categories": [
+                {
+                    "name": row.name,
+                    "completed": row.subitems_completed,
+                    "remaining": row.subitems_remaining,
+                    "url": url,
+                }
+                for row, url in category_rows
+            ],
+            "trend": trend,
+            "funding": figures["funding"],
+        },
+    }
+
+
+def public_plan_list(request: HttpRequest) -> HttpResponse:
+    plans = list(Plan.objects.filter(status__in=PUBLIC_STATUSES).order_by("-year", "title"))
+    statuses: dict = {plan.pk: {} for plan in plans}
+    rows = SubItem.objects.filter(item__plan__in=plans).values_list("item__plan_id", "item_id", "status")
+    for plan_id, item_id, status in rows:
+        statuses[plan_id].setdefault(item_id, []).append(status)
+    return render(
+        request,
+        "supervision/public/plan_list.html",
+        {"summaries": [(plan, summarize(statuses[plan.pk])) for plan in plans]},
+    )
+
+
+def public_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """What the public may see of a published list: today's progress, lights and completion,
+    never problems text, internal notes, people's names or phone numbers."""
+    plan = get_object_or_404(Plan.objects.filter(status__in=PUBLIC_STATUSES), pk=plan_id)
+    progress = plan_progress(plan)
+    return render(
+        request,
+        "supervision/public/plan_detail.html",
+        {"plan": plan, "progress": progress, "summary": progress.summary},
+    )
