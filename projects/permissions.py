@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from . import roles
-from .models import SubItem, User
+from .models import Item, Plan, SubItem, User
 
 
 def _group_names(user) -> set[str]:
@@ -116,3 +116,78 @@ def can_record_visits(user) -> bool:
 
 def can_export(user) -> bool:
     return is_office(user) or is_leader(user) or is_deputy(user)
+
+
+def can_view_visits(user) -> bool:
+    """Visit findings are internal: the office, leaders and deputies read every visit."""
+    return is_office(user) or is_leader(user) or is_deputy(user)
+
+
+def can_edit_visit(user, visit) -> bool:
+    """The office edits any visit; a deputy only the visits they recorded, until the office locks it."""
+    if is_office(user):
+        return True
+    return is_deputy(user) and visit.recorded_by_id == user.pk and not visit.locked
+
+
+def can_lock_visits(user) -> bool:
+    return is_office(user)
+
+
+def rectification_scope(user) -> Q | None:
+    """The filter on Rectification a user may read (None = all): liaisons see their unit's only."""
+    if is_office(user) or is_leader(user) or is_deputy(user):
+        return None
+    if is_liaison(user):
+        return Q(unit_id=user.unit_id)
+    return Q(pk__in=[])
+
+
+def can_view_rectifications(user) -> bool:
+    return can_view_internal(user) or is_liaison(user)
+
+
+def can_manage_rectifications(user) -> bool:
+    """Only the office raises rectifications, verifies and closes them or sends them back."""
+    return is_office(user)
+
+
+def can_respond_to_rectification(user, rectification) -> bool:
+    """Only a liaison of the unit a rectification was assigned to answers it."""
+    return is_liaison(user) and rectification.unit_id == user.unit_id
+
+
+def visible_plans(user, queryset: QuerySet[Plan] | None = None) -> QuerySet[Plan]:
+    """Plans a user may read: drafts only for the office; for a liaison only plans holding at
+    least one of their unit's sub-items."""
+    qs = Plan.objects.all() if queryset is None else queryset
+    if not can_manage_registry(user):
+        qs = qs.exclude(status=Plan.Status.DRAFT)
+    scope = item_scope(user)
+    if scope is not None:
+        qs = qs.filter(pk__in=Item.objects.filter(scope).values("plan_id"))
+    return qs
+
+
+def visible_items(user, queryset: QuerySet[Item] | None = None) -> QuerySet[Item]:
+    """Items of readable plans with at least one sub-item the user may see (no duplicates)."""
+    qs = Item.objects.all() if queryset is None else queryset
+    qs = qs.filter(plan__in=visible_plans(user))
+    scope = item_scope(user)
+    return qs if scope is None else qs.filter(pk__in=Item.objects.filter(scope).values("pk"))
+
+
+def readable_sub_items(user, queryset: QuerySet[SubItem] | None = None) -> QuerySet[SubItem]:
+    """``visible_sub_items`` limited to plans the user may read (hides draft plans)."""
+    return visible_sub_items(user, queryset).filter(item__plan__in=visible_plans(user))
+
+
+def can_create_reports(user) -> bool:
+    """Only liaisons write progress reports (each on their own unit's sub-items)."""
+    return is_liaison(user)
+
+
+def can_write_report(user: User, sub_item: SubItem) -> bool:
+    """Reports are written by a liaison of the responsible unit, and only while the plan is
+    published (not in a draft or a closed plan)."""
+    return can_report_on(user, sub_item) and sub_item.item.plan.status == Plan.Status.PUBLISHED
