@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from projects.views import healthz
+from projects.views import bad_request, healthz
+
+handler400 = bad_request
 
 admin.site.site_header = "民生实事管理系统"
 admin.site.site_title = "民生实事管理"

@@ -34,20 +34,10 @@ def _require_registry_reader(user) -> None:
         raise PermissionDenied
 
 
-def _visible_plans(user):
-    plans = Plan.objects.all()
-    if not permissions.can_manage_registry(user):
-        plans = plans.exclude(status=Plan.Status.DRAFT)
-    scope = permissions.item_scope(user)
-    if scope is not None:
-        plans = plans.filter(pk__in=Item.objects.filter(scope).values("plan_id"))
-    return plans
-
-
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     _require_registry_reader(request.user)
-    plans = list(_visible_plans(request.user).order_by("-year", "title"))
+    plans = list(permissions.visible_plans(request.user).order_by("-year", "title"))
     statuses: dict = defaultdict(lambda: defaultdict(list))
     rows = permissions.visible_sub_items(request.user).filter(item__plan__in=plans)
     for plan_id, item_id, status in rows.values_list("item__plan_id", "item_id", "status"):
@@ -57,7 +47,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_for(user, plan_id: int) -> Plan:
-    return get_object_or_404(_visible_plans(user), pk=plan_id)
+    return get_object_or_404(permissions.visible_plans(user), pk=plan_id)
 
 
 @login_required
@@ -82,7 +72,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     _require_registry_reader(request.user)
     item = get_object_or_404(
         Item.objects.select_related("plan", "category", "lead_unit").filter(
-            plan__in=_visible_plans(request.user)
+            plan__in=permissions.visible_plans(request.user)
         ),
         pk=item_id,
     )
@@ -116,7 +106,7 @@ def subitem_detail(request: HttpRequest, sub_item_id: int) -> HttpResponse:
     sub_item = get_object_or_404(
         permissions.visible_sub_items(request.user)
         .select_related("item__plan", "item__lead_unit", "responsible_unit")
-        .filter(item__plan__in=_visible_plans(request.user)),
+        .filter(item__plan__in=permissions.visible_plans(request.user)),
         pk=sub_item_id,
     )
     plan = sub_item.item.plan
@@ -155,3 +145,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 page that says what was wrong (e.g. a malformed as-of date) in Chinese."""
+    return render(request, "400.html", {"exception": str(exception)}, status=400)

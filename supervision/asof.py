@@ -8,6 +8,8 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.utils import timezone
 
+EARLIEST = date(2000, 1, 1)
+
 
 def parse_as_of(request: HttpRequest) -> date | None:
     """The requested past date, or None for today (a date today or later means today).
@@ -22,6 +24,8 @@ def parse_as_of(request: HttpRequest) -> date | None:
         value = date.fromisoformat(raw)
     except ValueError as exc:
         raise BadRequest("截至日期格式应为 YYYY-MM-DD") from exc
+    if value < EARLIEST:
+        raise BadRequest("截至日期不能早于2000年")
     if value >= timezone.localdate():
         return None
     return value

@@ -179,3 +179,10 @@ def test_liaison_plan_table_query_count_is_constant(client):
 def test_healthz_reports_database_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_as_of_dates_before_2000_are_a_clear_400(client, login, demo):
+    login("office")
+    response = client.get(f"/plans/{demo['plan_2023'].pk}/", {"as_of": "0001-01-01"})
+    assert response.status_code == 400
+    assert "2000" in response.content.decode()

@@ -129,7 +129,7 @@ def _reportable_sub_item(user, sub_item_id: int) -> SubItem:
         .select_related("item__plan", "responsible_unit"),
         pk=sub_item_id,
     )
-    if not permissions.can_report_on(user, sub_item):
+    if not permissions.can_write_report(user, sub_item):
         raise PermissionDenied
     return sub_item
 
@@ -230,11 +230,7 @@ def _render_report(
 ) -> HttpResponse:
     sub_item = report.sub_item
     plan = sub_item.item.plan
-    can_edit = (
-        report.is_editable
-        and plan.status == Plan.Status.PUBLISHED
-        and permissions.can_report_on(request.user, sub_item)
-    )
+    can_edit = report.is_editable and permissions.can_write_report(request.user, sub_item)
     last = latest_accepted_report(sub_item.pk) if report.state != State.ACCEPTED else None
     if form is None and can_edit:
         form = ProgressReportForm(instance=report, sub_item=sub_item, last_accepted=last)
@@ -268,10 +264,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method != "POST":
         return _render_report(request, report)
     sub_item = report.sub_item
-    if (
-        not permissions.can_report_on(request.user, sub_item)
-        or sub_item.item.plan.status != Plan.Status.PUBLISHED
-    ):
+    if not permissions.can_write_report(request.user, sub_item):
         raise PermissionDenied
     form = ProgressReportForm(
         request.POST,
