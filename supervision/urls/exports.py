@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from ..views import exports
+
+urlpatterns = [
+    path("plans/<int:plan_id>/briefing.xlsx", exports.plan_briefing, name="plan_briefing_xlsx"),
+    path("plans/<int:plan_id>/export.xlsx", exports.plan_table_export, name="plan_export_xlsx"),
+    path("plans/<int:plan_id>/lagging.xlsx", exports.plan_lagging_export, name="plan_lagging_xlsx"),
+    path("rectifications/export.xlsx", exports.rectifications_export, name="rectifications_export_xlsx"),
+]

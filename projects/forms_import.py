@@ -1,0 +1,50 @@
+"""Forms of the list import: upload a spreadsheet, then confirm what the preview showed."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Plan
+from .services.plan_import import MAX_FILE_BYTES
+
+
+def _latest_region() -> str:
+    return Plan.objects.order_by("-year", "-pk").values_list("region", flat=True).first() or ""
+
+
+class PlanFieldsForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(
+        label=_("清单名称"), max_length=200, required=False, help_text=_("留空则使用表格第一行的标题")
+    )
+    region = forms.CharField(label=_("地区"), max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year + 1
+        self.fields["region"].initial = _latest_region()
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class PlanUploadForm(PlanFieldsForm):
+    file = forms.FileField(label=_("清单文件（.xlsx）"), help_text=_("不超过5MB"))
+
+    field_order = ["file", "year", "title", "region"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 Excel（.xlsx）文件。"))
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("文件过大（超过%(mb)sMB），请删去无关内容后重试。") % {"mb": MAX_FILE_BYTES // 1024 // 1024}
+            )
+        return upload
+
+
+class PlanImportConfirmForm(PlanFieldsForm):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    create_units = forms.BooleanField(label=_("创建以下新单位"), required=False)

@@ -1,0 +1,113 @@
+"""Importing an adopted list from a spreadsheet: upload, preview with every problem, confirm.
+
+The uploaded file waits under MEDIA_ROOT/imports/<uuid>.xlsx between preview and confirmation;
+the confirmation parses it again and saves everything in one transaction, or nothing."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from supervision.services import xlsx
+
+from . import permissions
+from .forms_import import PlanImportConfirmForm, PlanUploadForm
+from .services import plan_import as importer
+from .services.plan_import import ImportFileError, ParsedPlan, PlanImportInvalid
+
+
+def _require_office(user) -> None:
+    if not permissions.can_manage_registry(user):
+        raise PermissionDenied
+
+
+def _upload_path(token: uuid.UUID) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / f"{token}.xlsx"
+
+
+def _dry_run_problems(parsed: ParsedPlan, *, year: int, title: str, region: str) -> list:
+    """Everything the real save would refuse, except units the user may still choose to create."""
+    try:
+        importer.save_plan(parsed, year=year, title=title, region=region, create_units=True, dry_run=True)
+    except PlanImportInvalid as exc:
+        return exc.problems
+    return []
+
+
+def _preview(
+    request: HttpRequest, parsed: ParsedPlan, form: PlanImportConfirmForm, problems: list
+) -> HttpResponse:
+    return render(
+        request,
+        "projects/import/preview.html",
+        {"parsed": parsed, "form": form, "problems": problems, "can_confirm": not problems},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_import(request: HttpRequest) -> HttpResponse:
+    _require_office(request.user)
+    form = PlanUploadForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "projects/import/upload.html", {"form": form})
+    data = form.cleaned_data["file"].read()
+    year = form.cleaned_data["year"]
+    try:
+        parsed = importer.parse_file(data, year=year)
+    except ImportFileError as exc:
+        form.add_error("file", str(exc))
+        return render(request, "projects/import/upload.html", {"form": form})
+    token = uuid.uuid4()
+    path = _upload_path(token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    title = form.cleaned_data["title"] or parsed.title or f"{year}年民生实事清单"
+    region = form.cleaned_data["region"]
+    confirm = PlanImportConfirmForm(initial={"token": token, "year": year, "title": title, "region": region})
+    return _preview(
+        request, parsed, confirm, _dry_run_problems(parsed, year=year, title=title, region=region)
+    )
+
+
+@login_required
+@require_POST
+def plan_import_confirm(request: HttpRequest) -> HttpResponse:
+    _require_office(request.user)
+    form = PlanImportConfirmForm(request.POST)
+    if not form.is_valid() or not _upload_path(form.cleaned_data["token"]).exists():
+        messages.error(request, "上传的文件已失效，请重新上传。")
+        return redirect("plan_import")
+    path = _upload_path(form.cleaned_data["token"])
+    fields = {k: form.cleaned_data[k] for k in ("year", "region")}
+    fields["title"] = form.cleaned_data["title"] or f"{fields['year']}年民生实事清单"
+    try:
+        parsed = importer.parse_file(path.read_bytes(), year=fields["year"])
+        plan = importer.save_plan(parsed, create_units=form.cleaned_data["create_units"], **fields)
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("plan_import")
+    except PlanImportInvalid as exc:
+        return _preview(request, parsed, form, exc.problems)
+    path.unlink(missing_ok=True)
+    messages.success(
+        request, f"已导入“{plan.title}”：{parsed.headline}（草拟状态，核对后可在清单设置中公布）。"
+    )
+    return redirect(plan.get_absolute_url())
+
+
+@login_required
+@require_GET
+def plan_import_template(request: HttpRequest) -> HttpResponse:
+    _require_office(request.user)
+    year = timezone.localdate().year + 1
+    return xlsx.xlsx_response(importer.template_workbook(year), f"民生实事清单导入模板_{year}.xlsx")

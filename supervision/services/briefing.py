@@ -1,0 +1,605 @@
+"""Excel workbooks for leaders and for the list pages: the briefing (工作简报), the plan table,
+the lagging list and the rectifications board.
+
+Every figure comes from the read model (``supervision.progress.plan_progress``) and the headline
+figures (``supervision.summary``); the only extra reads are one query for funding lines by source
+and one for cooperating units. Nothing here recomputes a rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from projects.completion import summarize
+from projects.models import FundingLine, Plan, SubItem
+
+from ..models import Light, Rectification
+from ..progress import ItemState, PlanProgress, SubItemState, plan_progress, sub_items_for_plan
+from ..summary import FundingTotals, plan_figures
+from ..views.pace import lagging_rows
+from . import xlsx
+from .xlsx import Column, Styled
+
+ZERO = Decimal("0")
+LAGGING_LIGHTS = (Light.RED, Light.YELLOW)
+
+DETAIL_COLUMNS = [
+    Column("序号", 6, "lh_center"),
+    Column("项目名称", 20),
+    Column("目标任务", 34),
+    Column("牵头单位", 14),
+    Column("责任单位", 14),
+    Column("责任领导", 12),
+    Column("完成时限", 15, "lh_date"),
+    Column("目标值", 11, "lh_qty"),
+    Column("完成值", 11, "lh_qty"),
+    Column("完成率", 9, "lh_percent"),
+    Column("进度", 8, "lh_percent"),
+    Column("序时进度", 9, "lh_percent"),
+    Column("状态", 10, "lh_center"),
+    Column("进展情况", 34),
+    Column("存在问题", 26),
+    Column("下步计划", 26),
+]
+DETAIL_ITEM_COLUMNS = (1, 2, 4, 6)
+
+LAGGING_COLUMNS = [
+    Column("责任单位", 14),
+    Column("序号", 7, "lh_center"),
+    Column("项目名称", 20),
+    Column("目标任务", 30),
+    Column("完成时限", 15, "lh_date"),
+    Column("进度", 8, "lh_percent"),
+    Column("序时进度", 9, "lh_percent"),
+    Column("滞后（百分点）", 10, "lh_points"),
+    Column("灯色", 10, "lh_center"),
+    Column("存在问题（滞后原因）", 32),
+    Column("下步计划", 28),
+]
+
+FUNDING_COLUMNS = [
+    Column("序号", 6, "lh_center"),
+    Column("项目名称", 24),
+    Column("资金来源", 16),
+    Column("计划投资（万元）", 14, "lh_amount"),
+    Column("到位资金（万元）", 14, "lh_amount"),
+    Column("已支付（万元）", 14, "lh_amount"),
+    Column("到位率", 9, "lh_percent"),
+    Column("支付率", 9, "lh_percent"),
+]
+
+# The plan table export carries every registry column the import understands, so an exported
+# plan can be imported as next year's draft and comes back the same.
+PLAN_TABLE_COLUMNS = [
+    Column("序号", 6, "lh_center"),
+    Column("项目名称", 20),
+    Column("领域", 10, "lh_center"),
+    Column("目标任务", 34),
+    Column("牵头单位", 14),
+    Column("责任单位", 14),
+    Column("配合单位", 16),
+    Column("责任领导", 12),
+    Column("第一责任人", 14),
+    Column("目标值", 11, "lh_qty"),
+    Column("计量单位", 8, "lh_center"),
+    Column("开工时间", 15, "lh_date"),
+    Column("完成时限", 15, "lh_date"),
+    Column("地点", 14),
+    Column("完成值", 11, "lh_qty"),
+    Column("完成率", 9, "lh_percent"),
+    Column("进度", 8, "lh_percent"),
+    Column("序时进度", 9, "lh_percent"),
+    Column("状态", 10, "lh_center"),
+]
+PLAN_TABLE_ITEM_COLUMNS = (1, 2, 3, 5, 8)
+
+RECTIFICATION_COLUMNS = [
+    Column("序号", 6, "lh_center"),
+    Column("清单", 20),
+    Column("问题", 26),
+    Column("涉及项目", 22),
+    Column("整改单位", 14),
+    Column("来源", 10, "lh_center"),
+    Column("整改要求", 32),
+    Column("整改时限", 15, "lh_date"),
+    Column("状态", 12, "lh_center"),
+    Column("是否逾期", 8, "lh_center"),
+    Column("交办日期", 15, "lh_date"),
+    Column("销号日期", 15, "lh_date"),
+]
+
+
+def _day(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _quantity(value: Decimal | None, sub: SubItem, *, at_least: bool) -> Styled:
+    return Styled(xlsx.to_number(value), number_format=xlsx.quantity_format(value, sub.target_unit, at_least))
+
+
+def _status_text(state: SubItemState) -> str:
+    label = str(state.light_label)
+    return f"{label}（超期未报）" if state.overdue_report else label
+
+
+def _report_text(state: SubItemState, field: str) -> str:
+    return getattr(state.last_report, field) if state.last_report else ""
+
+
+# --- 进展明细 -------------------------------------------------------------------------------
+
+
+def _detail_rows(item_state: ItemState, sub_states: Sequence[SubItemState]) -> Iterable[list[object]]:
+    item = item_state.item
+    for index, state in enumerate(sub_states):
+        sub = state.sub_item
+        first = index == 0
+        yield [
+            item.number if first else None,
+            item.title if first else None,
+            sub.content,
+            str(item.lead_unit) if first else None,
+            str(sub.responsible_unit),
+            item.responsible_leader if first else None,
+            sub.planned_end,
+            _quantity(sub.target_value, sub, at_least=sub.target_at_least),
+            _quantity(state.actual_value, sub, at_least=False),
+            xlsx.to_number(state.completion_rate),
+            xlsx.percent_value(state.progress_percent),
+            xlsx.percent_value(state.scheduled_percent),
+            Styled(_status_text(state), xlsx.light_style(state.light)),
+            _report_text(state, "work_done"),
+            _report_text(state, "problems"),
+            _report_text(state, "next_steps"),
+        ]
+
+
+def _write_item_table(
+    ws: Worksheet,
+    columns: Sequence[Column],
+    item_columns: Sequence[int],
+    groups: Iterable[tuple[ItemState, Sequence[SubItemState]]],
+    rows_for,
+    *,
+    title: str,
+    subtitle: str,
+) -> None:
+    header_row = xlsx.write_title(ws, title, len(columns), subtitle)
+    row = xlsx.write_header(ws, header_row, columns)
+    for item_state, sub_states in groups:
+        first = row
+        for values in rows_for(item_state, sub_states):
+            xlsx.write_row(ws, row, columns, values)
+            row += 1
+        xlsx.merge_down(ws, first, row - 1, item_columns)
+    xlsx.finish_sheet(ws, columns, header_row)
+
+
+# --- 滞后项目 -------------------------------------------------------------------------------
+
+
+def lagging_states(progress: PlanProgress) -> list[SubItemState]:
+    """Red then yellow sub-items, by unit, largest lag first: the lagging page's own order."""
+    return [row.state for row in lagging_rows(progress, {})]
+
+
+def _write_lagging_sheet(ws: Worksheet, rows: Sequence[SubItemState], *, title: str, subtitle: str) -> None:
+    columns = LAGGING_COLUMNS
+    header_row = xlsx.write_title(ws, title, len(columns), subtitle)
+    row = xlsx.write_header(ws, header_row, columns)
+    unit_first = row
+    for index, state in enumerate(rows):
+        sub = state.sub_item
+        unit = sub.responsible_unit
+        new_unit = index == 0 or rows[index - 1].sub_item.responsible_unit_id != unit.pk
+        if new_unit and index:
+            xlsx.merge_down(ws, unit_first, row - 1, (1,))
+            unit_first = row
+        xlsx.write_row(
+            ws,
+            row,
+            columns,
+            [
+                str(unit) if new_unit else None,
+                sub.code,
+                sub.item.title,
+                sub.content,
+                sub.planned_end,
+                xlsx.percent_value(state.progress_percent),
+                xlsx.percent_value(state.scheduled_percent),
+                xlsx.to_number(state.lag_points),
+                Styled(_status_text(state), xlsx.light_style(state.light)),
+                _report_text(state, "problems"),
+                _report_text(state, "next_steps"),
+            ],
+        )
+        row += 1
+    if rows:
+        xlsx.merge_down(ws, unit_first, row - 1, (1,))
+    else:
+        ws.cell(row=row, column=1).value = "无滞后项目。"
+    xlsx.finish_sheet(ws, columns, header_row)
+
+
+def lagging_workbook(rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -> Workbook:
+    """The lagging list (red, then yellow sub-items by unit) as its own workbook."""
+    wb = xlsx.new_workbook()
+    ws = wb.create_sheet("滞后项目")
+    counts = defaultdict(int)
+    for state in rows:
+        counts[state.light] += 1
+    _write_lagging_sheet(
+        ws,
+        rows,
+        title=f"{plan.title}滞后项目清单",
+        subtitle=f"截至{_day(as_of)}：严重滞后（红灯）{counts[Light.RED]}项，滞后（黄灯）{counts[Light.YELLOW]}项",
+    )
+    return wb
+
+
+# --- 资金情况 -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    item_state: ItemState
+    source_label: str
+    totals: FundingTotals
+
+
+def funding_rows(progress: PlanProgress, sub_item_filter=None) -> list[FundingRow]:
+    """The funding lines summed by item and source, in item order (one query)."""
+    lines = (
+        FundingLine.objects.filter(sub_item__in=sub_items_for_plan(progress.plan, sub_item_filter))
+        .values("sub_item__item_id", "source")
+        .annotate(planned=Sum("planned"), allocated=Sum("allocated"), paid=Sum("paid"))
+        .order_by()
+    )
+    by_item: dict[int, dict[str, FundingTotals]] = defaultdict(dict)
+    for line in lines:
+        by_item[line["sub_item__item_id"]][line["source"]] = FundingTotals(
+            planned=line["planned"] or ZERO, allocated=line["allocated"] or ZERO, paid=line["paid"] or ZERO
+        )
+    order = list(FundingLine.Source)
+    rows = []
+    for item_state in progress.items:
+        sources = by_item.get(item_state.item.pk, {})
+        for source in order:
+            if source.value in sources:
+                rows.append(FundingRow(item_state, str(source.label), sources[source.value]))
+    return rows
+
+
+def _write_funding_sheet(ws: Worksheet, rows: Sequence[FundingRow], *, title: str, subtitle: str) -> None:
+    columns = FUNDING_COLUMNS
+    header_row = xlsx.write_title(ws, title, len(columns), subtitle)
+    row = xlsx.write_header(ws, header_row, columns)
+    planned = allocated = paid = ZERO
+    first = row
+    for index, funding in enumerate(rows):
+        item = funding.item_state.item
+        new_item = index == 0 or rows[index - 1].item_state is not funding.item_state
+        if new_item and index:
+            xlsx.merge_down(ws, first, row - 1, (1, 2))
+            first = row
+        totals = funding.totals
+        xlsx.write_row(
+            ws,
+            row,
+            columns,
+            [
+                item.number if new_item else None,
+                item.title if new_item else None,
+                funding.source_label,
+                totals.planned,
+                totals.allocated,
+                totals.paid,
+                xlsx.to_number(totals.allocation_rate),
+                xlsx.to_number(totals.payment_rate),
+            ],
+        )
+        planned += totals.planned
+        allocated += totals.allocated
+        paid += totals.paid
+        row += 1
+    if rows:
+        xlsx.merge_down(ws, first, row - 1, (1, 2))
+    total = FundingTotals(planned=planned, allocated=allocated, paid=paid)
+    xlsx.write_row(
+        ws,
+        row,
+        columns,
+        [
+            Styled("合计", "lh_total"),
+            Styled(None, "lh_total"),
+            Styled(None, "lh_total"),
+            Styled(total.planned, "lh_total_amount"),
+            Styled(total.allocated, "lh_total_amount"),
+            Styled(total.paid, "lh_total_amount"),
+            Styled(xlsx.to_number(total.allocation_rate), "lh_total_percent"),
+            Styled(xlsx.to_number(total.payment_rate), "lh_total_percent"),
+        ],
+    )
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+    note = ws.cell(row=row + 2, column=1)
+    note.style = "lh_note"
+    note.value = (
+        "说明：分来源的到位、支付金额取自资金台账；“总体情况”中的资金合计按各子项最新审核通过的填报数计算，"
+        "两者口径不同，可能不一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
+    )
+    ws.merge_cells(start_row=row + 2, start_column=1, end_row=row + 2, end_column=len(columns))
+    ws.row_dimensions[row + 2].height = 30
+    xlsx.finish_sheet(ws, columns, header_row)
+
+
+# --- 总体情况 -------------------------------------------------------------------------------
+
+OVERVIEW_COLUMNS = [
+    Column("", 24),
+    Column("", 14),
+    Column("", 14),
+    Column("", 14),
+    Column("", 14),
+    Column("", 14),
+]
+
+
+def _section(ws: Worksheet, row: int, text: str) -> int:
+    cell = ws.cell(row=row, column=1)
+    cell.style = "lh_section"
+    cell.value = text
+    return row + 1
+
+
+def _overview_table(ws: Worksheet, row: int, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    columns = [Column(h, 0) for h in header]
+    row = xlsx.write_header(ws, row, columns)
+    styles = ["lh_text"] + ["lh_int"] * (len(header) - 1)
+    for values in rows:
+        typed = [
+            v if isinstance(v, Styled) else Styled(v, styles[i] if not isinstance(v, float) else "lh_percent")
+            for i, v in enumerate(values)
+        ]
+        xlsx.write_row(ws, row, columns, typed)
+        row += 1
+    return row + 1
+
+
+def _category_rows(progress: PlanProgress) -> list[list[object]]:
+    groups: dict[str, list[ItemState]] = defaultdict(list)
+    order: list[str] = []
+    for item_state in progress.items:
+        name = item_state.item.category.name if item_state.item.category else "未分类"
+        if name not in groups:
+            order.append(name)
+        groups[name].append(item_state)
+    rows = []
+    for name in order:
+        item_states = groups[name]
+        summary = summarize({i.item.pk: [s.status for s in i.sub_states] for i in item_states})
+        lagging = sum(1 for i in item_states for s in i.sub_states if s.light in LAGGING_LIGHTS)
+        rows.append(
+            [
+                name,
+                summary.items_total,
+                summary.subitems_total,
+                summary.items_completed,
+                summary.subitems_completed,
+                float(summary.subitem_completion_rate),
+                lagging,
+            ]
+        )
+    return rows
+
+
+def _write_overview(ws: Worksheet, progress: PlanProgress, figures: dict) -> None:
+    plan = progress.plan
+    summary = progress.summary
+    width = 7
+    row = xlsx.write_title(ws, f"{plan.title}推进情况简报", width, f"截至{_day(progress.as_of)}")
+    row += 1
+    headline = ws.cell(row=row, column=1)
+    headline.style = "lh_section"
+    headline.value = f"总体情况：{plan.title}共{figures['headline']}。"
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    row += 2
+
+    row = _section(ws, row, "一、完成情况")
+    row = _overview_table(
+        ws,
+        row,
+        ["指标", "件", "项"],
+        [
+            ["清单总数", summary.items_total, summary.subitems_total],
+            ["已完成", summary.items_completed, summary.subitems_completed],
+            ["继续推进", summary.items_remaining, summary.subitems_remaining],
+            ["完成率", float(summary.item_completion_rate), float(summary.subitem_completion_rate)],
+        ],
+    )
+
+    row = _section(ws, row, "二、序时进度（红黄绿灯）")
+    total = summary.subitems_total or 1
+    light_rows = [
+        [
+            Styled(str(light.label), xlsx.light_style(light.value)),
+            figures["lights"][light.value],
+            figures["lights"][light.value] / total,
+        ]
+        for light in (Light.BLUE, Light.GREEN, Light.YELLOW, Light.RED)
+    ]
+    light_rows.append(["超期未报", figures["overdue_report"], figures["overdue_report"] / total])
+    row = _overview_table(ws, row, ["状态", "项数", "占比"], light_rows)
+
+    row = _section(ws, row, "三、分领域情况")
+    row = _overview_table(
+        ws,
+        row,
+        ["领域", "件数", "项数", "已完成件数", "已完成项数", "项完成率", "滞后项数"],
+        _category_rows(progress),
+    )
+
+    row = _section(ws, row, "四、资金情况（万元）")
+    funding = figures["funding"]
+    row = _overview_table(
+        ws,
+        row,
+        ["计划投资", "到位资金", "已支付", "资金到位率", "支付率"],
+        [
+            [
+                Styled(funding["planned"], "lh_amount"),
+                Styled(funding["allocated"], "lh_amount"),
+                Styled(funding["paid"], "lh_amount"),
+                Styled(funding["allocation_rate"], "lh_percent"),
+                Styled(funding["payment_rate"], "lh_percent"),
+            ]
+        ],
+    )
+    xlsx.finish_sheet(ws, OVERVIEW_COLUMNS + [Column("", 12)], 2)
+    ws.print_title_rows = "1:2"
+
+
+# --- the briefing ---------------------------------------------------------------------------
+
+
+def briefing_filename(plan: Plan, as_of: date) -> str:
+    return f"{plan.title}_工作简报_{as_of:%Y%m%d}.xlsx"
+
+
+def build_briefing(progress: PlanProgress, *, sub_item_filter=None) -> Workbook:
+    """The four-sheet briefing (总体情况, 进展明细, 滞后项目, 资金情况) for a progress view."""
+    plan = progress.plan
+    subtitle = f"截至{_day(progress.as_of)}"
+    figures = plan_figures(progress)
+    wb = xlsx.new_workbook()
+    _write_overview(wb.create_sheet("总体情况"), progress, figures)
+    _write_item_table(
+        wb.create_sheet("进展明细"),
+        DETAIL_COLUMNS,
+        DETAIL_ITEM_COLUMNS,
+        ((i, i.sub_states) for i in progress.items),
+        _detail_rows,
+        title=f"{plan.title}进展明细",
+        subtitle=subtitle,
+    )
+    _write_lagging_sheet(
+        wb.create_sheet("滞后项目"),
+        lagging_states(progress),
+        title=f"{plan.title}滞后项目",
+        subtitle=f"{subtitle}，按责任单位列出红灯、黄灯子项",
+    )
+    _write_funding_sheet(
+        wb.create_sheet("资金情况"),
+        funding_rows(progress, sub_item_filter),
+        title=f"{plan.title}资金情况",
+        subtitle=f"{subtitle}，单位：万元",
+    )
+    return wb
+
+
+def briefing_for(
+    plan: Plan, as_of: date | None = None, sub_item_filter=None
+) -> tuple[Workbook, PlanProgress]:
+    progress = plan_progress(plan, as_of, sub_item_filter=sub_item_filter)
+    return build_briefing(progress, sub_item_filter=sub_item_filter), progress
+
+
+# --- list exports ---------------------------------------------------------------------------
+
+
+def cooperating_unit_names(sub_item_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Cooperating units' display names per sub-item (one query)."""
+    through = SubItem.cooperating_units.through
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        through.objects.filter(subitem_id__in=list(sub_item_ids))
+        .order_by("subitem_id", "unit__name")
+        .values_list("subitem_id", "unit__short_name", "unit__name")
+    )
+    for sub_id, short_name, name in rows:
+        names[sub_id].append(short_name or name)
+    return names
+
+
+def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]) -> Workbook:
+    """What the plan table shows (after its filters), with every registry column."""
+    plan = progress.plan
+    cooperating = cooperating_unit_names(s.sub_item.pk for i in item_states for s in i.sub_states)
+
+    def rows_for(item_state: ItemState, sub_states: Sequence[SubItemState]):
+        item = item_state.item
+        for index, state in enumerate(sub_states):
+            sub = state.sub_item
+            first = index == 0
+            yield [
+                item.number if first else None,
+                item.title if first else None,
+                (item.category.name if item.category else "") if first else None,
+                sub.content,
+                str(item.lead_unit) if first else None,
+                str(sub.responsible_unit),
+                "、".join(cooperating.get(sub.pk, [])),
+                item.responsible_leader if first else None,
+                sub.first_responsible_person,
+                Styled(
+                    xlsx.to_number(sub.target_value),
+                    number_format=xlsx.quantity_format(sub.target_value, "", sub.target_at_least),
+                ),
+                sub.target_unit,
+                sub.planned_start,
+                sub.planned_end,
+                sub.location,
+                _quantity(state.actual_value, sub, at_least=False),
+                xlsx.to_number(state.completion_rate),
+                xlsx.percent_value(state.progress_percent),
+                xlsx.percent_value(state.scheduled_percent),
+                Styled(_status_text(state), xlsx.light_style(state.light)),
+            ]
+
+    wb = xlsx.new_workbook()
+    _write_item_table(
+        wb.create_sheet("清单"),
+        PLAN_TABLE_COLUMNS,
+        PLAN_TABLE_ITEM_COLUMNS,
+        ((i, i.sub_states) for i in item_states),
+        rows_for,
+        title=plan.title,
+        subtitle=f"截至{_day(progress.as_of)}  {progress.summary.headline}",
+    )
+    return wb
+
+
+def rectifications_workbook(queryset: QuerySet[Rectification], *, title: str = "整改督办事项") -> Workbook:
+    """The rectifications board as shown, one row per rectification."""
+    rectifications = queryset.select_related("plan", "unit", "item", "sub_item__item")
+    wb = xlsx.new_workbook()
+    ws = wb.create_sheet("整改督办")
+    rows = []
+    for index, rect in enumerate(rectifications, start=1):
+        target = rect.sub_item or rect.item
+        rows.append(
+            [
+                index,
+                rect.plan.title,
+                rect.title,
+                str(target) if target else "",
+                str(rect.unit),
+                rect.get_source_display(),
+                rect.required_action,
+                rect.deadline,
+                Styled(rect.get_state_display(), "lh_light_blue" if rect.state == "closed" else None),
+                Styled("是", "lh_light_red") if rect.is_overdue else "否",
+                timezone.localtime(rect.created_at).date(),
+                timezone.localtime(rect.closed_at).date() if rect.closed_at else None,
+            ]
+        )
+    xlsx.write_table(ws, RECTIFICATION_COLUMNS, rows, title=title, subtitle=f"共{len(rows)}项")
+    return wb
