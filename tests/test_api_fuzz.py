@@ -41,6 +41,21 @@ FUZZ_SETTINGS = settings(
 )
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Requests here go straight to the WSGI app, not through Django's test client, so the
+    request_started/request_finished signals would close the test transaction's connection on PostgreSQL (SQLite
+    in memory ignores the close). Django's test client disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def county(db):
     """A little of everything, so that generated ids sometimes hit real rows (ids 1–3)."""
