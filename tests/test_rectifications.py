@@ -275,7 +275,7 @@ def test_a_gif_is_refused_even_though_it_is_an_image(world, client, login):
         {"text": "x", "photos": [png("a.gif", "GIF")]},
     )
 
-    assert "格式不支持" in response.content.decode()
+    assert "是 GIF 格式，只能上传 JPEG、PNG 或 WebP 格式的照片" in response.content.decode()
 
 
 def test_office_closes_and_sends_back_through_the_page(world, client, login):

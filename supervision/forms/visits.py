@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from projects import roles
 from projects.models import Item, Plan, SubItem, User
 
 from ..models import InspectionVisit, Satisfaction, VisitPhoto
 from ..services.visits import VisitDetails, VisitedRow
-
-ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
-
-
-def validate_photo(upload) -> None:
-    """Accept only real JPEG, PNG or WebP images within the size limit, judged by their content
-    (a renamed file with an image extension is refused)."""
-    if upload.size > settings.MAX_PHOTO_BYTES:
-        raise ValidationError(
-            _("照片“%(name)s”超过%(mb)sMB。"),
-            params={"name": upload.name, "mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)},
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(_("“%(name)s”不是有效的图片文件。"), params={"name": upload.name}) from exc
-    finally:
-        upload.seek(0)
-    if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise ValidationError(
-            _("“%(name)s”格式不支持，请上传 JPG、PNG 或 WebP 图片。"), params={"name": upload.name}
-        )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
+from .photos import MultipleFileInput, photo_extension
 
 
 class PhotosField(forms.FileField):
@@ -60,7 +30,7 @@ class PhotosField(forms.FileField):
         errors = []
         for upload in cleaned:
             try:
-                validate_photo(upload)
+                photo_extension(upload)
             except ValidationError as exc:
                 errors.extend(exc.error_list)
         if errors:
