@@ -157,6 +157,13 @@ def can_respond_to_rectification(user, rectification) -> bool:
     return is_liaison(user) and rectification.unit_id == user.unit_id
 
 
+def published_plans_for(user) -> QuerySet[Plan]:
+    """Plans whose supervision records (rectifications) a user may read, whatever units the
+    plan's sub-items belong to: every plan but drafts, which only the office sees."""
+    plans = Plan.objects.all()
+    return plans if can_manage_registry(user) else plans.exclude(status=Plan.Status.DRAFT)
+
+
 def visible_plans(user, queryset: QuerySet[Plan] | None = None) -> QuerySet[Plan]:
     """Plans a user may read: drafts only for the office; for a liaison only plans holding at
     least one of their unit's sub-items."""

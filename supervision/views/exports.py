@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from projects import permissions
 from projects.filters import PlanTableFilter
-from projects.models import Plan, Unit
+from projects.models import Plan
 
 from ..asof import parse_as_of
-from ..forms.rectifications import BoardFilterForm
 from ..models import Rectification
 from ..progress import plan_progress
-from ..services import briefing, rectifications, xlsx
-from .rectifications import STATE_ORDER
+from ..services import briefing, xlsx
+from .rectifications import filtered_board
 
 State = Rectification.State
 
@@ -85,27 +84,5 @@ def rectifications_export(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not permissions.can_view_rectifications(user):
         raise PermissionDenied
-    plans = Plan.objects.all()
-    if not permissions.can_manage_registry(user):
-        plans = plans.exclude(status=Plan.Status.DRAFT)
-    visible = rectifications.visible_rectifications(user).filter(plan__in=plans)
-    units = Unit.objects.filter(pk__in=visible.values("unit_id"))
-    form = BoardFilterForm(request.GET or None, plans=plans, units=units)
-    filtered = visible
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["plan"]:
-            filtered = filtered.filter(plan=data["plan"])
-        if data["state"]:
-            filtered = filtered.filter(state=data["state"])
-        if data["unit"]:
-            filtered = filtered.filter(unit=data["unit"])
-        if data["overdue"]:
-            filtered = filtered.filter(is_overdue=True).exclude(state=State.CLOSED)
-    ordered = filtered.annotate(state_order=STATE_ORDER).order_by(
-        Case(When(is_overdue=True, state__in=[State.OPEN, State.RESPONDED], then=Value(0)), default=Value(1)),
-        "state_order",
-        "deadline",
-        "pk",
-    )
+    _form, _filtered, ordered = filtered_board(request)
     return xlsx.xlsx_response(briefing.rectifications_workbook(ordered), "整改督办事项.xlsx")

@@ -35,21 +35,14 @@ def _require_reader(user) -> None:
         raise PermissionDenied
 
 
-def _plans(user):
-    plans = Plan.objects.all()
-    if not permissions.can_manage_registry(user):
-        plans = plans.exclude(status=Plan.Status.DRAFT)
-    return plans
-
-
-@login_required
-def rectification_list(request: HttpRequest) -> HttpResponse:
-    """The board: counts by unit and state, then the matters, overdue first, then by state and
-    deadline."""
-    _require_reader(request.user)
-    visible = service.visible_rectifications(request.user).filter(plan__in=_plans(request.user))
+def filtered_board(request: HttpRequest):
+    """The board's filter form and the matters it selects, overdue first, then by state and
+    deadline. The board page and its Excel export both show exactly this."""
+    user = request.user
+    plans = permissions.published_plans_for(user)
+    visible = service.visible_rectifications(user).filter(plan__in=plans)
     units = Unit.objects.filter(pk__in=visible.values("unit_id"))
-    form = BoardFilterForm(request.GET or None, plans=_plans(request.user), units=units)
+    form = BoardFilterForm(request.GET or None, plans=plans, units=units)
     filtered = visible
     if form.is_valid():
         data = form.cleaned_data
@@ -61,6 +54,21 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
             filtered = filtered.filter(unit=data["unit"])
         if data["overdue"]:
             filtered = filtered.filter(is_overdue=True).exclude(state=State.CLOSED)
+    ordered = filtered.annotate(state_order=STATE_ORDER).order_by(
+        Case(When(is_overdue=True, state__in=[State.OPEN, State.RESPONDED], then=Value(0)), default=Value(1)),
+        "state_order",
+        "deadline",
+        "pk",
+    )
+    return form, filtered, ordered
+
+
+@login_required
+def rectification_list(request: HttpRequest) -> HttpResponse:
+    """The board: counts by unit and state, then the matters, overdue first, then by state and
+    deadline."""
+    _require_reader(request.user)
+    form, filtered, ordered = filtered_board(request)
     counts: dict = {}
     overdue: Counter = Counter()
     for row in (
@@ -82,12 +90,6 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
     board = sorted(counts.values(), key=lambda e: (-overdue[e["unit_id"]], -e[State.OPEN], e["unit"]))
     for entry in board:
         entry["overdue"] = overdue[entry["unit_id"]]
-    ordered = filtered.annotate(state_order=STATE_ORDER).order_by(
-        Case(When(is_overdue=True, state__in=[State.OPEN, State.RESPONDED], then=Value(0)), default=Value(1)),
-        "state_order",
-        "deadline",
-        "pk",
-    )
     page = Paginator(ordered, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -109,7 +111,7 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
 def _prefill(request: HttpRequest) -> tuple[Plan, dict]:
     """The plan and initial values from ?sub_item=ID (a lagging sub-item) or ?visit=ID (a
     visit's finding, optionally &item=ID for one of the items seen)."""
-    plans = _plans(request.user)
+    plans = permissions.published_plans_for(request.user)
     params = request.POST if request.method == "POST" else request.GET
     sub_id, visit_id, plan_id = (params.get(k, "") for k in ("sub_item", "visit", "plan"))
     if request.method == "GET" and sub_id.isdigit():
@@ -183,7 +185,7 @@ def rectification_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/rectifications/form.html",
-        {"form": form, "plan": plan, "plans": _plans(request.user)},
+        {"form": form, "plan": plan, "plans": permissions.published_plans_for(request.user)},
     )
 
 
@@ -198,7 +200,10 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 def _rectification_for(user, pk: int) -> Rectification:
     return get_object_or_404(
-        service.visible_rectifications(user).filter(plan__in=_plans(user)).select_related("created_by"), pk=pk
+        service.visible_rectifications(user)
+        .filter(plan__in=permissions.published_plans_for(user))
+        .select_related("created_by"),
+        pk=pk,
     )
 
 
