@@ -25,7 +25,7 @@ def parse_as_of(request: HttpRequest) -> date | None:
     except ValueError as exc:
         raise BadRequest("截至日期格式应为 YYYY-MM-DD") from exc
     if value < EARLIEST:
-        raise BadRequest("截至日期不能早于2000年")
+        raise BadRequest("截至日期不能早于2000年1月1日")
     if value >= timezone.localdate():
         return None
     return value

@@ -246,7 +246,8 @@ def _sub_item_state(
         scheduled_percent=scheduled,
         lag_points=pace.lag_points(scheduled, progress),
         light=light,
-        overdue_report=_is_overdue_to_report(sub, report, is_complete, due_period),
+        overdue_report=plan.status != Plan.Status.CLOSED
+        and _is_overdue_to_report(sub, report, is_complete, due_period),
     )
 
 
@@ -254,7 +255,8 @@ def _is_overdue_to_report(
     sub: SubItem, report: ProgressReport | None, is_complete: bool, due_period: periods.Period
 ) -> bool:
     """超期未报: the last period whose due date has passed has no accepted report, for a
-    sub-item that is not complete and had started by the end of that period."""
+    sub-item that is not complete and had started by the end of that period. (A closed plan
+    expects no more reports; the caller skips it.)"""
     if is_complete:
         return False
     if sub.planned_start is not None and sub.planned_start > due_period.end:

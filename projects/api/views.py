@@ -37,9 +37,6 @@ from .serializers import (
     UnitSerializer,
 )
 
-# Pace and period arithmetic is only meaningful for dates a plan can have (years ≥ 2000).
-EARLIEST_AS_OF = date(2000, 1, 1)
-
 
 class ApiViewSet(viewsets.ReadOnlyModelViewSet):
     """What every API viewset shares: pagination with ?page_size=, documented error answers,
@@ -97,8 +94,6 @@ def _as_of(request: Request) -> date | None:
         as_of = parse_as_of(request)
     except BadRequest as exc:
         raise serializers.ValidationError({"as_of": [str(exc)]}) from exc
-    if as_of is not None and as_of < EARLIEST_AS_OF:
-        raise serializers.ValidationError({"as_of": ["截至日期不能早于2000年1月1日"]})
     return as_of
 
 

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             demo.PLAN_2023_TITLE,
             demo.PLAN_2023,
             units,
-            status=Plan.Status.PUBLISHED,
+            status=Plan.Status.CLOSED,
             published_on=demo.PLAN_2023_AS_OF.replace(month=1, day=20),
         )
         specs = demo.current_plan_specs()
