@@ -34,11 +34,12 @@ def month_ends(year: int, until: date) -> list[date]:
 
 
 def take_monthly_snapshots(on: date | None = None) -> list[PlanSnapshot]:
-    """For every published plan, store the month-end snapshots of its year, up to the day
-    before ``on`` (today by default), that are not stored yet. Returns the new snapshots."""
+    """For every published or closed plan, store the month-end snapshots of its year, up to
+    the day before ``on`` (today by default), that are not stored yet. A closed plan's are
+    taken once and never change. Returns the new snapshots."""
     yesterday = (on or timezone.localdate()) - timedelta(days=1)
     created = []
-    for plan in Plan.objects.filter(status=Plan.Status.PUBLISHED):
+    for plan in Plan.objects.exclude(status=Plan.Status.DRAFT):
         stored = set(plan.snapshots.values_list("as_of", flat=True))
         for day in month_ends(plan.year, yesterday):
             if day not in stored:
