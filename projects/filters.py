@@ -39,23 +39,4 @@ class PlanTableFilter(forms.Form):
 
     def filter_states(self, progress):
         """Items of the progress view, keeping only sub-items with the chosen light."""
-        light = self._value("light")
-        if not light:
-            return progress.items
-        kept = []
-        for item_state in progress.items:
-            subs = [s for s in item_state.sub_states if s.light == light]
-            if subs:
-                kept.append((item_state, subs))
-        return [_Filtered(item_state, subs) for item_state, subs in kept]
-
-
-class _Filtered:
-    """An item state showing only some of its sub-items (the roll-up stays the item's own)."""
-
-    def __init__(self, item_state, sub_states):
-        self._item_state = item_state
-        self.sub_states = sub_states
-
-    def __getattr__(self, name):
-        return getattr(self._item_state, name)
+        return progress.with_light(self._value("light")).items

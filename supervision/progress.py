@@ -97,6 +97,35 @@ class PlanProgress:
     def overdue_report_count(self) -> int:
         return sum(1 for s in self.sub_states if s.overdue_report)
 
+    def with_light(self, light: str | None) -> PlanProgress:
+        """The progress narrowed to the sub-items showing one light, with the headline and
+        light counts recomputed over them ("of the red sub-items, how many per unit…"); each
+        item keeps its own roll-up. No light returns the progress unchanged."""
+        if not light:
+            return self
+        items = []
+        for state in self.items:
+            subs = [s for s in state.sub_states if s.light == light]
+            if subs:
+                items.append(
+                    ItemState(
+                        item=state.item,
+                        sub_states=subs,
+                        scheduled_percent=state.scheduled_percent,
+                        progress_percent=state.progress_percent,
+                        lag_points=state.lag_points,
+                        light=state.light,
+                    )
+                )
+        return PlanProgress(
+            plan=self.plan,
+            as_of=self.as_of,
+            is_historical=self.is_historical,
+            items=items,
+            summary=summarize({s.item.pk: [sub.status for sub in s.sub_states] for s in items}),
+            light_counts=Counter(sub.light for s in items for sub in s.sub_states),
+        )
+
 
 def today() -> date:
     return timezone.localdate()
@@ -183,7 +212,9 @@ def _load_registry(item_qs: QuerySet[Item], sub_qs: QuerySet[SubItem]) -> tuple[
         items_by_pk[item.pk] = item
     subs = list(sub_qs.filter(item__in=item_qs.values("pk")).order_by("item_id", "number"))
     milestones: dict[int, list[Milestone]] = defaultdict(list)
-    for milestone in Milestone.objects.filter(sub_item__in=sub_qs.values("pk")).order_by("sub_item_id", "date"):
+    for milestone in Milestone.objects.filter(sub_item__in=sub_qs.values("pk")).order_by(
+        "sub_item_id", "date"
+    ):
         milestones[milestone.sub_item_id].append(milestone)
     subs_by_item: dict[int, list[SubItem]] = defaultdict(list)
     for sub in subs:

@@ -2,32 +2,17 @@
 and the plan page shows the new progress."""
 
 import io
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from supervision.models import ProgressReport
+from tests.browser import ARTIFACTS, launch
 
-from .conftest import CHROMIUM
 from .factories import ItemFactory, PlanFactory, SubItemFactory, UnitFactory, liaison_user, office_user
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are
-# still plain synchronous calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 PASSWORD = "pw-for-tests-123"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -35,7 +20,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 
@@ -52,7 +37,6 @@ def log_in(page, base_url: str, username: str) -> None:
 def test_liaison_reports_with_a_photo_office_accepts_and_the_plan_shows_it(
     live_server, transactional_db, browser, tmp_path
 ):
-    ARTIFACTS.mkdir(exist_ok=True)
     unit = UnitFactory(code="housing", name="区住建局", short_name="区住建局")
     plan = PlanFactory(title="浏览器测试清单")
     sub_item = SubItemFactory(

@@ -17,6 +17,7 @@ from projects.completion import format_number
 from projects.models import SubItem
 
 from ..models import ProgressReport
+from ..services.reports import REPORT_FIELDS
 from .photos import MultiplePhotoField
 
 
@@ -36,17 +37,7 @@ class ProgressReportForm(forms.ModelForm):
 
     class Meta:
         model = ProgressReport
-        fields = [
-            "progress_percent",
-            "actual_value",
-            "funds_allocated",
-            "funds_paid",
-            "work_done",
-            "problems",
-            "next_steps",
-            "regression_explanation",
-            "marks_complete",
-        ]
+        fields = list(REPORT_FIELDS)
         widgets = {
             "progress_percent": _decimal_widget(min="0", max="100"),
             "actual_value": _decimal_widget(min="0"),

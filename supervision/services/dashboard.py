@@ -7,7 +7,7 @@ dashboard and the length of the list it links to always agree. Rates are fractio
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q
 
-from projects.completion import summarize
 from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
 
 from .. import pace, periods
@@ -49,35 +48,6 @@ def data_version() -> tuple:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), [ProgressReport.State.ACCEPTED])
         return tuple(str(value) for value in cursor.fetchone())
-
-
-def with_light(progress: PlanProgress, light: str) -> PlanProgress:
-    """The progress narrowed to the sub-items showing one light; counts are recomputed so the
-    dashboard answers "of the red sub-items, how many per category, per unit…"."""
-    if not light:
-        return progress
-    items: list[ItemState] = []
-    for state in progress.items:
-        subs = [s for s in state.sub_states if s.light == light]
-        if subs:
-            items.append(
-                ItemState(
-                    item=state.item,
-                    sub_states=subs,
-                    scheduled_percent=state.scheduled_percent,
-                    progress_percent=state.progress_percent,
-                    lag_points=state.lag_points,
-                    light=state.light,
-                )
-            )
-    return PlanProgress(
-        plan=progress.plan,
-        as_of=progress.as_of,
-        is_historical=progress.is_historical,
-        items=items,
-        summary=summarize({s.item.pk: [sub.status for sub in s.sub_states] for s in items}),
-        light_counts=Counter(sub.light for s in items for sub in s.sub_states),
-    )
 
 
 @dataclass

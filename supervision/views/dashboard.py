@@ -136,7 +136,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: bool) -> dict:
     """Everything the dashboard counts, from one read of the plan's progress."""
-    progress = dashboard.with_light(progress, light)
+    progress = progress.with_light(light)
     figures = plan_figures(progress)
     categories = dashboard.by_category(progress)
     trend = [
