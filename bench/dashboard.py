@@ -10,41 +10,26 @@ sqlite:////tmp/bench_dashboard.sqlite3. Exits 1 when the median misses the targe
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/bench_dashboard.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livelihood.settings")
+from common import scale_plan, setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("sqlite:////tmp/bench_dashboard.sqlite3")
 
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from projects import roles  # noqa: E402
-from projects.models import Plan, User  # noqa: E402
+from projects.models import User  # noqa: E402
 
 ITEMS, SUBITEMS = 2_000, 10_000
 RUNS = 20
 TARGET_MS = 300.0
-
-
-def scale_plan() -> Plan:
-    year = timezone.localdate().year
-    title = f"{year}年规模测试清单（{ITEMS}件{SUBITEMS}项）"
-    call_command("seed_scale", items=ITEMS, subitems=SUBITEMS, year=year, title=title)
-    return Plan.objects.get(year=year, title=title)
 
 
 def deputy() -> User:
@@ -63,8 +48,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> int:
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-    call_command("migrate", verbosity=0)
-    plan = scale_plan()
+    plan = scale_plan(ITEMS, SUBITEMS)
     client = Client()
     client.force_login(deputy())
     url = f"/plans/{plan.pk}/dashboard/"

@@ -9,23 +9,15 @@ DATABASE_URL, default sqlite:////tmp/bench_export.sqlite3; builds the plan with
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import tracemalloc
 from io import BytesIO
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/bench_export.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livelihood.settings")
+from common import scale_plan, setup_django  # noqa: E402
 
-import django  # noqa: E402
+setup_django("sqlite:////tmp/bench_export.sqlite3")
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from projects.models import Plan  # noqa: E402
@@ -35,13 +27,6 @@ from supervision.services.xlsx import workbook_bytes  # noqa: E402
 
 ITEMS, SUBITEMS = 2_000, 10_000
 TARGET_RATIO = 2.0
-
-
-def scale_plan() -> Plan:
-    year = timezone.localdate().year
-    title = f"{year}年规模测试清单（{ITEMS}件{SUBITEMS}项）"
-    call_command("seed_scale", items=ITEMS, subitems=SUBITEMS, year=year, title=title)
-    return Plan.objects.get(year=year, title=title)
 
 
 def styled(plan: Plan) -> tuple[float, float, bytes, Workbook]:
@@ -71,8 +56,7 @@ def bare(sheets: list[tuple[str, list[tuple]]]) -> float:
 
 
 def main() -> int:
-    call_command("migrate", verbosity=0)
-    plan = scale_plan()
+    plan = scale_plan(ITEMS, SUBITEMS)
     read, build, data, wb = styled(plan)
     sheets = cell_values(wb)
     cells = sum(len(rows) * (len(rows[0]) if rows else 0) for _, rows in sheets)

@@ -8,38 +8,21 @@ sizes. Uses DATABASE_URL, default sqlite:////tmp/bench.sqlite3; builds the plans
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livelihood.settings")
-# Console e-mail for every pace warning would drown the figures.
-os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+from common import scale_plan, setup_django  # noqa: E402
 
-import django  # noqa: E402
+setup_django("sqlite:////tmp/bench.sqlite3")
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from projects.models import Plan  # noqa: E402
 from supervision.services.pace_check import check_plan  # noqa: E402
 
 SIZES = ((200, 1_000), (2_000, 10_000))
 TARGET_SECONDS = 10.0
-
-
-def scale_plan(items: int, subitems: int) -> Plan:
-    year = timezone.localdate().year
-    title = f"{year}年规模测试清单（{items}件{subitems}项）"
-    call_command("seed_scale", items=items, subitems=subitems, year=year, title=title)
-    return Plan.objects.get(year=year, title=title)
 
 
 def measure(plan: Plan) -> tuple[float, float, int]:
@@ -54,7 +37,6 @@ def measure(plan: Plan) -> tuple[float, float, int]:
 
 def main() -> int:
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-    call_command("migrate", verbosity=0)
     repeat_counts, slowest = set(), 0.0
     for items, subitems in SIZES:
         plan = scale_plan(items, subitems)

@@ -1,0 +1,36 @@
+"""What every benchmark does first: Django set up on its own SQLite database (unless
+DATABASE_URL says otherwise), migrated, and a large plan built once by ``seed_scale``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def setup_django(default_database: str) -> None:
+    os.environ.setdefault("DATABASE_URL", default_database)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livelihood.settings")
+    # Console e-mail for every notification would drown the figures.
+    os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def scale_plan(items: int, subitems: int):
+    """The plan of the given size, built with a year of report history if it is missing."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from projects.models import Plan
+
+    year = timezone.localdate().year
+    title = f"{year}年规模测试清单（{items}件{subitems}项）"
+    call_command("seed_scale", items=items, subitems=subitems, year=year, title=title)
+    return Plan.objects.get(year=year, title=title)
