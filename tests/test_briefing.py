@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects.models import FundingLine
+from projects.models import FundingLine, SubItem
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,
@@ -120,6 +120,17 @@ def test_an_item_spans_its_sub_item_rows_with_merged_cells(client, login):
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A4:A5", "B4:B5", "D4:D5", "F4:F5", "A6:A7", "B6:B7"} <= merged
     assert ws["B6"].value == "第2件实事"
+
+
+def test_rows_with_long_text_are_tall_enough_to_print_it(client, login):
+    plan = build_plan(items=1, subs_per_item=2)
+    SubItem.objects.filter(item__plan=plan, number=2).update(
+        content="新建、改扩建公办幼儿园5所，新增学前教育学位1500个，同步配建室外活动场地和配套设施"
+    )
+    login(office_user())
+    ws = briefing_of(client, plan)["进展明细"]
+    assert ws.row_dimensions[5].height >= 3 * 13.5  # the long 目标任务 wraps to 3 lines or more
+    assert ws.row_dimensions[4].height is None  # a short row keeps the default height
 
 
 def test_sheets_print_on_a4_landscape_fitted_to_width_with_frozen_repeated_headers(client, login):
