@@ -107,7 +107,7 @@ class MilestoneInline(admin.TabularInline):
 class FundingLineInline(admin.TabularInline):
     model = FundingLine
     extra = 1
-    fields = ("source", "planned", "allocated", "paid")
+    fields = ("source", "planned")
 
 
 @admin.register(SubItem)

@@ -81,6 +81,7 @@ D = Decimal
 
 PLAN_2023_TITLE = "2023年区级十件民生实事"
 PLAN_2023_AS_OF = date(2023, 10, 25)  # the office's record before the late-October inspection
+PLAN_2023_CLOSED_ON = date(2023, 12, 31)  # the list closed at year end with that record
 
 PLAN_2023 = [
     ItemSpec(
@@ -674,7 +675,14 @@ def seed_liaisons(units: dict[str, Unit], codes: set[str]) -> list[User]:
 
 @transaction.atomic
 def seed_plan(
-    year: int, title: str, specs: list[ItemSpec], units: dict[str, Unit], *, status: str, published_on: date
+    year: int,
+    title: str,
+    specs: list[ItemSpec],
+    units: dict[str, Unit],
+    *,
+    status: str,
+    published_on: date,
+    closed_on: date | None = None,
 ) -> tuple[Plan, list[tuple[SubItem, SubItemSpec]]]:
     plan, _ = Plan.objects.get_or_create(
         year=year,
@@ -684,6 +692,7 @@ def seed_plan(
             "level": "区级",
             "status": status,
             "published_on": published_on,
+            "closed_on": closed_on,
             "summary": f"经{year}年区人民代表大会票决产生。",
         },
     )

@@ -93,6 +93,12 @@ class Plan(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     summary = models.TextField(_("说明"), blank=True)
     published_on = models.DateField(_("公布日期"), null=True, blank=True)
+    closed_on = models.DateField(
+        _("结束日期"),
+        null=True,
+        blank=True,
+        help_text=_("年度清单结束（评议完成）的日期；已结束的清单默认显示截至该日的情况"),
+    )
     yellow_margin = models.DecimalField(
         _("黄灯阈值（百分点）"),
         max_digits=5,
@@ -137,6 +143,11 @@ class Plan(models.Model):
                 condition=Q(report_due_day__gte=1) & Q(report_due_day__lte=28),
                 name="plan_due_day_range",
                 violation_error_message=_("填报截止日须在1–28之间"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_on__isnull=False),
+                name="plan_closed_has_date",
+                violation_error_message=_("已结束的清单须填写结束日期"),
             ),
         ]
         indexes = [models.Index(fields=["status", "year"])]
@@ -374,7 +385,8 @@ class Milestone(models.Model):
 
 
 class FundingLine(models.Model):
-    """Money for a sub-item from one source, in 万元: planned, allocated (到位), paid (支付)."""
+    """The money planned for a sub-item from one source, in 万元. What has arrived (到位) and
+    been paid (支付) is not kept here: accepted progress reports state it."""
 
     class Source(models.TextChoices):
         CENTRAL = "central", _("中央财政")
@@ -392,20 +404,6 @@ class FundingLine(models.Model):
     planned = models.DecimalField(
         _("计划投资（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    allocated = models.DecimalField(
-        _("到位资金（万元）"),
-        max_digits=14,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(0)],
-    )
-    paid = models.DecimalField(
-        _("已支付（万元）"),
-        max_digits=14,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(0)],
-    )
     history = HistoricalRecords()
 
     class Meta:
@@ -419,7 +417,7 @@ class FundingLine(models.Model):
                 violation_error_message=_("同一子项同一资金来源只能填一行"),
             ),
             models.CheckConstraint(
-                condition=Q(planned__gte=0) & Q(allocated__gte=0) & Q(paid__gte=0),
+                condition=Q(planned__gte=0),
                 name="funding_not_negative",
                 violation_error_message=_("金额不能为负数"),
             ),

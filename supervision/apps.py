@@ -5,3 +5,6 @@ class SupervisionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "supervision"
     verbose_name = "进度督查"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the registry-change receivers

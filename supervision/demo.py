@@ -15,8 +15,8 @@ from projects.demo import SubItemSpec
 from projects.models import SubItem, User
 
 from . import pace, periods
-from .models import Notification, ProgressReport
-from .services.reports import apply_latest_accepted_report
+from .models import Notification, ProgressReport, ReportFunding
+from .services.caches import refresh_sub_item
 
 # Offset from the scheduled pace (percentage points) each profile ends at on the as-of date.
 PROFILE_OFFSET = {
@@ -87,9 +87,10 @@ def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.dat
         if len(reports) >= 3 and index % 3 == 0:
             _returned_once(reports[-3])
         ProgressReport.objects.bulk_create(reports)
+        ReportFunding.objects.bulk_create([row for report in reports for row in split_by_source(report, sub)])
         created += len(reports)
         if reports:
-            apply_latest_accepted_report(sub.pk)
+            refresh_sub_item(sub.pk)
         if live and reports and not complete and spec.lag_profile != "silent":
             created += _open_report(sub, spec, reports[-1], liaison, reviewer, as_of, index)
     return created
@@ -100,6 +101,25 @@ RETURN_REASONS = (
     "未附现场照片，请补充后重新提交。",
     "资金支付数据与财政拨付记录不符，请核对。",
 )
+
+
+def split_by_source(report: ProgressReport, sub: SubItem) -> list[ReportFunding]:
+    """A sub-item funded from several sources reports its money per source: here in proportion
+    to the planned amounts, the last source taking the rounding so the sums stay exact."""
+    lines = sorted(sub.funding_lines.all(), key=lambda line: line.source)
+    if len(lines) < 2 or report.funds_allocated is None:
+        return []
+    planned = sum((line.planned for line in lines), Decimal("0"))
+    rows, allocated_left, paid_left = [], report.funds_allocated, report.funds_paid or Decimal("0")
+    for index, line in enumerate(lines):
+        if index == len(lines) - 1:
+            allocated, paid = allocated_left, paid_left
+        else:
+            share = line.planned / planned if planned else Decimal("0")
+            allocated, paid = _q(report.funds_allocated * share), _q((report.funds_paid or 0) * share)
+            allocated_left, paid_left = allocated_left - allocated, paid_left - paid
+        rows.append(ReportFunding(report=report, source=line.source, allocated=allocated, paid=paid))
+    return rows
 
 
 def _returned_once(report: ProgressReport) -> None:
@@ -140,6 +160,7 @@ def _open_report(sub, spec, last: ProgressReport, liaison, reviewer, as_of: dt.d
         created_at=moment,
         submitted_at=None if state == ProgressReport.State.DRAFT else moment,
     )
+    ReportFunding.objects.bulk_create(split_by_source(report, sub))
     if state == ProgressReport.State.RETURNED:
         report.return_reason = RETURN_REASONS[0]
         report.reviewed_by = reviewer

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import PERCENT_VALIDATORS, Item, Plan, SubItem, Unit
+from projects.models import PERCENT_VALIDATORS, FundingLine, Item, Plan, SubItem, Unit
 
 
 class Light(models.TextChoices):
@@ -24,6 +24,24 @@ class Light(models.TextChoices):
     GREEN = "green", _("正常推进")
     YELLOW = "yellow", _("滞后")
     RED = "red", _("严重滞后")
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def accepted(self) -> ProgressReportQuerySet:
+        """The ledger: reports the office accepted (append-only in the database)."""
+        return self.filter(state=ProgressReport.State.ACCEPTED)
+
+    def accepted_by(self, day) -> ProgressReportQuerySet:
+        """What was on the ledger at the end of a day."""
+        return self.accepted().filter(accepted_on__lte=day)
+
+    def latest_first(self) -> ProgressReportQuerySet:
+        """Newest on the ledger first: by acceptance day, then review time, then id (a
+        correction accepted the same day comes after what it corrects)."""
+        return self.order_by("-accepted_on", "-reviewed_at", "-id")
+
+    def oldest_first(self) -> ProgressReportQuerySet:
+        return self.order_by("accepted_on", "reviewed_at", "id")
 
 
 class ProgressReport(models.Model):
@@ -93,6 +111,8 @@ class ProgressReport(models.Model):
     return_reason = models.TextField(_("退回理由"), blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1, help_text=_("乐观锁：每次保存加一"))
 
+    objects = ProgressReportQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("进度填报")
         verbose_name_plural = _("进度填报")
@@ -127,6 +147,39 @@ class ProgressReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in {self.State.DRAFT, self.State.RETURNED}
+
+
+class ReportFunding(models.Model):
+    """The cumulative money one report states for one funding source, in 万元, for a sub-item
+    funded from several sources; the report's own totals are their sums. Part of the ledger:
+    written with its report and never changed once the report is accepted."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="funding"
+    )
+    source = models.CharField(_("资金来源"), max_length=20, choices=FundingLine.Source.choices)
+    allocated = models.DecimalField(
+        _("累计到位资金（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    paid = models.DecimalField(
+        _("累计支付资金（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("填报资金（按来源）")
+        verbose_name_plural = _("填报资金（按来源）")
+        ordering = ["report", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "source"], name="report_funding_once_per_source"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0) & Q(paid__gte=0),
+                name="report_funding_not_negative",
+                violation_error_message=_("金额不能为负数"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.allocated}/{self.paid}万元"
 
 
 def report_photo_path(instance: ReportPhoto, filename: str) -> str:

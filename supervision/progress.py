@@ -1,9 +1,11 @@
 """The state of a plan as of a date: each sub-item's figures, pace and light, each item's
 roll-up, and the plan's headline. Every page, export, API view and check reads it from here.
 
-Today's figures come from the sub-items' current fields (kept in step with the latest accepted
-report); a past date is recomputed from the accepted reports that had been accepted by then.
-Either way the whole plan loads in a fixed number of queries.
+Every figure comes from the ledger: the accepted reports that had been accepted by the date,
+read through ``supervision.ledger`` (the sub-items' stored current figures are a cache that
+``verify_figures`` checks against it, never a source here). A closed list is read as of its
+closing date unless another date is asked for, and then carries each sub-item's final verdict.
+The whole plan loads in a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from projects.completion import PlanSummary, completion_rate, item_is_complete, summarize
-from projects.models import Category, Item, Milestone, Plan, SubItem, Unit
+from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
 
-from . import pace, periods
-from .models import Light, ProgressReport
+from . import ledger, pace, periods
+from .ledger import Money
+from .models import Light, ProgressReport, ReportFunding
 
 COMPLETED = SubItem.Status.COMPLETED
 
@@ -36,6 +39,24 @@ class SubItemState:
     lag_points: Decimal
     light: str
     overdue_report: bool
+    completed_on: date | None = None
+    planned_by_source: dict[str, Decimal] = field(default_factory=dict)
+    money_by_source: dict[str, Money] = field(default_factory=dict)
+    verdict: str | None = None
+
+    @property
+    def planned_money(self) -> Decimal:
+        """计划投资 (万元): the registry's promise, summed over the funding sources."""
+        return sum(self.planned_by_source.values(), Decimal("0"))
+
+    @property
+    def money(self) -> Money:
+        """到位 and 支付 (万元) as the latest accepted report that stated money says."""
+        return ledger.total_money(self.money_by_source)
+
+    @property
+    def verdict_label(self) -> str:
+        return ledger.Verdict.LABELS.get(self.verdict, "") if self.verdict else ""
 
     @property
     def is_complete(self) -> bool:
@@ -88,6 +109,11 @@ class PlanProgress:
     items: list[ItemState]
     summary: PlanSummary
     light_counts: Counter = field(default_factory=Counter)
+    is_final: bool = False
+
+    @property
+    def verdict_counts(self) -> Counter:
+        return Counter(s.verdict for s in self.sub_states if s.verdict)
 
     @property
     def sub_states(self) -> list[SubItemState]:
@@ -124,6 +150,7 @@ class PlanProgress:
             items=items,
             summary=summarize({s.item.pk: [sub.status for sub in s.sub_states] for s in items}),
             light_counts=Counter(sub.light for s in items for sub in s.sub_states),
+            is_final=self.is_final,
         )
 
 
@@ -131,12 +158,30 @@ def today() -> date:
     return timezone.localdate()
 
 
-def latest_accepted_report_ids(sub_items: QuerySet[SubItem], as_of: date | None) -> QuerySet:
-    """Sub-item ids annotated with the id of their latest accepted report (as of a date)."""
-    reports = ProgressReport.objects.filter(sub_item=OuterRef("pk"), state=ProgressReport.State.ACCEPTED)
+def reading_date(plan: Plan, as_of: date | None) -> date:
+    """The date a plan is read as of when none is asked for: today, or for a closed list its
+    closing date (a closed year reads as it closed, not as if still running)."""
     if as_of is not None:
-        reports = reports.filter(accepted_on__lte=as_of)
-    latest = reports.order_by("-accepted_on", "-reviewed_at", "-id").values("id")[:1]
+        return as_of
+    if plan.status == Plan.Status.CLOSED and plan.closed_on is not None:
+        return min(plan.closed_on, today())
+    return today()
+
+
+def is_final(plan: Plan, on: date) -> bool:
+    """Read on or after its closing date, a closed list shows final verdicts, not lights."""
+    return plan.status == Plan.Status.CLOSED and plan.closed_on is not None and on >= plan.closed_on
+
+
+def latest_accepted_report_ids(
+    sub_items: QuerySet[SubItem], on: date, *, money_only: bool = False
+) -> QuerySet:
+    """Sub-item ids annotated with the id of their latest report accepted by a date (with
+    ``money_only``, of the latest that stated money: see ``ledger.states_money``)."""
+    reports = ProgressReport.objects.accepted().filter(sub_item=OuterRef("pk"), accepted_on__lte=on)
+    if money_only:
+        reports = reports.filter(Q(funds_allocated__isnull=False) | Q(funds_paid__isnull=False))
+    latest = reports.latest_first().values("id")[:1]
     return sub_items.annotate(latest_report_id=Subquery(latest)).values_list("pk", "latest_report_id")
 
 
@@ -154,31 +199,36 @@ def plan_progress(
     sub_item_filter: Q | None = None,
     items: QuerySet[Item] | None = None,
 ) -> PlanProgress:
-    """Everything the plan's pages show, as of a date (today when None), in six queries.
+    """Everything the plan's pages show, as of a date (see ``reading_date`` when None), in
+    nine queries at any size.
 
     ``sub_item_filter`` narrows the sub-items (a unit's, a category's); items left without
     sub-items are dropped from the result.
     """
-    on = as_of or today()
+    on = reading_date(plan, as_of)
+    final = is_final(plan, on)
     sub_qs = sub_items_for_plan(plan, sub_item_filter)
     item_qs = items if items is not None else Item.objects.filter(plan=plan)
     item_list, subs_by_item = _load_registry(item_qs, sub_qs)
     # One query at any plan size: in_bulk would split 10,000 ids into batches on SQLite.
-    latest_ids = latest_accepted_report_ids(sub_qs, as_of).values("latest_report_id")
+    latest_ids = latest_accepted_report_ids(sub_qs, on).values("latest_report_id")
     # Timestamps are never read from here and cost 40,000 conversions on a large plan.
     latest_reports = ProgressReport.objects.filter(pk__in=latest_ids).defer(
         "created_at", "updated_at", "submitted_at", "reviewed_at", "return_reason", "regression_explanation"
     )
     reports = {r.sub_item_id: r for r in latest_reports}
+    planned, money = _load_money(sub_qs, on)
     due_period = periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
+    expects_reports = not (plan.status == Plan.Status.CLOSED and final)
 
     item_states: list[ItemState] = []
     lights: Counter = Counter()
     for item in item_list:
         sub_states = []
         for sub in subs_by_item.get(item.pk, ()):
-            report = reports.get(sub.pk)
-            state = _sub_item_state(plan, sub, report, on, as_of is not None, due_period)
+            state = _sub_item_state(plan, sub, reports.get(sub.pk), on, due_period, expects_reports, final)
+            state.planned_by_source = planned.get(sub.pk, {})
+            state.money_by_source = money.get(sub.pk, {})
             sub_states.append(state)
             lights[state.light] += 1
         if not sub_states:
@@ -188,11 +238,38 @@ def plan_progress(
     return PlanProgress(
         plan=plan,
         as_of=on,
-        is_historical=as_of is not None and as_of != today(),
+        is_historical=on != today(),
         items=item_states,
         summary=summary,
         light_counts=lights,
+        is_final=final,
     )
+
+
+def _load_money(sub_qs: QuerySet[SubItem], on: date) -> tuple[dict, dict]:
+    """Each sub-item's planned money by source (the registry) and its money by source as of a
+    date (the ledger: the latest accepted report that stated money), in three queries."""
+    planned: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for sub_id, source, amount in FundingLine.objects.filter(sub_item__in=sub_qs.values("pk")).values_list(
+        "sub_item_id", "source", "planned"
+    ):
+        planned[sub_id][source] = amount
+    money_ids = latest_accepted_report_ids(sub_qs, on, money_only=True).values("latest_report_id")
+    money_reports = list(
+        ProgressReport.objects.filter(pk__in=money_ids).only(
+            "id", "sub_item_id", "funds_allocated", "funds_paid"
+        )
+    )
+    rows: dict[int, list[ReportFunding]] = defaultdict(list)
+    for row in ReportFunding.objects.filter(report__in=money_ids).only(
+        "report_id", "source", "allocated", "paid"
+    ):
+        rows[row.report_id].append(row)
+    money = {
+        r.sub_item_id: ledger.money_by_source(r, rows.get(r.pk, ()), sorted(planned.get(r.sub_item_id, ())))
+        for r in money_reports
+    }
+    return planned, money
 
 
 def _load_registry(item_qs: QuerySet[Item], sub_qs: QuerySet[SubItem]) -> tuple[list[Item], dict]:
@@ -231,26 +308,11 @@ def _sub_item_state(
     sub: SubItem,
     report: ProgressReport | None,
     on: date,
-    historical: bool,
     due_period: periods.Period,
+    expects_reports: bool,
+    final: bool,
 ) -> SubItemState:
-    if historical:
-        if report is None:
-            status, progress, actual = SubItem.Status.NOT_STARTED, Decimal("0"), None
-        else:
-            progress, actual = report.progress_percent, report.actual_value
-            if report.marks_complete:
-                status = COMPLETED
-            elif progress > 0:
-                status = SubItem.Status.IN_PROGRESS
-            else:
-                status = SubItem.Status.NOT_STARTED
-    else:
-        status, progress, actual = sub.status, sub.progress_percent, sub.actual_value
-
-    is_complete = status == COMPLETED
-    if is_complete:
-        progress = Decimal("100")
+    figures = ledger.report_effect(report, plan.report_cadence, plan.report_due_day)
     scheduled = pace.scheduled_pace(
         on,
         sub.planned_start,
@@ -261,8 +323,8 @@ def _sub_item_state(
     light = pace.light_for(
         on=on,
         scheduled=scheduled,
-        progress=progress,
-        is_complete=is_complete,
+        progress=figures.progress_percent,
+        is_complete=figures.is_complete,
         deadline=sub.planned_end,
         planned_start=sub.planned_start,
         yellow_margin=plan.yellow_margin,
@@ -270,29 +332,23 @@ def _sub_item_state(
     )
     return SubItemState(
         sub_item=sub,
-        status=status,
-        progress_percent=progress,
-        actual_value=actual,
+        status=figures.status,
+        progress_percent=figures.progress_percent,
+        actual_value=figures.actual_value,
         last_report=report,
         scheduled_percent=scheduled,
-        lag_points=pace.lag_points(scheduled, progress),
+        lag_points=pace.lag_points(scheduled, figures.progress_percent),
         light=light,
-        overdue_report=plan.status != Plan.Status.CLOSED
-        and _is_overdue_to_report(sub, report, is_complete, due_period),
+        overdue_report=expects_reports
+        and ledger.owes_report(
+            is_complete=figures.is_complete,
+            planned_start=sub.planned_start,
+            last_report=report,
+            period=due_period,
+        ),
+        completed_on=figures.completed_on,
+        verdict=ledger.final_verdict(figures, sub.planned_end) if final else None,
     )
-
-
-def _is_overdue_to_report(
-    sub: SubItem, report: ProgressReport | None, is_complete: bool, due_period: periods.Period
-) -> bool:
-    """超期未报: the last period whose due date has passed has no accepted report, for a
-    sub-item that is not complete and had started by the end of that period. (A closed plan
-    expects no more reports; the caller skips it.)"""
-    if is_complete:
-        return False
-    if sub.planned_start is not None and sub.planned_start > due_period.end:
-        return False
-    return report is None or report.period_start < due_period.start
 
 
 def _item_state(plan: Plan, item: Item, sub_states: list[SubItemState], on: date) -> ItemState:

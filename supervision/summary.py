@@ -4,15 +4,14 @@ snapshot, the briefing's first sheet and the API's /summary/ all show. Built fro
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
-
-from projects.models import FundingLine
-
+from .ledger import Verdict
 from .models import Light
-from .progress import PlanProgress
+from .progress import PlanProgress, SubItemState
 
 ZERO = Decimal("0")
 
@@ -36,29 +35,34 @@ class FundingTotals:
         return (self.paid / self.allocated) if self.allocated else None
 
 
-def funding_totals(progress: PlanProgress) -> FundingTotals:
-    """Planned money from the funding lines. Allocated and paid from each sub-item's latest
-    accepted report (its cumulative figures), as of the date; where no report gives them, from
-    the funding lines the office keeps (today only: the lines have no history)."""
-    sub_ids = [s.sub_item.pk for s in progress.sub_states]
-    by_sub = {
-        row["sub_item_id"]: row
-        for row in FundingLine.objects.filter(sub_item_id__in=sub_ids)
-        .values("sub_item_id")
-        .annotate(planned=Sum("planned"), allocated=Sum("allocated"), paid=Sum("paid"))
-    }
+def funding_totals(states: Iterable[SubItemState]) -> FundingTotals:
+    """Planned money from the registry's funding lines; allocated and paid from the ledger
+    (each sub-item's latest accepted report that stated money, as of the progress's date)."""
     planned = allocated = paid = ZERO
-    for state in progress.sub_states:
-        row = by_sub.get(state.sub_item.pk, {})
-        planned += row.get("planned") or ZERO
-        report = state.last_report
-        if report is not None and report.funds_allocated is not None:
-            allocated += report.funds_allocated
-            paid += report.funds_paid or ZERO
-        elif not progress.is_historical:
-            allocated += row.get("allocated") or ZERO
-            paid += row.get("paid") or ZERO
+    for state in states:
+        planned += state.planned_money
+        money = state.money
+        allocated += money.allocated
+        paid += money.paid
     return FundingTotals(planned=planned, allocated=allocated, paid=paid)
+
+
+def funding_by_source(states: Iterable[SubItemState]) -> dict[str, FundingTotals]:
+    """The same money split by funding source (资金来源); the sources add up to
+    ``funding_totals``. Money reported for a sub-item with no planned source is under ""."""
+    planned: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    allocated: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for state in states:
+        for source, amount in state.planned_by_source.items():
+            planned[source] += amount
+        for source, money in state.money_by_source.items():
+            allocated[source] += money.allocated
+            paid[source] += money.paid
+    return {
+        source: FundingTotals(planned=planned[source], allocated=allocated[source], paid=paid[source])
+        for source in sorted(set(planned) | set(allocated))
+    }
 
 
 def _mean(values: list[Decimal]) -> float:
@@ -68,7 +72,7 @@ def _mean(values: list[Decimal]) -> float:
 def plan_figures(progress: PlanProgress) -> dict:
     """The headline figures as JSON-ready values (rates are fractions: 0.6 = 60%)."""
     summary = progress.summary
-    funding = funding_totals(progress)
+    funding = funding_totals(progress.sub_states)
     states = progress.sub_states
     return {
         "as_of": progress.as_of.isoformat(),
@@ -83,6 +87,8 @@ def plan_figures(progress: PlanProgress) -> dict:
         "overdue_report": progress.overdue_report_count,
         "average_progress": round(_mean([s.progress_percent for s in states]), 2),
         "average_scheduled": round(_mean([s.scheduled_percent for s in states]), 2),
+        "is_final": progress.is_final,
+        "verdicts": {key: progress.verdict_counts.get(key, 0) for key in Verdict.LABELS},
         "funding": {
             "planned": float(funding.planned),
             "allocated": float(funding.allocated),

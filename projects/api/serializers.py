@@ -112,7 +112,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 class FundingLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = FundingLine
-        fields = ["source", "planned", "allocated", "paid"]
+        fields = ["source", "planned"]
 
 
 class SubItemSerializer(PaceFieldsMixin, serializers.ModelSerializer):

@@ -5,20 +5,21 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from projects import permissions
-from projects.models import SubItem
+from projects.models import FundingLine, SubItem
 
-from ..forms.reports import ProgressReportForm
+from .. import ledger
 from ..models import (
     Flag,
     InspectionVisit,
     ProgressReport,
     Rectification,
     RectificationEvent,
+    ReportFunding,
     ReportPhoto,
     VisitedItem,
     VisitPhoto,
 )
-from ..services.reports import REPORT_FIELDS, latest_accepted_report
+from ..services.reports import REPORT_FIELDS, funding_sources, latest_accepted_report
 
 
 def person_name(user) -> str | None:
@@ -31,6 +32,12 @@ class ReportPhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "image", "caption", "uploaded_at"]
 
 
+class ReportFundingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportFunding
+        fields = ["source", "allocated", "paid"]
+
+
 class ReportSerializer(serializers.ModelSerializer):
     sub_item_code = serializers.CharField(source="sub_item.code", read_only=True)
     plan = serializers.IntegerField(source="sub_item.item.plan_id", read_only=True)
@@ -38,6 +45,9 @@ class ReportSerializer(serializers.ModelSerializer):
     created_by_name = serializers.SerializerMethodField()
     reviewed_by_name = serializers.SerializerMethodField()
     photos = ReportPhotoSerializer(many=True, read_only=True)
+    funding = ReportFundingSerializer(
+        many=True, read_only=True, help_text="按资金来源的累计到位、支付（万元）"
+    )
 
     class Meta:
         model = ProgressReport
@@ -53,6 +63,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "actual_value",
             "funds_allocated",
             "funds_paid",
+            "funding",
             "work_done",
             "problems",
             "next_steps",
@@ -187,12 +198,33 @@ class RectificationSerializer(serializers.ModelSerializer):
         ]
 
 
+class FundingInputSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=FundingLine.Source.choices, help_text="资金来源")
+    allocated = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="累计到位资金（万元）"
+    )
+    paid = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="累计支付资金（万元）"
+    )
+
+
+# The rules on these figures (0–100, not negative) are ``ledger.check_report``'s, with its
+# messages; the model's own validators would answer the same thing in other words.
+RULED_FIELDS = ("progress_percent", "actual_value", "funds_allocated", "funds_paid")
+
+
 class ReportWriteSerializer(serializers.ModelSerializer):
-    """What a liaison sends to save a report. The figures are checked by the web form's own
-    rules (``ProgressReportForm``), so the API and the form accept exactly the same reports."""
+    """What a liaison sends to save a report. The figures are checked by ``ledger.check_report``,
+    the rule the web form also runs, so both accept the same reports with the same messages."""
 
     sub_item = serializers.PrimaryKeyRelatedField(
         queryset=SubItem.objects.none(), help_text="子项ID（创建时必填，之后不能更改）"
+    )
+    funding = FundingInputSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="有多个资金来源的子项按来源填报资金；合计（funds_allocated/funds_paid）由各来源相加",
     )
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="修改时必填：读取该填报时的版本号（乐观锁）"
@@ -203,7 +235,8 @@ class ReportWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProgressReport
-        fields = ["sub_item", *REPORT_FIELDS, "version", "submit"]
+        fields = ["sub_item", *REPORT_FIELDS, "funding", "version", "submit"]
+        extra_kwargs = {name: {"validators": []} for name in RULED_FIELDS}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,35 +254,38 @@ class ReportWriteSerializer(serializers.ModelSerializer):
         sub_item = self.instance.sub_item if self.instance is not None else attrs["sub_item"]
         figures = {}
         if self.instance is not None and self.partial:
-            figures = {name: getattr(self.instance, name) for name in REPORT_FIELDS}
+            figures = report_figures(self.instance)
         figures.update({name: attrs[name] for name in REPORT_FIELDS if name in attrs})
+        if "funding" in attrs:
+            figures["funding"] = {
+                row["source"]: (row.get("allocated"), row.get("paid")) for row in attrs["funding"]
+            }
         attrs["report_data"] = checked_report_data(sub_item, figures)
         return attrs
 
 
+def report_figures(report: ProgressReport) -> dict:
+    """A saved report's figures in the shape ``ledger.check_report`` reads."""
+    figures = {name: getattr(report, name) for name in REPORT_FIELDS}
+    figures["funding"] = {row.source: (row.allocated, row.paid) for row in report.funding.all()}
+    return figures
+
+
 def checked_report_data(sub_item: SubItem, figures: dict) -> dict:
-    """Run the report form's rules on the figures; its cleaned data, or a 400 in Chinese."""
-    form = ProgressReportForm(
-        data={name: _form_value(figures.get(name)) for name in REPORT_FIELDS},
-        sub_item=sub_item,
-        last_accepted=latest_accepted_report(sub_item.pk),
-    )
-    if not form.is_valid():
-        raise serializers.ValidationError(
-            {
-                ("non_field_errors" if field == "__all__" else field): list(messages)
-                for field, messages in form.errors.items()
-            }
-        )
-    return form.report_data()
-
-
-def _form_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return value
-    return str(value)
+    """The figures as they will be stored, or a 400 naming each field with the rule's Chinese
+    message. A single source's money may also come as one ``funding`` row."""
+    sources = funding_sources(sub_item)
+    funding = figures.get("funding") or {}
+    if len(sources) <= 1 and funding:
+        unknown = sorted(set(funding) - set(sources))
+        if unknown:
+            raise serializers.ValidationError({"funding": [f"资金来源不属于本子项：{'、'.join(unknown)}"]})
+        ((allocated, paid),) = funding.values()
+        figures = {**figures, "funds_allocated": allocated, "funds_paid": paid}
+    check = ledger.check_report(sub_item, latest_accepted_report(sub_item.pk), figures, sources)
+    if not check.is_valid:
+        raise serializers.ValidationError(check.errors)
+    return check.figures
 
 
 class ReportVersionSerializer(serializers.Serializer):

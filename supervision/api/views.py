@@ -39,6 +39,7 @@ from .serializers import (
     ReportWriteSerializer,
     VisitSerializer,
     checked_report_data,
+    report_figures,
 )
 
 
@@ -55,10 +56,14 @@ CONFLICT_RESPONSE = OpenApiResponse(
 
 @contextmanager
 def conflicts_as_409():
+    """A report changed meanwhile answers 409; figures that no longer pass the rules (another
+    report was accepted between the check and the save) answer 400 like any invalid report."""
     try:
         yield
     except reports.ReportConflict as exc:
         raise Conflict(exc.message) from exc
+    except reports.InvalidReport as exc:
+        raise ValidationError(exc.check.errors) from exc
 
 
 def _open_period_start(sub_item) -> date:
@@ -97,7 +102,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
         return (
             ProgressReport.objects.filter(permissions.visible_reports_filter(self.request.user))
             .select_related("sub_item__item__plan", "created_by", "reviewed_by")
-            .prefetch_related("photos")
+            .prefetch_related("photos", "funding")
         )
 
     def get_serializer_class(self):
@@ -148,8 +153,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
     def submit(self, request: Request, pk=None) -> Response:
         report = self.get_object()
         version = self._version(request)
-        figures = {name: getattr(report, name) for name in reports.REPORT_FIELDS}
-        data = checked_report_data(report.sub_item, figures)
+        data = checked_report_data(report.sub_item, report_figures(report))
         with conflicts_as_409():
             report = reports.save_report(
                 report,

@@ -1,21 +1,19 @@
 """The progress report form a liaison fills in, and the office's return form.
 
-Rules (DOMAIN.md, "Reporting"): progress 0–100; quantities and money not negative; paid above
-allocated is only a warning; going below the last accepted figures needs an explanation;
-"complete" needs the numeric target reached (actual ≥ target), or 100% without one.
+What a report may say is ``ledger.check_report``; this form only reads the typed values and
+shows that check's messages under the fields they concern (the API shows the same messages).
+A sub-item funded from several sources asks for each source's money.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects.completion import format_number
-from projects.models import SubItem
+from projects.models import FundingLine, SubItem
 
+from .. import ledger
 from ..models import ProgressReport
 from ..services.reports import REPORT_FIELDS
 from .photos import MultiplePhotoField
@@ -60,11 +58,15 @@ class ProgressReportForm(forms.ModelForm):
             "funds_paid": {"invalid": _("金额须为数字"), "min_value": _("支付资金不能为负数")},
         }
 
-    def __init__(self, *args, sub_item: SubItem, last_accepted: ProgressReport | None, **kwargs):
+    def __init__(
+        self, *args, sub_item: SubItem, last_accepted: ProgressReport | None, sources: list[str], **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.sub_item = sub_item
         self.last_accepted = last_accepted
+        self.sources = sources
         self.warnings: list[str] = []
+        self.checked: dict = {}
         self.fields["progress_percent"].label = _("累计进度（%）")
         self.fields["marks_complete"].label = _("已全面完成")
         self.fields["marks_complete"].help_text = (
@@ -72,63 +74,64 @@ class ProgressReportForm(forms.ModelForm):
         )
         if sub_item.target_value is None:
             self.fields["actual_value"].help_text = _("本子项无量化目标，可不填")
+        if len(sources) > 1:
+            self._add_source_fields(kwargs.get("initial") or {})
         for name, field in self.fields.items():
             if name == "marks_complete":
                 field.widget.attrs.setdefault("class", "form-check-input")
             elif name != "version":
                 field.widget.attrs.setdefault("class", "form-control")
 
-    def clean_progress_percent(self):
-        value = self.cleaned_data.get("progress_percent")
-        if value is not None and not (0 <= value <= 100):
-            raise ValidationError(_("累计进度须在0–100之间"), code="range")
-        return value
+    def _add_source_fields(self, initial: dict) -> None:
+        """Several sources: money is entered per source and the totals are their sums."""
+        del self.fields["funds_allocated"], self.fields["funds_paid"]
+        labels = dict(FundingLine.Source.choices)
+        for source in self.sources:
+            for kind, label in (("allocated", _("到位资金")), ("paid", _("支付资金"))):
+                self.fields[ledger.funding_field(kind, source)] = forms.DecimalField(
+                    label=f"{labels.get(source, source)} · {label}（万元）",
+                    required=False,
+                    max_digits=14,
+                    decimal_places=2,
+                    widget=_decimal_widget(min="0"),
+                    error_messages={"invalid": _("金额须为数字")},
+                    initial=initial.get(ledger.funding_field(kind, source)),
+                )
+
+    @property
+    def source_fields(self) -> list[tuple]:
+        """(allocated field, paid field) per source, for the template."""
+        return [
+            (self[ledger.funding_field("allocated", s)], self[ledger.funding_field("paid", s)])
+            for s in self.sources
+            if len(self.sources) > 1
+        ]
 
     def clean(self):
         data = super().clean()
-        progress: Decimal | None = data.get("progress_percent")
-        actual: Decimal | None = data.get("actual_value")
-        allocated, paid = data.get("funds_allocated"), data.get("funds_paid")
-        target = self.sub_item.target_value
-
-        if data.get("marks_complete"):
-            if target is not None:
-                if actual is None or actual < target:
-                    self.add_error(
-                        "marks_complete",
-                        _("勾选“已全面完成”时，累计完成量须达到目标值%(target)s")
-                        % {"target": self.sub_item.target_display},
-                    )
-            elif progress is not None and progress < 100:
-                self.add_error("marks_complete", _("勾选“已全面完成”时，累计进度须为100%"))
-            if not self.has_error("marks_complete") and progress is not None:
-                # A completed sub-item is at 100% whatever the rounding of the typed figure.
-                data["progress_percent"] = Decimal("100")
-
-        last = self.last_accepted
-        if last is not None and not (data.get("regression_explanation") or "").strip():
-            if progress is not None and progress < last.progress_percent:
-                self.add_error(
-                    "regression_explanation",
-                    _("累计进度低于上次审核通过的%(last)s%%，请说明原因")
-                    % {"last": format_number(last.progress_percent)},
-                )
-            elif actual is not None and last.actual_value is not None and actual < last.actual_value:
-                self.add_error(
-                    "regression_explanation",
-                    _("累计完成量低于上次审核通过的%(last)s，请说明原因")
-                    % {"last": format_number(last.actual_value)},
-                )
-
-        if allocated is not None and paid is not None and paid > allocated:
-            self.warnings.append(
-                _("累计支付资金（%(paid)s万元）大于到位资金（%(allocated)s万元），请核实。")
-                % {"paid": format_number(paid), "allocated": format_number(allocated)}
-            )
+        figures = {name: data.get(name) for name in REPORT_FIELDS}
+        if len(self.sources) > 1:
+            funding = {}
+            for source in self.sources:
+                allocated = data.get(ledger.funding_field("allocated", source))
+                paid = data.get(ledger.funding_field("paid", source))
+                if allocated is not None or paid is not None:
+                    funding[source] = (allocated, paid)
+            figures["funding"] = funding
+        check = ledger.check_report(self.sub_item, self.last_accepted, figures, self.sources)
+        for name, messages in check.errors.items():
+            field = name if name in self.fields else None
+            if field is not None and self.has_error(field):
+                continue  # the field's own message (e.g. not a number) already says it
+            for message in messages:
+                self.add_error(field, message)
+        self.warnings = check.warnings
+        self.checked = check.figures
         return data
 
     def report_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """The figures as they will be stored (complete at 100%, totals of the sources)."""
+        return self.checked
 
 
 class ReturnReportForm(forms.Form):

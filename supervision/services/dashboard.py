@@ -17,14 +17,13 @@ from django.db.models import Count, Q
 
 from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
 
-from .. import pace, periods
+from .. import ledger, pace, rectification_state
 from ..models import InspectionVisit, Light, ProgressReport, Rectification, ReportPhoto
 from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
 from ..summary import plan_figures
 from . import snapshots
 
 ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 LIGHT_ORDER = [Light.BLUE, Light.GREEN, Light.YELLOW, Light.RED]
 LATEST_VISITS = 5
 OPEN_RECTIFICATIONS = 10
@@ -87,19 +86,6 @@ def by_category(progress: PlanProgress) -> list[CategoryRow]:
     )
 
 
-def completion_date(state: SubItemState, plan: Plan) -> date | None:
-    """When a completed sub-item was done: the end of the reporting period whose report said
-    so (or that report's acceptance day, if earlier). Reports on a month are accepted early the
-    next month, so the acceptance day alone would make every deadline-month finish look late."""
-    if not state.is_complete:
-        return None
-    report = state.last_report
-    if report is None or not report.marks_complete:
-        return state.sub_item.completed_on
-    period = periods.period_containing(report.period_start, plan.report_cadence, plan.report_due_day)
-    return min(period.end, report.accepted_on)
-
-
 @dataclass
 class UnitRow:
     unit: Unit
@@ -137,7 +123,7 @@ def unit_ranking(progress: PlanProgress) -> list[UnitRow]:
         row.overdue_report += state.overdue_report
         if state.is_complete:
             row.completed += 1
-            done = completion_date(state, progress.plan)
+            done = state.completed_on
             if sub.planned_end is None or (done is not None and done <= sub.planned_end):
                 row.completed_on_time += 1
     return sorted(rows.values(), key=lambda r: (-r.on_time_rate, r.average_lag, str(r.unit)))
@@ -233,40 +219,49 @@ def trend_rows(points: list[dict]) -> list[dict]:
     return rows
 
 
-def latest_visits(plan: Plan, limit: int = LATEST_VISITS) -> list[InspectionVisit]:
+def open_rectifications(plan: Plan, day: date, condition: Q | None = None, limit: int = OPEN_RECTIFICATIONS):
+    """(the first ``limit`` rectifications open at the end of ``day``, overdue first; how many
+    were open in all), each as it stood that day."""
+    qs = Rectification.objects.filter(plan=plan, created_at__lt=rectification_state.end_of(day))
+    if condition is not None:
+        qs = qs.filter(condition)
+    rows = rectification_state.as_of(qs.select_related("unit", "item", "sub_item__item"), day)
+    open_rows = sorted(
+        (r for r in rows if r.is_open), key=lambda r: (not r.is_overdue, r.deadline, r.rectification.pk)
+    )
+    return open_rows[:limit], len(open_rows)
+
+
+def latest_visits_on(plan: Plan, day: date, limit: int = LATEST_VISITS) -> list[InspectionVisit]:
+    """The latest visits made by ``day``, with how many items they saw and rectifications they
+    raised by then."""
     return list(
-        InspectionVisit.objects.filter(plan=plan)
+        InspectionVisit.objects.filter(plan=plan, date__lte=day)
         .annotate(
             item_count=Count("visited_items", distinct=True),
-            rectification_count=Count("rectifications", distinct=True),
+            rectification_count=Count(
+                "rectifications",
+                filter=Q(rectifications__created_at__lt=rectification_state.end_of(day)),
+                distinct=True,
+            ),
         )
         .order_by("-date", "-id")[:limit]
     )
 
 
-def open_rectifications(plan: Plan, condition: Q | None = None, limit: int = OPEN_RECTIFICATIONS):
-    """(the first ``limit`` open rectifications, overdue first; how many are open in all)."""
-    qs = Rectification.objects.filter(plan=plan).exclude(state=Rectification.State.CLOSED)
-    if condition is not None:
-        qs = qs.filter(condition)
-    rows = list(
-        qs.select_related("unit", "item", "sub_item__item").order_by("-is_overdue", "deadline", "id")[:limit]
-    )
-    return rows, qs.count()
-
-
 def item_history(item_state: ItemState, plan: Plan, until: date) -> list[dict]:
     """An item's rolled-up progress and scheduled pace at each month-end of the plan's year up
-    to ``until``, and on ``until`` itself: from the accepted reports (one query) and the pace
-    rule, weighted as the item's roll-up is."""
+    to ``until``, and on ``until`` itself: each sub-item's progress is what its latest report
+    accepted by that day says (``ledger.report_effect``), weighted as the item's roll-up is."""
     subs = [s.sub_item for s in item_state.sub_states]
     reports: dict[int, list[ProgressReport]] = defaultdict(list)
     for report in (
-        ProgressReport.objects.filter(
-            sub_item__in=[s.pk for s in subs], state=ProgressReport.State.ACCEPTED, accepted_on__lte=until
+        ProgressReport.objects.accepted_by(until)
+        .filter(sub_item__in=[s.pk for s in subs])
+        .only(
+            "sub_item_id", "period_start", "accepted_on", "progress_percent", "actual_value", "marks_complete"
         )
-        .only("sub_item_id", "accepted_on", "progress_percent", "marks_complete")
-        .order_by("accepted_on", "reviewed_at", "id")
+        .oldest_first()
     ):
         reports[report.sub_item_id].append(report)
     days = [d for d in snapshots.month_ends(plan.year, until) if d < until]
@@ -277,9 +272,8 @@ def item_history(item_state: ItemState, plan: Plan, until: date) -> list[dict]:
         parts = []
         for sub in subs:
             done = [r for r in reports[sub.pk] if r.accepted_on <= day]
-            latest = done[-1] if done else None
-            progress = (
-                ZERO if latest is None else HUNDRED if latest.marks_complete else latest.progress_percent
+            figures = ledger.report_effect(
+                done[-1] if done else None, plan.report_cadence, plan.report_due_day
             )
             scheduled = pace.scheduled_pace(
                 day,
@@ -288,7 +282,7 @@ def item_history(item_state: ItemState, plan: Plan, until: date) -> list[dict]:
                 [(m.date, m.planned_percent) for m in sub.milestones.all()],
                 plan_year=plan.year,
             )
-            parts.append(pace.Weighted(sub.weight, scheduled, progress))
+            parts.append(pace.Weighted(sub.weight, scheduled, figures.progress_percent))
         scheduled, progress = pace.roll_up(parts)
         points.append({"as_of": day.isoformat(), "progress": float(progress), "scheduled": float(scheduled)})
     return points

@@ -1,8 +1,11 @@
 """Progress-report operations: a liaison saves a draft and submits it; the office accepts it or
 returns it with a reason; the liaison corrects a returned report and submits it again.
 
-The only code that writes a sub-item's current figures is ``accept_report``: the latest
-accepted report is the sub-item's official state.
+Accepting a report is the only change to the ledger; the caches that follow from it (the
+sub-item's current figures, the pace rows) are refreshed in the same transaction through
+``services.caches``. What a report may say is ``ledger.check_report``; callers (the form, the
+API) run it and translate its messages, and ``validated`` runs it again here so that nothing
+invalid is saved whichever way it came in.
 
 Every change to an existing report is a conditional UPDATE on its ``version`` (optimistic
 locking): when two people edit the same report, or the office acts on it meanwhile, the
@@ -24,7 +27,9 @@ from django.utils import timezone
 
 from projects.models import SubItem
 
-from ..models import Notification, ProgressReport, ReportPhoto
+from .. import ledger
+from ..models import Notification, ProgressReport, ReportFunding, ReportPhoto
+from . import caches
 from .notifications import notify
 
 State = ProgressReport.State
@@ -43,6 +48,41 @@ REPORT_FIELDS = (
     "regression_explanation",
     "marks_complete",
 )
+
+
+class InvalidReport(Exception):
+    """The report's figures break a rule (``ledger.check_report``); nothing was saved."""
+
+    def __init__(self, check: ledger.ReportCheck):
+        super().__init__("; ".join(m for messages in check.errors.values() for m in messages))
+        self.check = check
+
+
+def funding_sources(sub_item: SubItem) -> list[str]:
+    """The funding sources the registry plans for a sub-item, in a stable order."""
+    return sorted(sub_item.funding_lines.values_list("source", flat=True))
+
+
+def validated(sub_item: SubItem, data: dict) -> ledger.ReportCheck:
+    """Check a report's figures against the sub-item's last accepted report; raise
+    InvalidReport when they break a rule. Returns the check (figures as stored, warnings)."""
+    check = ledger.check_report(
+        sub_item, latest_accepted_report(sub_item.pk), data, funding_sources(sub_item)
+    )
+    if not check.is_valid:
+        raise InvalidReport(check)
+    return check
+
+
+def _save_funding(report: ProgressReport, funding: dict) -> None:
+    """Replace a draft's per-source money with what was just entered."""
+    report.funding.all().delete()
+    ReportFunding.objects.bulk_create(
+        [
+            ReportFunding(report=report, source=source, allocated=allocated, paid=paid)
+            for source, (allocated, paid) in sorted(funding.items())
+        ]
+    )
 
 
 class ReportConflict(Exception):
@@ -97,6 +137,7 @@ def create_report(
             "本子项已有一份未完成的填报（可能是本单位其他联络员刚刚创建的），您的内容未保存。"
             "请打开该填报继续填写。"
         )
+    figures = validated(sub_item, data).figures
     now = timezone.now()
     report = ProgressReport.objects.create(
         sub_item=sub_item,
@@ -104,8 +145,9 @@ def create_report(
         created_by=author,
         state=State.SUBMITTED if submit else State.DRAFT,
         submitted_at=now if submit else None,
-        **{name: data[name] for name in REPORT_FIELDS},
+        **{name: figures.get(name) for name in REPORT_FIELDS},
     )
+    _save_funding(report, figures.get("funding") or {})
     add_photos(report, photos)
     return report
 
@@ -123,8 +165,9 @@ def save_report(
     """Save a draft or returned report the user edited from ``version``; with ``submit`` it
     goes to the office for review. Raises ReportConflict when the report changed meanwhile
     (another save, a submission, a review)."""
+    figures = validated(report.sub_item, data).figures
     now = timezone.now()
-    changes = {name: data[name] for name in REPORT_FIELDS}
+    changes = {name: figures.get(name) for name in REPORT_FIELDS}
     changes.update(version=F("version") + 1, updated_at=now)
     if report.state == State.DRAFT:
         # A draft carries figures as of now, so it belongs to the period open now; a returned
@@ -137,6 +180,7 @@ def save_report(
     )
     if not updated:
         raise _conflict_for(report.pk)
+    _save_funding(report, figures.get("funding") or {})
     add_photos(report, photos)
     report.refresh_from_db()
     return report
@@ -156,8 +200,8 @@ def add_photos(report: ProgressReport, photos: Iterable[tuple[UploadedFile, str]
 
 @transaction.atomic
 def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -> ProgressReport:
-    """Accept a submitted report: it becomes the official record and the sub-item's current
-    progress, actual quantity, status and funding follow it.
+    """Accept a submitted report: it goes on the ledger, and the sub-item's cached figures and
+    pace rows follow it in the same transaction.
 
     Refused (ReportConflict) when the report changed since ``report`` was read, e.g. another
     reviewer returned it meanwhile. A return reason it once had is kept as part of its history.
@@ -178,7 +222,7 @@ def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -
     if not updated:
         raise _conflict_for(report.pk)
     report.refresh_from_db()
-    apply_latest_accepted_report(report.sub_item_id)
+    caches.after_ledger_change(report.sub_item)
     return report
 
 
@@ -236,49 +280,8 @@ def _number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def latest_accepted_report(sub_item_id: int) -> ProgressReport | None:
-    return (
-        ProgressReport.objects.filter(sub_item_id=sub_item_id, state=State.ACCEPTED)
-        .order_by("-accepted_on", "-reviewed_at", "-id")
-        .first()
-    )
-
-
-@transaction.atomic
-def apply_latest_accepted_report(sub_item_id: int) -> None:
-    """Bring a sub-item's current figures in line with its latest accepted report."""
-    sub_item = SubItem.objects.select_for_update().get(pk=sub_item_id)
-    report = latest_accepted_report(sub_item_id)
-    if report is None:
-        return
-    sub_item.progress_percent = 100 if report.marks_complete else report.progress_percent
-    sub_item.actual_value = report.actual_value
-    sub_item.last_accepted_on = report.accepted_on
-    if report.marks_complete:
-        sub_item.status = SubItem.Status.COMPLETED
-        sub_item.completed_on = sub_item.completed_on or report.accepted_on
-    else:
-        sub_item.status = (
-            SubItem.Status.IN_PROGRESS if report.progress_percent > 0 else SubItem.Status.NOT_STARTED
-        )
-        sub_item.completed_on = None
-    sub_item.save(
-        update_fields=["progress_percent", "actual_value", "last_accepted_on", "status", "completed_on"]
-    )
-    _apply_funding(sub_item, report)
-
-
-def _apply_funding(sub_item: SubItem, report: ProgressReport) -> None:
-    """Reported cumulative allocated/paid figures update the sub-item's funding line when it
-    has exactly one; with several sources the office splits them in the admin."""
-    if report.funds_allocated is None and report.funds_paid is None:
-        return
-    lines = list(sub_item.funding_lines.all()[:2])
-    if len(lines) != 1:
-        return
-    line = lines[0]
-    if report.funds_allocated is not None:
-        line.allocated = report.funds_allocated
-    if report.funds_paid is not None:
-        line.paid = report.funds_paid
-    line.save(update_fields=["allocated", "paid"])
+def latest_accepted_report(sub_item_id: int, on: date | None = None) -> ProgressReport | None:
+    """The sub-item's latest report on the ledger (by the end of ``on``, when given)."""
+    reports = ProgressReport.objects.filter(sub_item_id=sub_item_id)
+    reports = reports.accepted_by(on) if on is not None else reports.accepted()
+    return reports.latest_first().first()

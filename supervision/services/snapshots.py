@@ -51,13 +51,14 @@ def trend(plan: Plan, until: date | None = None) -> list[dict]:
     """One ``plan_figures`` dict per month-end of the plan's year up to ``until`` (today by
     default), oldest first, then today's live figures when the range reaches today.
 
-    Past month-ends come from stored snapshots; a missing one is computed and stored.
+    Past month-ends come from stored snapshots; a missing one is computed (and left for the
+    monthly task to store: reading a page never writes).
     """
     today = timezone.localdate()
     end = min(until, today) if until is not None else today
     past_ends = [day for day in month_ends(plan.year, end) if day < today]
     stored = {s.as_of: s.data for s in PlanSnapshot.objects.filter(plan=plan, as_of__in=past_ends)}
-    points = [stored[day] if day in stored else take_snapshot(plan, day).data for day in past_ends]
+    points = [stored[day] if day in stored else plan_figures(plan_progress(plan, day)) for day in past_ends]
     if end == today:
         points.append(plan_figures(plan_progress(plan)))
     return points

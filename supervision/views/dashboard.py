@@ -22,7 +22,7 @@ from projects.models import Plan, SubItem
 
 from ..asof import parse_as_of
 from ..models import Light
-from ..progress import plan_progress
+from ..progress import plan_progress, reading_date
 from ..services import dashboard
 from ..summary import plan_figures
 
@@ -114,19 +114,20 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
         rectification_filter &= Q(item__category=category)
     if unit:
         rectification_filter &= Q(unit=unit)
-    rectifications, open_count = dashboard.open_rectifications(plan, rectification_filter)
+    day = reading_date(plan, as_of)
+    rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     return render(
         request,
         "supervision/dashboard/plan_dashboard.html",
         {
             "plan": plan,
             "as_of": as_of,
-            "day": as_of or timezone.localdate(),
+            "day": day,
             "filter": table_filter,
             "filtered": bool(category or unit or light),
             "table_url": links.to_table(light=light),
             "body": body,
-            "visits": dashboard.latest_visits(plan),
+            "visits": dashboard.latest_visits_on(plan, day),
             "rectifications": rectifications,
             "open_rectifications": open_count,
             "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from projects import permissions
 from projects.models import Plan, SubItem
 
+from .. import ledger
 from ..forms.reports import AcceptReportForm, ProgressReportForm, ReturnReportForm
 from ..models import Notification, ProgressReport, ReportPhoto
 from ..periods import Period, plan_open_period
@@ -27,9 +28,11 @@ from ..progress import SubItemState, plan_progress
 from ..services import notifications as notification_service
 from ..services.reports import (
     OPEN_STATES,
+    InvalidReport,
     ReportConflict,
     accept_and_notify,
     create_report,
+    funding_sources,
     latest_accepted_report,
     open_report,
     return_report,
@@ -146,6 +149,30 @@ def _initial_figures(last: ProgressReport | None) -> dict:
     }
 
 
+def _report_form(sub_item: SubItem, *args, instance: ProgressReport | None = None, initial=None):
+    """The report form for a sub-item, checked against its last accepted report, asking for
+    each funding source's money when it has several (pre-filled from the report being edited,
+    or for a new one from the last accepted report)."""
+    sources = funding_sources(sub_item)
+    last = latest_accepted_report(sub_item.pk)
+    initial = dict(initial or {})
+    basis = instance if instance is not None and instance.pk else last
+    if len(sources) > 1 and basis is not None:
+        for row in basis.funding.all():
+            initial[ledger.funding_field("allocated", row.source)] = row.allocated
+            initial[ledger.funding_field("paid", row.source)] = row.paid
+    return ProgressReportForm(
+        *args, instance=instance, sub_item=sub_item, last_accepted=last, sources=sources, initial=initial
+    )
+
+
+def _show_errors(form: ProgressReportForm, exc: InvalidReport) -> None:
+    """The last accepted report changed between the form's check and the save (another
+    report was accepted meanwhile): show the save's own verdict under the fields."""
+    for name, errors in exc.check.errors.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
 def _after_save(request: HttpRequest, form: ProgressReportForm, report: ProgressReport) -> HttpResponse:
     for warning in form.warnings:
         messages.warning(request, warning)
@@ -169,11 +196,10 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
     last = latest_accepted_report(sub_item.pk)
     status = 200
     if request.method == "POST":
-        form = ProgressReportForm(
+        form = _report_form(
+            sub_item,
             request.POST,
             request.FILES,
-            sub_item=sub_item,
-            last_accepted=last,
             instance=ProgressReport(sub_item=sub_item, created_by=request.user, period_start=period.start),
         )
         if form.is_valid():
@@ -189,12 +215,15 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             except ReportConflict as exc:
                 form.add_error(None, exc.message)
                 status = 409
+            except InvalidReport as exc:
+                _show_errors(form, exc)
+                status = 400
             else:
                 return _after_save(request, form, report)
         else:
             status = 400
     else:
-        form = ProgressReportForm(sub_item=sub_item, last_accepted=last, initial=_initial_figures(last))
+        form = _report_form(sub_item, initial=_initial_figures(last))
     return render(
         request,
         "supervision/reports/report.html",
@@ -233,7 +262,7 @@ def _render_report(
     can_edit = report.is_editable and permissions.can_write_report(request.user, sub_item)
     last = latest_accepted_report(sub_item.pk) if report.state != State.ACCEPTED else None
     if form is None and can_edit:
-        form = ProgressReportForm(instance=report, sub_item=sub_item, last_accepted=last)
+        form = _report_form(sub_item, instance=report)
         form.initial["version"] = report.version
     can_review = report.state == State.SUBMITTED and permissions.can_review_reports(request.user)
     if can_review and return_form is None:
@@ -266,13 +295,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     sub_item = report.sub_item
     if not permissions.can_write_report(request.user, sub_item):
         raise PermissionDenied
-    form = ProgressReportForm(
-        request.POST,
-        request.FILES,
-        instance=report,
-        sub_item=sub_item,
-        last_accepted=latest_accepted_report(sub_item.pk),
-    )
+    form = _report_form(sub_item, request.POST, request.FILES, instance=report)
     if not form.is_valid():
         return _render_report(request, report, form=form, status=400)
     version = form.cleaned_data.get("version")
@@ -285,6 +308,9 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             period_start=plan_open_period(sub_item.item.plan, _today()).start,
             submit=request.POST.get("action") == "submit",
         )
+    except InvalidReport as exc:
+        _show_errors(form, exc)
+        return _render_report(request, report, form=form, status=400)
     except ReportConflict as exc:
         form.add_error(None, exc.message)
         # The header shows the report as it is now; the form keeps what the user typed, still

@@ -23,6 +23,7 @@ class Command(BaseCommand):
             units,
             status=Plan.Status.CLOSED,
             published_on=demo.PLAN_2023_AS_OF.replace(month=1, day=20),
+            closed_on=demo.PLAN_2023_CLOSED_ON,
         )
         specs = demo.current_plan_specs()
         plan_now, seeded_now = demo.seed_plan(

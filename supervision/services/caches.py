@@ -1,0 +1,299 @@
+"""Every stored figure that is not the ledger is a cache of it: the sub-items' current figures,
+the pace rows of the last check, the month-end snapshots and each report's money totals.
+
+This module is the one place that knows how to compute each cache from the ledger, so that
+the writers (accepting a report, editing the registry, the pace check) refresh them in the same
+transaction as the change, and ``verify_figures`` compares and rebuilds them with the same code.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from projects.models import Item, Plan, SubItem
+
+from .. import ledger, pace
+from ..models import ItemPace, PlanSnapshot, ProgressReport, ReportFunding, SubItemPace
+from ..progress import PlanProgress, SubItemState, plan_progress, today
+from ..summary import plan_figures
+
+SUB_ITEM_CACHE_FIELDS = ("status", "progress_percent", "actual_value", "completed_on", "last_accepted_on")
+SUB_PACE_FIELDS = (
+    "checked_on",
+    "scheduled_percent",
+    "progress_percent",
+    "lag_points",
+    "light",
+    "overdue_report",
+    "forecast_completion",
+    "forecast_late",
+)
+ITEM_PACE_FIELDS = ("checked_on", "scheduled_percent", "progress_percent", "lag_points", "light")
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One cached figure that differs from what the ledger says."""
+
+    where: str
+    field: str
+    cached: object
+    ledger: object
+
+    def __str__(self) -> str:
+        return f"{self.where}：{self.field} 缓存为 {self.cached!r}，账本为 {self.ledger!r}"
+
+
+# --- Sub-items' current figures ------------------------------------------------------------
+
+
+def sub_item_figures(sub_item: SubItem, on: date | None = None) -> ledger.SubItemFigures:
+    plan = sub_item.item.plan
+    report = (
+        ProgressReport.objects.filter(sub_item=sub_item).accepted_by(on or today()).latest_first().first()
+    )
+    return ledger.report_effect(report, plan.report_cadence, plan.report_due_day)
+
+
+def refresh_sub_item(sub_item_id: int) -> None:
+    """Bring a sub-item's stored current figures in line with its latest accepted report."""
+    sub_item = SubItem.objects.select_for_update().select_related("item__plan").get(pk=sub_item_id)
+    figures = sub_item_figures(sub_item)
+    for name in SUB_ITEM_CACHE_FIELDS:
+        setattr(sub_item, name, getattr(figures, name))
+    sub_item.save(update_fields=list(SUB_ITEM_CACHE_FIELDS))
+
+
+def sub_item_drift(plan: Plan) -> list[Drift]:
+    """Compare each sub-item's stored current figures with the ledger as of today."""
+    drift = []
+    for state in plan_progress(plan, today()).sub_states:
+        sub = state.sub_item
+        true = {
+            "status": state.status,
+            "progress_percent": state.progress_percent,
+            "actual_value": state.actual_value,
+            "completed_on": state.completed_on,
+            "last_accepted_on": state.last_report.accepted_on if state.last_report else None,
+        }
+        for name in SUB_ITEM_CACHE_FIELDS:
+            if getattr(sub, name) != true[name]:
+                drift.append(Drift(f"子项 {sub.code}（{plan}）", name, getattr(sub, name), true[name]))
+    return drift
+
+
+# --- Pace rows -----------------------------------------------------------------------------
+
+
+def accepted_history(plan: Plan, on: date, sub_item_ids: Iterable[int] | None = None) -> dict:
+    """Each sub-item's accepted reports (accepted date, progress %) up to a date, oldest first,
+    in one query."""
+    history: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    rows = ProgressReport.objects.accepted_by(on).filter(sub_item__item__plan=plan)
+    if sub_item_ids is not None:
+        rows = rows.filter(sub_item_id__in=list(sub_item_ids))
+    for sub_item_id, accepted_on, progress in (
+        rows.oldest_first()
+        .values_list("sub_item_id", "accepted_on", "progress_percent")
+        .iterator(chunk_size=5000)
+    ):
+        history[sub_item_id].append((accepted_on, progress))
+    return history
+
+
+def sub_pace_row(state: SubItemState, on: date, history) -> dict:
+    forecast = None
+    if not state.is_complete:
+        forecast = pace.forecast_completion(history.get(state.sub_item.pk, ()), not_before=on)
+    return {
+        "sub_item_id": state.sub_item.pk,
+        "checked_on": on,
+        "scheduled_percent": state.scheduled_percent,
+        "progress_percent": state.progress_percent,
+        "lag_points": state.lag_points,
+        "light": state.light,
+        "overdue_report": state.overdue_report,
+        "forecast_completion": forecast,
+        "forecast_late": pace.forecast_is_late(forecast, state.sub_item.planned_end),
+    }
+
+
+def item_pace_row(item_state, on: date) -> dict:
+    return {
+        "item_id": item_state.item.pk,
+        "checked_on": on,
+        "scheduled_percent": item_state.scheduled_percent,
+        "progress_percent": item_state.progress_percent,
+        "lag_points": item_state.lag_points,
+        "light": item_state.light,
+    }
+
+
+def pace_rows(progress: PlanProgress, history) -> tuple[list[dict], list[dict]]:
+    on = progress.as_of
+    return (
+        [sub_pace_row(state, on, history) for state in progress.sub_states],
+        [item_pace_row(item, on) for item in progress.items],
+    )
+
+
+# One statement per batch; 5,000 rows keeps PostgreSQL's parameter limit (65,535) far away.
+UPSERT_BATCH = 5000
+
+
+def store_pace_rows(sub_rows: list[dict], item_rows: list[dict]) -> None:
+    """Write pace rows, replacing each sub-item's and item's previous row."""
+    SubItemPace.objects.bulk_create(
+        [SubItemPace(**row) for row in sub_rows],
+        update_conflicts=True,
+        unique_fields=["sub_item"],
+        update_fields=list(SUB_PACE_FIELDS),
+        batch_size=UPSERT_BATCH,
+    )
+    ItemPace.objects.bulk_create(
+        [ItemPace(**row) for row in item_rows],
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=list(ITEM_PACE_FIELDS),
+        batch_size=UPSERT_BATCH,
+    )
+
+
+def refresh_pace(plan: Plan, item_ids: Iterable[int] | None = None) -> None:
+    """Recompute the stored pace rows of a plan (or of some of its items) as of today, after
+    a change to the ledger or the registry. Only published plans are checked; a plan in any
+    other state keeps no pace rows."""
+    items = Item.objects.filter(plan=plan)
+    if item_ids is not None:
+        items = items.filter(pk__in=list(item_ids))
+    if plan.status != Plan.Status.PUBLISHED:
+        SubItemPace.objects.filter(sub_item__item__in=items).delete()
+        ItemPace.objects.filter(item__in=items).delete()
+        return
+    on = today()
+    progress = plan_progress(plan, on, items=items)
+    history = accepted_history(plan, on, [s.sub_item.pk for s in progress.sub_states])
+    store_pace_rows(*pace_rows(progress, history))
+
+
+def pace_drift(plan: Plan) -> list[Drift]:
+    """Compare each stored pace row of a plan with the ledger as of the row's own check date."""
+    drift: list[Drift] = []
+    sub_rows = {row.sub_item_id: row for row in SubItemPace.objects.filter(sub_item__item__plan=plan)}
+    item_rows = {row.item_id: row for row in ItemPace.objects.filter(item__plan=plan)}
+    days = {row.checked_on for row in [*sub_rows.values(), *item_rows.values()]}
+    for day in sorted(days):
+        progress = plan_progress(plan, day)
+        history = accepted_history(plan, day)
+        expected_subs, expected_items = pace_rows(progress, history)
+        for expected in expected_subs:
+            row = sub_rows.get(expected["sub_item_id"])
+            if row is None or row.checked_on != day:
+                continue
+            for name in SUB_PACE_FIELDS:
+                if getattr(row, name) != expected[name]:
+                    drift.append(
+                        Drift(f"子项序时进度 #{row.sub_item_id}", name, getattr(row, name), expected[name])
+                    )
+        for expected in expected_items:
+            row = item_rows.get(expected["item_id"])
+            if row is None or row.checked_on != day:
+                continue
+            for name in ITEM_PACE_FIELDS:
+                if getattr(row, name) != expected[name]:
+                    drift.append(
+                        Drift(f"实事序时进度 #{row.item_id}", name, getattr(row, name), expected[name])
+                    )
+    return drift
+
+
+# --- Snapshots ------------------------------------------------------------------------------
+
+
+def snapshot_drift(plan: Plan) -> list[Drift]:
+    drift = []
+    for snapshot in PlanSnapshot.objects.filter(plan=plan).order_by("as_of"):
+        expected = plan_figures(plan_progress(plan, snapshot.as_of))
+        for key in sorted(set(expected) | set(snapshot.data)):
+            if snapshot.data.get(key) != expected.get(key):
+                drift.append(
+                    Drift(f"快照 {plan} {snapshot.as_of}", key, snapshot.data.get(key), expected.get(key))
+                )
+    return drift
+
+
+def forget_snapshots(plan: Plan) -> None:
+    """A registry change can change what past month-ends looked like (a milestone moves the
+    scheduled pace): the plan's stored snapshots are dropped in the same transaction, and the
+    monthly task stores them again; until then trend charts compute them."""
+    PlanSnapshot.objects.filter(plan=plan).delete()
+
+
+# --- Report totals ---------------------------------------------------------------------------
+
+
+def report_total_drift() -> list[Drift]:
+    """A report stated per source must carry totals equal to the sums of its sources (summed
+    here in Decimal: SQLite would sum in floating point)."""
+    sums: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    for report_id, allocated, paid in ReportFunding.objects.values_list("report_id", "allocated", "paid"):
+        sums[report_id][0] += allocated
+        sums[report_id][1] += paid
+    drift = []
+    reports = ProgressReport.objects.filter(pk__in=list(sums)).select_related("sub_item__item")
+    for report in reports.order_by("pk"):
+        expected = tuple(sums[report.pk])
+        if (report.funds_allocated, report.funds_paid) != expected:
+            drift.append(
+                Drift(
+                    f"填报 #{report.pk}（{report.sub_item.code}）",
+                    "funds_allocated/funds_paid",
+                    (report.funds_allocated, report.funds_paid),
+                    expected,
+                )
+            )
+    return drift
+
+
+@transaction.atomic
+def rebuild_plan(plan: Plan) -> None:
+    """Rewrite every cache of a plan from the ledger: sub-items' current figures, pace rows
+    (as of today) and the stored snapshots (each for its own date)."""
+    for state in plan_progress(plan, today()).sub_states:
+        refresh_sub_item(state.sub_item.pk)
+    refresh_pace(plan)
+    for snapshot in PlanSnapshot.objects.filter(plan=plan):
+        snapshot.data = plan_figures(plan_progress(plan, snapshot.as_of))
+        snapshot.save(update_fields=["data"])
+
+
+# --- After a change --------------------------------------------------------------------------
+
+
+def after_ledger_change(sub_item: SubItem) -> None:
+    """A report was accepted: refresh the sub-item's figures and its item's pace rows, in the
+    caller's transaction."""
+    refresh_sub_item(sub_item.pk)
+    refresh_pace(sub_item.item.plan, [sub_item.item_id])
+
+
+@transaction.atomic
+def forget_item(plan_id: int, item_id: int) -> None:
+    """Part of the registry was deleted: drop the item's pace rows and the plan's snapshots."""
+    SubItemPace.objects.filter(sub_item__item_id=item_id).delete()
+    ItemPace.objects.filter(item_id=item_id).delete()
+    PlanSnapshot.objects.filter(plan_id=plan_id).delete()
+
+
+@transaction.atomic
+def after_registry_change(plan: Plan, item_ids: Iterable[int] | None = None) -> None:
+    """The registry changed (a date, milestone, weight, margin): recompute the pace rows that
+    depend on it and drop the snapshots it may have made untrue."""
+    refresh_pace(plan, item_ids)
+    forget_snapshots(plan)

@@ -1,0 +1,71 @@
+"""Registry edits (a deadline, a milestone, a weight, the plan's margins) change what the
+ledger's figures mean: the pace rows and snapshots computed from them are refreshed in the
+same transaction as the edit. The registry (projects) knows nothing of this; supervision
+listens to its models.
+
+A deletion drops the affected cached rows instead of recomputing them: during a cascade the
+rows being recomputed may be on their way out too. The next pace check writes them again."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from projects.models import FundingLine, Item, Milestone, Plan, SubItem
+
+from .services import caches
+
+
+def _is_cache_write(update_fields) -> bool:
+    """Saving only the cached current figures is the ledger's own refresh, not an edit."""
+    return bool(update_fields) and set(update_fields) <= set(caches.SUB_ITEM_CACHE_FIELDS)
+
+
+def _item_of(sub_item_id: int) -> Item | None:
+    return Item.objects.select_related("plan").filter(sub_items__pk=sub_item_id).first()
+
+
+@receiver(post_save, sender=Plan)
+def plan_saved(sender, instance: Plan, **kwargs) -> None:
+    caches.after_registry_change(instance)
+
+
+@receiver(post_save, sender=Item)
+def item_saved(sender, instance: Item, **kwargs) -> None:
+    caches.after_registry_change(instance.plan, [instance.pk])
+
+
+@receiver(post_save, sender=SubItem)
+def sub_item_saved(sender, instance: SubItem, update_fields=None, **kwargs) -> None:
+    if _is_cache_write(update_fields):
+        return
+    item = Item.objects.select_related("plan").get(pk=instance.item_id)
+    caches.after_registry_change(item.plan, [item.pk])
+
+
+@receiver(post_save, sender=Milestone)
+@receiver(post_save, sender=FundingLine)
+def sub_item_part_saved(sender, instance, **kwargs) -> None:
+    item = _item_of(instance.sub_item_id)
+    if item is not None:
+        caches.after_registry_change(item.plan, [item.pk])
+
+
+@receiver(post_delete, sender=Item)
+def item_deleted(sender, instance: Item, **kwargs) -> None:
+    caches.forget_item(instance.plan_id, instance.pk)
+
+
+@receiver(post_delete, sender=SubItem)
+def sub_item_deleted(sender, instance: SubItem, **kwargs) -> None:
+    plan_id = Item.objects.filter(pk=instance.item_id).values_list("plan_id", flat=True).first()
+    if plan_id is not None:
+        caches.forget_item(plan_id, instance.item_id)
+
+
+@receiver(post_delete, sender=Milestone)
+@receiver(post_delete, sender=FundingLine)
+def sub_item_part_deleted(sender, instance, **kwargs) -> None:
+    item = _item_of(instance.sub_item_id)
+    if item is not None:
+        caches.forget_item(item.plan_id, item.pk)
