@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import Light
+from core.lights import Light
 
 from .models import Category, Plan, Unit
 

@@ -16,11 +16,12 @@ from decimal import Decimal
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from core.lights import Light
 from projects.completion import PlanSummary, completion_rate, item_is_complete, summarize
 from projects.models import Category, Item, Milestone, Plan, SubItem, Unit
 
 from . import pace, periods
-from .models import Light, ProgressReport
+from .models import ProgressReport
 
 COMPLETED = SubItem.Status.COMPLETED
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from core.lights import Light
 from projects.models import FundingLine
 
-from .models import Light
 from .progress import PlanProgress
 
 ZERO = Decimal("0")

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from core.lights import Light
 from supervision import pace, periods
-from supervision.models import Light
 from supervision.progress import _is_overdue_to_report
 
 

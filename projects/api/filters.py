@@ -12,11 +12,8 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.lights import LAGGING_LIGHTS, Light
 from projects.models import Item, Plan, SubItem, Unit
-from supervision.models import Light
-
-LAGGING_LIGHTS = (Light.YELLOW, Light.RED)
-
 
 # Bounded so that an absurd number answers 400 instead of overflowing the database integer.
 ID_RANGE = {"min_value": 0, "max_value": 2**63 - 1}

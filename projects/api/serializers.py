@@ -7,8 +7,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.lights import Light
 from projects.models import FundingLine, Item, Milestone, Plan, SubItem, Unit
-from supervision.models import Light
 
 
 def current_pace(obj):
