@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from supervision.asof import parse_as_of
+from core.dates import parse_as_of
 from supervision.progress import plan_progress
 from supervision.services import dashboard as item_dashboard
 

@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
+from core.dates import today
 from core.lights import Light
 from projects.completion import PlanSummary, completion_rate, item_is_complete, summarize
 from projects.models import Category, Item, Milestone, Plan, SubItem, Unit
@@ -126,10 +126,6 @@ class PlanProgress:
             summary=summarize({s.item.pk: [sub.status for sub in s.sub_states] for s in items}),
             light_counts=Counter(sub.light for s in items for sub in s.sub_states),
         )
-
-
-def today() -> date:
-    return timezone.localdate()
 
 
 def latest_accepted_report_ids(sub_items: QuerySet[SubItem], as_of: date | None) -> QuerySet:

@@ -19,10 +19,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.dates import parse_as_of
 from projects import permissions
 from projects.api_permissions import CanViewRegistry
 from projects.models import SubItem, Unit
-from supervision.asof import parse_as_of
 from supervision.progress import plan_progress
 from supervision.summary import plan_figures
 

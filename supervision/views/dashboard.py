@@ -15,13 +15,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.dates import parse_as_of
 from core.lights import LIGHT_ORDER, Light
 from projects import permissions
 from projects.completion import summarize
 from projects.filters import PlanTableFilter
 from projects.models import Plan, SubItem
 
-from ..asof import parse_as_of
 from ..progress import plan_progress
 from ..services import dashboard
 from ..summary import plan_figures

@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from core.dates import parse_as_of
 from projects import permissions
 from projects.filters import PlanTableFilter
 from projects.models import Plan
 
-from ..asof import parse_as_of
 from ..models import Rectification
 from ..progress import plan_progress
 from ..services import briefing, xlsx

@@ -12,12 +12,12 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from core.dates import parse_as_of
 from core.lights import LAGGING_LIGHTS, Light
 from projects import permissions
 from projects.models import Unit
 
 from .. import periods
-from ..asof import parse_as_of
 from ..models import SubItemPace
 from ..progress import PlanProgress, SubItemState, plan_progress
 
