@@ -19,7 +19,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core import xlsx
 from core.lights import LAGGING_LIGHTS, LIGHT_ORDER, Light
+from core.xlsx import Column, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
@@ -27,8 +29,6 @@ from ..models import Rectification
 from ..progress import ItemState, PlanProgress, SubItemState, plan_progress, sub_items_for_plan
 from ..summary import FundingTotals, plan_figures
 from ..views.pace import lagging_rows
-from . import xlsx
-from .xlsx import Column, Styled
 
 ZERO = Decimal("0")
 
