@@ -19,9 +19,9 @@ from core.dates import parse_as_of
 from core.lights import LIGHT_ORDER, Light
 from projects import permissions
 from projects.completion import summarize
-from projects.filters import PlanTableFilter
 from projects.models import Plan, SubItem
 
+from ..filters import PlanTableFilter
 from ..progress import plan_progress
 from ..services import dashboard
 from ..summary import plan_figures

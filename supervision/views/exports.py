@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET
 from core import xlsx
 from core.dates import parse_as_of
 from projects import permissions
-from projects.filters import PlanTableFilter
 from projects.models import Plan
 
+from ..filters import PlanTableFilter
 from ..models import Rectification
 from ..progress import plan_progress
 from ..services import briefing

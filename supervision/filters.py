@@ -7,8 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.lights import Light
-
-from .models import Category, Plan, Unit
+from projects.models import Category, Plan, Unit
 
 
 class PlanTableFilter(forms.Form):
