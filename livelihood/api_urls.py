@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from projects.api import views as registry
+from supervision.api import registry as registry_progress
 from supervision.api import views as supervision
 
 
@@ -17,9 +18,9 @@ def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
 
 
 router = DefaultRouter()
-router.register("plans", registry.PlanViewSet, basename="api-plan")
-router.register("items", registry.ItemViewSet, basename="api-item")
-router.register("subitems", registry.SubItemViewSet, basename="api-subitem")
+router.register("plans", registry_progress.PlanViewSet, basename="api-plan")
+router.register("items", registry_progress.ItemViewSet, basename="api-item")
+router.register("subitems", registry_progress.SubItemViewSet, basename="api-subitem")
 router.register("units", registry.UnitViewSet, basename="api-unit")
 router.register("reports", supervision.ReportViewSet, basename="api-report")
 router.register("flags", supervision.FlagViewSet, basename="api-flag")

@@ -14,16 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.lights import Light
 from projects.models import PERCENT_VALIDATORS, FundingLine, Item, Plan, SubItem, Unit
-
-
-class Light(models.TextChoices):
-    """Traffic light of a sub-item or item against its scheduled pace (红黄绿灯, blue = done)."""
-
-    BLUE = "blue", _("已完成")
-    GREEN = "green", _("正常推进")
-    YELLOW = "yellow", _("滞后")
-    RED = "red", _("严重滞后")
 
 
 class ProgressReportQuerySet(models.QuerySet):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from .models import Light
+from core.lights import Light
 
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")

@@ -16,14 +16,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
+from core.dates import today
+from core.lights import Light
 from projects.completion import PlanSummary, completion_rate, item_is_complete, summarize
 from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
 
 from . import ledger, pace, periods
 from .ledger import Money
-from .models import Light, ProgressReport, ReportFunding
+from .models import ProgressReport, ReportFunding
 
 COMPLETED = SubItem.Status.COMPLETED
 
@@ -152,10 +153,6 @@ class PlanProgress:
             light_counts=Counter(sub.light for s in items for sub in s.sub_states),
             is_final=self.is_final,
         )
-
-
-def today() -> date:
-    return timezone.localdate()
 
 
 def reading_date(plan: Plan, as_of: date | None) -> date:

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.lights import Light
+
 from .ledger import Verdict
-from .models import Light
 from .progress import PlanProgress, SubItemState
 
 ZERO = Decimal("0")

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from supervision.models import Flag, Light, ProgressReport, SubItemPace
+from core.lights import Light
+from supervision.models import Flag, ProgressReport, SubItemPace
 from tests.factories import (
     FundingLineFactory,
     MilestoneFactory,

@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.lights import Light
 from supervision.models import (
     Flag,
     InspectionVisit,
     ItemPace,
-    Light,
     ProgressReport,
     Rectification,
     RectificationEvent,

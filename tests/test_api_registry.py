@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from core.lights import Light
 from projects.models import Plan, SubItem, User
-from supervision.models import Flag, ItemPace, Light, SubItemPace
+from supervision.models import Flag, ItemPace, SubItemPace
 from tests.factories import (
     CategoryFactory,
     ItemFactory,

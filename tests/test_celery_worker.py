@@ -13,8 +13,9 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from core.lights import Light
 from livelihood.celery import app as celery_app
-from supervision.models import Flag, Light, SubItemPace
+from supervision.models import Flag, SubItemPace
 from supervision.tasks import run_daily_pace_check
 from tests.test_pace_check import build_plan
 

@@ -8,7 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from supervision.models import Flag, Light, SubItemPace
+from core.lights import Light
+from supervision.models import Flag, SubItemPace
 from tests.test_pace_check import CHECK_DAY, build_plan
 
 

@@ -10,9 +10,10 @@ from celery.exceptions import Retry
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
+from core.lights import Light
 from projects.models import SubItem, User
 from supervision import tasks
-from supervision.models import Flag, ItemPace, Light, Notification, ProgressReport, ReminderLog, SubItemPace
+from supervision.models import Flag, ItemPace, Notification, ProgressReport, ReminderLog, SubItemPace
 from supervision.services import pace_check
 from tests.factories import (
     ItemFactory,

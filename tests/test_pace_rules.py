@@ -9,13 +9,15 @@ from types import SimpleNamespace
 
 import pytest
 
+from core.lights import Light
 from supervision import pace, periods
-from supervision.models import Light
 from supervision.ledger import owes_report
 
 
 def _is_overdue_to_report(sub, report, is_complete, period):
-    return owes_report(is_complete=is_complete, planned_start=sub.planned_start, last_report=report, period=period)
+    return owes_report(
+        is_complete=is_complete, planned_start=sub.planned_start, last_report=report, period=period
+    )
 
 
 def pace_on(day, start=date(2025, 1, 1), end=date(2025, 12, 31), milestones=(), year=2025):

@@ -2,8 +2,8 @@
 
 from django import template
 
+from core.lights import Light
 from projects.completion import format_number, format_percent
-from supervision.models import Light
 
 register = template.Library()
 

@@ -19,18 +19,18 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core import xlsx
+from core.lights import LAGGING_LIGHTS, LIGHT_ORDER, Light
+from core.xlsx import Column, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
-from ..models import Light, Rectification
+from ..models import Rectification
 from ..progress import ItemState, PlanProgress, SubItemState, plan_progress, sub_items_for_plan
 from ..summary import FundingTotals, plan_figures
 from ..views.pace import lagging_rows
-from . import xlsx
-from .xlsx import Column, Styled
 
 ZERO = Decimal("0")
-LAGGING_LIGHTS = (Light.RED, Light.YELLOW)
 
 DETAIL_COLUMNS = [
     Column("序号", 6, "lh_center"),
@@ -434,7 +434,7 @@ def _write_overview(ws: Worksheet, progress: PlanProgress, figures: dict) -> Non
             figures["lights"][light.value],
             figures["lights"][light.value] / total,
         ]
-        for light in (Light.BLUE, Light.GREEN, Light.YELLOW, Light.RED)
+        for light in LIGHT_ORDER
     ]
     light_rows.append(["超期未报", figures["overdue_report"], figures["overdue_report"] / total])
     row = _overview_table(ws, row, ["状态", "项数", "占比"], light_rows)

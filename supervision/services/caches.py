@@ -20,7 +20,9 @@ from projects.models import Item, Plan, SubItem
 
 from .. import ledger, pace
 from ..models import ItemPace, PlanSnapshot, ProgressReport, ReportFunding, SubItemPace
-from ..progress import PlanProgress, SubItemState, plan_progress, today
+from core.dates import today
+
+from ..progress import PlanProgress, SubItemState, plan_progress
 from ..summary import plan_figures
 
 SUB_ITEM_CACHE_FIELDS = ("status", "progress_percent", "actual_value", "completed_on", "last_accepted_on")

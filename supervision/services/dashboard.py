@@ -15,16 +15,16 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q
 
+from core.lights import LAGGING_LIGHTS, Light
 from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
 
 from .. import ledger, pace, rectification_state
-from ..models import InspectionVisit, Light, ProgressReport, Rectification, ReportPhoto
+from ..models import InspectionVisit, ProgressReport, Rectification, ReportPhoto
 from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
 from ..summary import plan_figures
 from . import snapshots
 
 ZERO = Decimal("0")
-LIGHT_ORDER = [Light.BLUE, Light.GREEN, Light.YELLOW, Light.RED]
 LATEST_VISITS = 5
 OPEN_RECTIFICATIONS = 10
 # Models whose edits can change a figure; their history tables timestamp every change.
@@ -161,7 +161,7 @@ def attention_list(progress: PlanProgress) -> list[AttentionRow]:
         AttentionRow(state, item, _reasons(state, progress.as_of))
         for item in progress.items
         for state in item.sub_states
-        if state.light in (Light.RED, Light.YELLOW)
+        if state.light in LAGGING_LIGHTS
     ]
     return sorted(
         rows,

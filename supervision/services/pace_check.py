@@ -22,11 +22,12 @@ from django.db.models import Count, Exists, Model, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.lights import Light
 from projects import roles
 from projects.models import Plan, SubItem, User
 
 from .. import pace, periods
-from ..models import Flag, ItemPace, Light, Notification, ProgressReport, ReminderLog, SubItemPace
+from ..models import Flag, ItemPace, Notification, ProgressReport, ReminderLog, SubItemPace
 from ..progress import PlanProgress, SubItemState, plan_progress
 from . import notifications
 

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("supervision.urls.plans")),
     path("", include("supervision.urls.reports")),
     path("", include("supervision.urls.pace")),
     path("", include("supervision.urls.visits")),

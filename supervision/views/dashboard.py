@@ -15,13 +15,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.dates import parse_as_of
+from core.lights import LIGHT_ORDER, Light
 from projects import permissions
 from projects.completion import summarize
-from projects.filters import PlanTableFilter
 from projects.models import Plan, SubItem
 
-from ..asof import parse_as_of
-from ..models import Light
+from ..filters import PlanTableFilter
 from ..progress import plan_progress, reading_date
 from ..services import dashboard
 from ..summary import plan_figures
@@ -151,7 +151,7 @@ def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: b
             "value": figures["lights"][value],
             "url": links.to_table(light=value),
         }
-        for value in dashboard.LIGHT_ORDER
+        for value in LIGHT_ORDER
     ]
     category_rows = [
         (row, links.to_table(category=row.category.pk if row.category else None, light=light))

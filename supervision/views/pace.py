@@ -12,15 +12,14 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from core.dates import parse_as_of
+from core.lights import LAGGING_LIGHTS, Light
 from projects import permissions
 from projects.models import Unit
 
 from .. import periods
-from ..asof import parse_as_of
-from ..models import Light, SubItemPace
+from ..models import SubItemPace
 from ..progress import PlanProgress, SubItemState, plan_progress
-
-LAGGING = (Light.RED, Light.YELLOW)
 
 
 @dataclass
@@ -37,7 +36,7 @@ def lagging_rows(progress: PlanProgress, forecasts: dict[int, date | None]) -> l
     due = periods.last_due_period(on, progress.plan.report_cadence, progress.plan.report_due_day).due
     rows = []
     for state in progress.sub_states:
-        if state.light not in LAGGING:
+        if state.light not in LAGGING_LIGHTS:
             continue
         deadline = state.sub_item.planned_end
         rows.append(
@@ -50,7 +49,7 @@ def lagging_rows(progress: PlanProgress, forecasts: dict[int, date | None]) -> l
         )
     rows.sort(
         key=lambda r: (
-            LAGGING.index(r.state.light),
+            r.state.light != Light.RED,
             r.state.sub_item.responsible_unit.name,
             -r.state.lag_points,
             r.state.sub_item.item.number,
@@ -81,7 +80,7 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
     forecasts = {}
     if as_of is None:
         forecasts = dict(
-            SubItemPace.objects.filter(sub_item__item__plan=plan, light__in=LAGGING).values_list(
+            SubItemPace.objects.filter(sub_item__item__plan=plan, light__in=LAGGING_LIGHTS).values_list(
                 "sub_item_id", "forecast_completion"
             )
         )

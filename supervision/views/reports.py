@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import dates
 from projects import permissions
 from projects.models import Plan, SubItem
 
@@ -74,10 +73,6 @@ class Task:
         )
 
 
-def _today() -> date:
-    return timezone.localdate()
-
-
 def _task(plan: Plan, state: SubItemState, period: Period, report: ProgressReport | None) -> Task:
     if report is not None:
         return Task(plan, state, period, report.state, report.get_state_display(), report)
@@ -98,7 +93,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     plans = Plan.objects.filter(
         status=Plan.Status.PUBLISHED, pk__in=SubItem.objects.filter(unit_scope).values("item__plan_id")
     ).order_by("-year", "title")
-    today = _today()
+    today = dates.today()
     # An annual list is reported on through its year (December is still due in early January);
     # earlier lists left published stay reachable from their sub-item pages for corrections.
     periods = {plan.pk: plan_open_period(plan, today) for plan in plans}
@@ -192,7 +187,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
         if existing is not None:
             return redirect("report_detail", existing.pk)
     plan = sub_item.item.plan
-    period = plan_open_period(plan, _today())
+    period = plan_open_period(plan, dates.today())
     last = latest_accepted_report(sub_item.pk)
     status = 200
     if request.method == "POST":
@@ -274,7 +269,7 @@ def _render_report(
             "report": report,
             "sub_item": sub_item,
             "plan": plan,
-            "period": plan_open_period(plan, _today()),
+            "period": plan_open_period(plan, dates.today()),
             "last_accepted": last,
             "form": form,
             "photos": report.photos.all(),
@@ -305,7 +300,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             form.report_data(),
             form.cleaned_data["photos"],
             version=-1 if version is None else version,
-            period_start=plan_open_period(sub_item.item.plan, _today()).start,
+            period_start=plan_open_period(sub_item.item.plan, dates.today()).start,
             submit=request.POST.get("action") == "submit",
         )
     except InvalidReport as exc:

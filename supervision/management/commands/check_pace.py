@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.lights import Light
 from projects.models import Plan
-from supervision.models import Light
 from supervision.services import pace_check
 
 

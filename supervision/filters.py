@@ -6,9 +6,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import Light
-
-from .models import Category, Plan, Unit
+from core.lights import Light
+from projects.models import Category, Plan, Unit
 
 
 class PlanTableFilter(forms.Form):

@@ -1,4 +1,4 @@
-"""Reading the "as of" date (?as_of=YYYY-MM-DD) that every progress page accepts."""
+"""The clock, and reading the "as of" date (?as_of=YYYY-MM-DD) that every progress page accepts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 EARLIEST = date(2000, 1, 1)
+
+
+def today() -> date:
+    """Today in the site's time zone (settings.TIME_ZONE), the day every "as of" is measured from."""
+    return timezone.localdate()
 
 
 def parse_as_of(request: HttpRequest) -> date | None:
@@ -26,6 +31,6 @@ def parse_as_of(request: HttpRequest) -> date | None:
         raise BadRequest("截至日期格式应为 YYYY-MM-DD") from exc
     if value < EARLIEST:
         raise BadRequest("截至日期不能早于2000年1月1日")
-    if value >= timezone.localdate():
+    if value >= today():
         return None
     return value

@@ -1,0 +1,129 @@
+"""The registry's pages as they show progress: the plan list with completion counts, the plan's
+published table with lights, and the item and sub-item pages with pace, history and photos.
+
+They live with progress because they show it; the registry (projects) only supplies the plans,
+permissions and completion rules they start from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from core.dates import parse_as_of
+from projects import permissions
+from projects.completion import summarize
+from projects.models import FundingLine, Item, Plan
+
+from ..filters import PlanTableFilter
+from ..progress import plan_progress
+from ..services import dashboard as item_dashboard
+
+
+def _require_registry_reader(user) -> None:
+    if not permissions.can_view_registry(user):
+        raise PermissionDenied
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    _require_registry_reader(request.user)
+    plans = list(permissions.visible_plans(request.user).order_by("-year", "title"))
+    statuses: dict = defaultdict(lambda: defaultdict(list))
+    rows = permissions.visible_sub_items(request.user).filter(item__plan__in=plans)
+    for plan_id, item_id, status in rows.values_list("item__plan_id", "item_id", "status"):
+        statuses[plan_id][item_id].append(status)
+    summaries = [(plan, summarize(statuses[plan.pk])) for plan in plans]
+    return render(request, "projects/plan_list.html", {"summaries": summaries})
+
+
+def _plan_for(user, plan_id: int) -> Plan:
+    return get_object_or_404(permissions.visible_plans(user), pk=plan_id)
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    _require_registry_reader(request.user)
+    plan = _plan_for(request.user, plan_id)
+    as_of = parse_as_of(request)
+    table_filter = PlanTableFilter(request.GET, plan=plan)
+    progress = plan_progress(
+        plan, as_of, sub_item_filter=table_filter.sub_item_filter(permissions.sub_item_scope(request.user))
+    )
+    states = table_filter.filter_states(progress)
+    return render(
+        request,
+        "projects/plan_detail.html",
+        {"plan": plan, "progress": progress, "items": states, "filter": table_filter, "as_of": as_of},
+    )
+
+
+@login_required
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    _require_registry_reader(request.user)
+    item = get_object_or_404(
+        Item.objects.select_related("plan", "category", "lead_unit").filter(
+            plan__in=permissions.visible_plans(request.user)
+        ),
+        pk=item_id,
+    )
+    as_of = parse_as_of(request)
+    scope = permissions.sub_item_scope(request.user)
+    progress = plan_progress(item.plan, as_of, sub_item_filter=scope, items=Item.objects.filter(pk=item.pk))
+    if not progress.items:
+        raise Http404
+    item_state = progress.items[0]
+    sub_items = [s.sub_item for s in item_state.sub_states]
+    funding = FundingLine.objects.filter(sub_item__in=sub_items).select_related("sub_item__item")
+    return render(
+        request,
+        "projects/item_detail.html",
+        {
+            "item": item,
+            "plan": item.plan,
+            "state": item_state,
+            "funding_lines": funding,
+            "as_of": as_of,
+            "progress": progress,
+            "item_chart": {"points": item_dashboard.item_history(item_state, item.plan, progress.as_of)},
+            "photos": item_dashboard.item_photos(item_state, as_of),
+        },
+    )
+
+
+@login_required
+def subitem_detail(request: HttpRequest, sub_item_id: int) -> HttpResponse:
+    _require_registry_reader(request.user)
+    sub_item = get_object_or_404(
+        permissions.visible_sub_items(request.user)
+        .select_related("item__plan", "item__lead_unit", "responsible_unit")
+        .filter(item__plan__in=permissions.visible_plans(request.user)),
+        pk=sub_item_id,
+    )
+    plan = sub_item.item.plan
+    as_of = parse_as_of(request)
+    progress = plan_progress(
+        plan,
+        as_of,
+        sub_item_filter=permissions.sub_item_scope(request.user),
+        items=Item.objects.filter(pk=sub_item.item_id),
+    )
+    state = next(s for s in progress.sub_states if s.sub_item.pk == sub_item.pk)
+    return render(
+        request,
+        "projects/subitem_detail.html",
+        {
+            "sub_item": state.sub_item,
+            "item": sub_item.item,
+            "plan": plan,
+            "state": state,
+            "funding_lines": sub_item.funding_lines.all(),
+            "cooperating_units": sub_item.cooperating_units.all(),
+            "can_report": permissions.can_report_on(request.user, sub_item),
+            "as_of": as_of,
+        },
+    )
