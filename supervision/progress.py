@@ -41,6 +41,7 @@ class SubItemState:
     light: str
     overdue_report: bool
     completed_on: date | None = None
+    as_of: date | None = None
     planned_by_source: dict[str, Decimal] = field(default_factory=dict)
     money_by_source: dict[str, Money] = field(default_factory=dict)
     verdict: str | None = None
@@ -92,6 +93,7 @@ class ItemState:
     progress_percent: Decimal
     lag_points: Decimal
     light: str
+    as_of: date | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -142,6 +144,7 @@ class PlanProgress:
                         progress_percent=state.progress_percent,
                         lag_points=state.lag_points,
                         light=state.light,
+                        as_of=state.as_of,
                     )
                 )
         return PlanProgress(
@@ -344,6 +347,7 @@ def _sub_item_state(
             period=due_period,
         ),
         completed_on=figures.completed_on,
+        as_of=on,
         verdict=ledger.final_verdict(figures, sub.planned_end) if final else None,
     )
 
@@ -373,6 +377,7 @@ def _item_state(plan: Plan, item: Item, sub_states: list[SubItemState], on: date
         progress_percent=progress,
         lag_points=pace.lag_points(scheduled, progress),
         light=light,
+        as_of=on,
     )
 
 

@@ -66,6 +66,9 @@ class PlanFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"测试清单{n}")
     region = "测试区"
     status = Plan.Status.PUBLISHED
+    closed_on = factory.LazyAttribute(
+        lambda plan: dt.date(plan.year, 12, 31) if plan.status == Plan.Status.CLOSED else None
+    )
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -142,6 +145,8 @@ def accepted_report(
     complete=False,
     reviewer: User | None = None,
     period_start: dt.date | None = None,
+    allocated=None,
+    paid=None,
 ) -> ProgressReport:
     """An accepted report applied to the sub-item, as the office's review would leave it."""
     from supervision.services.reports import accept_report
@@ -152,6 +157,8 @@ def accepted_report(
         progress_percent=Decimal(str(progress)),
         actual_value=None if actual is None else Decimal(str(actual)),
         marks_complete=complete,
+        funds_allocated=None if allocated is None else Decimal(str(allocated)),
+        funds_paid=None if paid is None else Decimal(str(paid)),
         state=ProgressReport.State.SUBMITTED,
         submitted_at=timezone.now(),
     )

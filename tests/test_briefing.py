@@ -54,13 +54,15 @@ def build_plan(items: int = 2, subs_per_item: int = 2, title: str = "测试区�
                 planned_start=today - dt.timedelta(days=200),
                 planned_end=today + dt.timedelta(days=10),
             )
-            FundingLineFactory(
-                sub_item=sub, planned=Decimal("100"), allocated=Decimal("80"), paid=Decimal("40")
-            )
+            FundingLineFactory(sub_item=sub, planned=Decimal("100"))
             if first:
-                accepted_report(sub, on=today, progress="100", actual="453", complete=True)
+                accepted_report(
+                    sub, on=today, progress="100", actual="453", complete=True, allocated="80", paid="40"
+                )
             elif number == 1:
-                accepted_report(sub, on=today, progress="5", actual="6")
+                accepted_report(sub, on=today, progress="5", actual="6", allocated="80", paid="40")
+            else:
+                accepted_report(sub, on=today, progress="0", allocated="80", paid="40")
     return plan
 
 

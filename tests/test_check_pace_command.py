@@ -35,8 +35,9 @@ def test_check_pace_for_one_plan_leaves_the_others_alone():
     other, _ = build_plan()
     run("--plan", str(plan.pk), "--date", CHECK_DAY.isoformat())
 
-    assert SubItemPace.objects.filter(sub_item__item__plan=plan).count() == 5
-    assert not SubItemPace.objects.filter(sub_item__item__plan=other).exists()
+    assert SubItemPace.objects.filter(sub_item__item__plan=plan, checked_on=CHECK_DAY).count() == 5
+    assert not SubItemPace.objects.filter(sub_item__item__plan=other, checked_on=CHECK_DAY).exists()
+    assert not Flag.objects.filter(sub_item__item__plan=other).exists()
 
 
 @pytest.mark.django_db

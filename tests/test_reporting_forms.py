@@ -31,6 +31,7 @@ def form_for(sub_item, data=None, files=None, last=None) -> ProgressReportForm:
         MultiValueDict({"photos": files}) if files else None,
         sub_item=sub_item,
         last_accepted=last,
+        sources=[],
         instance=ProgressReport(sub_item=sub_item, period_start=timezone.localdate().replace(day=1)),
     )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from projects.models import SubItem
 from supervision.models import Notification, ProgressReport
+from supervision.progress import plan_progress
 from supervision.services.reports import (
     ReportConflict,
     accept_and_notify,
@@ -78,8 +79,8 @@ def test_accepting_makes_the_report_the_sub_items_current_figures(sub_item, liai
     sub_item.refresh_from_db()
     assert (sub_item.progress_percent, sub_item.actual_value) == (Decimal("40"), Decimal("40"))
     assert sub_item.status == SubItem.Status.IN_PROGRESS
-    line = sub_item.funding_lines.get()
-    assert (line.allocated, line.paid) == (Decimal("50"), Decimal("20"))
+    state = plan_progress(sub_item.item.plan).sub_states[0]
+    assert (state.money.allocated, state.money.paid) == (Decimal("50"), Decimal("20"))
 
 
 def test_a_correction_is_a_new_report_that_becomes_the_current_figures(sub_item, liaison):

@@ -17,15 +17,42 @@ from ..models import Flag, InspectionVisit, ProgressReport, Rectification, Visit
 
 @extend_schema_field(OpenApiTypes.BOOL)
 class LaggingFilter(filters.BooleanFilter):
-    """true: yellow or red at the last pace check; false: neither (or no check yet)."""
+    """true: yellow or red as of the date; false: neither."""
 
 
-def filter_lagging(queryset, name: str, value: bool | None):
-    """Lagging means a yellow or red light at the last pace check (``name`` is the light field)."""
-    if value is None:
-        return queryset
-    condition = {f"{name}__in": LAGGING_LIGHTS}
-    return queryset.filter(**condition) if value else queryset.exclude(**condition)
+def on_read_model(queryset, name: str, value):
+    """Filters on progress narrow the read model's result (``state_matches``), not the query:
+    a light is a fact of a date, not a column."""
+    return queryset
+
+
+def state_matches(state, chosen: dict) -> bool:
+    """Whether an item's or sub-item's state as of the date passes the progress filters."""
+    light = chosen.get("light")
+    if light and state.light != light:
+        return False
+    lagging = chosen.get("lagging")
+    if lagging is not None and (state.light in LAGGING_LIGHTS) != lagging:
+        return False
+    overdue = chosen.get("overdue_report")
+    if overdue is not None and state.overdue_report != overdue:
+        return False
+    status = chosen.get("status")
+    if status and state.status != status:
+        return False
+    for name, value in (
+        ("completed_on", getattr(state, "completed_on", None)),
+        ("last_accepted_on", state.last_report.accepted_on if getattr(state, "last_report", None) else None),
+    ):
+        bounds = chosen.get(name)
+        if bounds and (bounds.start is not None or bounds.stop is not None):
+            if (
+                value is None
+                or (bounds.start and value < bounds.start)
+                or (bounds.stop and value > bounds.stop)
+            ):
+                return False
+    return True
 
 
 class ItemFilter(filters.FilterSet):
@@ -34,8 +61,8 @@ class ItemFilter(filters.FilterSet):
     category = IntegerFilter(field_name="category_id", label="领域ID")
     lead_unit = IntegerFilter(field_name="lead_unit_id", label="牵头单位ID")
     unit = IntegerFilter(method="filter_unit", label="责任单位ID（任一子项）")
-    light = filters.ChoiceFilter(field_name="pace__light", choices=Light.choices, label="灯色")
-    lagging = LaggingFilter(field_name="pace__light", method=filter_lagging, label="滞后（黄灯或红灯）")
+    light = filters.ChoiceFilter(choices=Light.choices, method=on_read_model, label="灯色（截至 as_of）")
+    lagging = LaggingFilter(method=on_read_model, label="滞后（黄灯或红灯，截至 as_of）")
 
     class Meta:
         model = Item
@@ -52,13 +79,15 @@ class SubItemFilter(filters.FilterSet):
     item = IntegerFilter(field_name="item_id", label="实事ID")
     category = IntegerFilter(field_name="item__category_id", label="领域ID")
     unit = IntegerFilter(field_name="responsible_unit_id", label="责任单位ID")
-    status = filters.ChoiceFilter(choices=SubItem.Status.choices, label="状态")
-    light = filters.ChoiceFilter(field_name="pace__light", choices=Light.choices, label="灯色")
-    lagging = LaggingFilter(field_name="pace__light", method=filter_lagging, label="滞后（黄灯或红灯）")
-    overdue_report = filters.BooleanFilter(field_name="pace__overdue_report", label="超期未报")
     planned_end = filters.DateFromToRangeFilter(label="完成时限")
-    completed_on = filters.DateFromToRangeFilter(label="完成日期")
-    last_accepted_on = filters.DateFromToRangeFilter(label="最近填报日期")
+    status = filters.ChoiceFilter(
+        choices=SubItem.Status.choices, method=on_read_model, label="状态（截至 as_of）"
+    )
+    light = filters.ChoiceFilter(choices=Light.choices, method=on_read_model, label="灯色（截至 as_of）")
+    lagging = LaggingFilter(method=on_read_model, label="滞后（黄灯或红灯，截至 as_of）")
+    overdue_report = filters.BooleanFilter(method=on_read_model, label="超期未报（截至 as_of）")
+    completed_on = filters.DateFromToRangeFilter(method=on_read_model, label="完成日期")
+    last_accepted_on = filters.DateFromToRangeFilter(method=on_read_model, label="最近填报日期")
 
     class Meta:
         model = SubItem

@@ -3,16 +3,18 @@ progress reports, pace flags, inspection visits, rectifications."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.lights import Light
 from projects import permissions
-from projects.api.serializers import FundingLineSerializer, MilestoneSerializer
-from projects.models import FundingLine, Item, SubItem
+from projects.api.serializers import MilestoneSerializer
+from projects.models import FundingLine, SubItem
 
 from .. import ledger
+from ..ledger import Verdict
 from ..models import (
     Flag,
     InspectionVisit,
@@ -27,78 +29,70 @@ from ..models import (
 from ..services.reports import REPORT_FIELDS, funding_sources, latest_accepted_report
 
 
-def current_pace(obj):
-    """The last pace check's row for an item or sub-item, or None before any check ran."""
-    try:
-        return obj.pace
-    except ObjectDoesNotExist:
-        return None
+def _decimal(max_digits: int = 14, **kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=max_digits, decimal_places=2, read_only=True, **kwargs)
 
 
-class PaceFieldsMixin(serializers.Serializer):
-    """Light, scheduled pace and lag from the last daily pace check (null before the first)."""
+class ItemStateSerializer(serializers.Serializer):
+    """An item as of a date: the registry's entry and its progress rolled up from the sub-items
+    the reader may see (``supervision.progress.ItemState``)."""
 
-    light = serializers.SerializerMethodField()
-    scheduled_percent = serializers.SerializerMethodField()
-    lag_points = serializers.SerializerMethodField()
-    checked_on = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.ChoiceField(choices=Light.choices, allow_null=True))
-    def get_light(self, obj) -> str | None:
-        pace = current_pace(obj)
-        return pace.light if pace else None
-
-    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True))
-    def get_scheduled_percent(self, obj) -> str | None:
-        pace = current_pace(obj)
-        return None if pace is None else f"{pace.scheduled_percent:.2f}"
-
-    @extend_schema_field(serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True))
-    def get_lag_points(self, obj) -> str | None:
-        pace = current_pace(obj)
-        return None if pace is None else f"{pace.lag_points:.2f}"
-
-    @extend_schema_field(serializers.DateField(allow_null=True))
-    def get_checked_on(self, obj) -> str | None:
-        pace = current_pace(obj)
-        return None if pace is None else pace.checked_on.isoformat()
-
-
-class ItemSerializer(PaceFieldsMixin, serializers.ModelSerializer):
-    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True)
+    id = serializers.IntegerField(source="item.pk")
+    plan = serializers.IntegerField(source="item.plan_id")
+    number = serializers.IntegerField(source="item.number")
+    title = serializers.CharField(source="item.title")
+    category = serializers.IntegerField(source="item.category_id", allow_null=True)
+    category_name = serializers.CharField(source="item.category.name", allow_null=True, default=None)
+    lead_unit = serializers.IntegerField(source="item.lead_unit_id")
+    lead_unit_name = serializers.CharField(source="item.lead_unit.name")
+    responsible_leader = serializers.CharField(source="item.responsible_leader")
+    summary = serializers.CharField(source="item.summary")
     sub_items = serializers.SerializerMethodField(help_text="本人可见的子项ID")
-
-    class Meta:
-        model = Item
-        fields = [
-            "id",
-            "plan",
-            "number",
-            "title",
-            "category",
-            "category_name",
-            "lead_unit",
-            "lead_unit_name",
-            "responsible_leader",
-            "summary",
-            "sub_items",
-            "light",
-            "scheduled_percent",
-            "lag_points",
-            "checked_on",
-        ]
+    is_complete = serializers.BooleanField(help_text="所含子项全部完成")
+    light = serializers.ChoiceField(choices=Light.choices)
+    scheduled_percent = _decimal(5, help_text="序时进度（%，按权重汇总）")
+    progress_percent = _decimal(5, help_text="实际进度（%，按权重汇总）")
+    lag_points = _decimal(6, help_text="滞后百分点（正数为落后）")
+    as_of = serializers.DateField(help_text="数字截至日期")
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
-    def get_sub_items(self, obj: Item) -> list[int]:
-        return [sub.pk for sub in obj.visible_sub_items]
+    def get_sub_items(self, state) -> list[int]:
+        return [s.sub_item.pk for s in state.sub_states]
 
 
-class SubItemSerializer(PaceFieldsMixin, serializers.ModelSerializer):
-    code = serializers.CharField(read_only=True, help_text="如 3.2：第3件第2项")
-    plan = serializers.IntegerField(source="item.plan_id", read_only=True)
-    responsible_unit_name = serializers.CharField(source="responsible_unit.name", read_only=True)
-    target_display = serializers.CharField(read_only=True)
+class SubItemFundingSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="资金来源；空字符串为未列来源")
+    planned = _decimal(help_text="计划投资（万元）")
+    allocated = _decimal(help_text="累计到位（万元，截至该日审核通过的填报）")
+    paid = _decimal(help_text="累计支付（万元，截至该日审核通过的填报）")
+
+
+class SubItemStateSerializer(serializers.Serializer):
+    """A sub-item as of a date: the registry's entry, and its figures from the ledger (the
+    reports accepted by then), its scheduled pace, light and overdue-to-report flag
+    (``supervision.progress.SubItemState``)."""
+
+    id = serializers.IntegerField(source="sub_item.pk")
+    code = serializers.CharField(source="sub_item.code", help_text="如 3.2：第3件第2项")
+    plan = serializers.IntegerField(source="sub_item.item.plan_id")
+    item = serializers.IntegerField(source="sub_item.item_id")
+    number = serializers.IntegerField(source="sub_item.number")
+    content = serializers.CharField(source="sub_item.content")
+    target_value = _decimal(source="sub_item.target_value", allow_null=True)
+    target_unit = serializers.CharField(source="sub_item.target_unit")
+    target_at_least = serializers.BooleanField(source="sub_item.target_at_least")
+    target_display = serializers.CharField(source="sub_item.target_display")
+    responsible_unit = serializers.IntegerField(source="sub_item.responsible_unit_id")
+    responsible_unit_name = serializers.CharField(source="sub_item.responsible_unit.name")
+    cooperating_units = serializers.SerializerMethodField()
+    first_responsible_person = serializers.CharField(source="sub_item.first_responsible_person")
+    planned_start = serializers.DateField(source="sub_item.planned_start", allow_null=True)
+    planned_end = serializers.DateField(source="sub_item.planned_end", allow_null=True)
+    weight = _decimal(6, source="sub_item.weight")
+    location = serializers.CharField(source="sub_item.location")
+    status = serializers.ChoiceField(choices=SubItem.Status.choices)
+    progress_percent = _decimal(5)
+    actual_value = _decimal(allow_null=True)
     completion_rate = serializers.DecimalField(
         max_digits=24,
         decimal_places=4,
@@ -106,50 +100,41 @@ class SubItemSerializer(PaceFieldsMixin, serializers.ModelSerializer):
         allow_null=True,
         help_text="完成值/目标值，小数（3.775 即 377.5%）",
     )
-    overdue_report = serializers.SerializerMethodField()
-    milestones = MilestoneSerializer(many=True, read_only=True)
-    funding_lines = FundingLineSerializer(many=True, read_only=True)
+    completed_on = serializers.DateField(allow_null=True)
+    last_accepted_on = serializers.DateField(allow_null=True)
+    light = serializers.ChoiceField(choices=Light.choices)
+    scheduled_percent = _decimal(5)
+    lag_points = _decimal(6)
+    overdue_report = serializers.BooleanField(help_text="超期未报")
+    verdict = serializers.ChoiceField(
+        choices=list(Verdict.LABELS.items()), allow_null=True, help_text="已结束清单的最终结论"
+    )
+    funds_planned = _decimal(source="planned_money", help_text="计划投资（万元）")
+    funds_allocated = _decimal(source="money.allocated", help_text="累计到位资金（万元，账本截至该日）")
+    funds_paid = _decimal(source="money.paid", help_text="累计支付资金（万元，账本截至该日）")
+    as_of = serializers.DateField(help_text="数字截至日期")
+    milestones = MilestoneSerializer(source="sub_item.milestones.all", many=True, read_only=True)
+    funding_lines = serializers.SerializerMethodField()
 
-    class Meta:
-        model = SubItem
-        fields = [
-            "id",
-            "code",
-            "plan",
-            "item",
-            "number",
-            "content",
-            "target_value",
-            "target_unit",
-            "target_at_least",
-            "target_display",
-            "responsible_unit",
-            "responsible_unit_name",
-            "cooperating_units",
-            "first_responsible_person",
-            "planned_start",
-            "planned_end",
-            "weight",
-            "location",
-            "status",
-            "progress_percent",
-            "actual_value",
-            "completion_rate",
-            "completed_on",
-            "last_accepted_on",
-            "light",
-            "scheduled_percent",
-            "lag_points",
-            "overdue_report",
-            "checked_on",
-            "milestones",
-            "funding_lines",
-        ]
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_cooperating_units(self, state) -> list[int]:
+        return [unit.pk for unit in state.sub_item.cooperating_units.all()]
 
-    @extend_schema_field(serializers.BooleanField(allow_null=True))
-    def get_overdue_report(self, obj: SubItem) -> bool | None:
-        pace = current_pace(obj)
-        return None if pace is None else pace.overdue_report
+    @extend_schema_field(SubItemFundingSerializer(many=True))
+    def get_funding_lines(self, state) -> list[dict]:
+        sources = sorted(set(state.planned_by_source) | set(state.money_by_source))
+        rows = []
+        for source in sources:
+            money = state.money_by_source.get(source, ledger.NO_MONEY)
+            rows.append(
+                {
+                    "source": source,
+                    "planned": state.planned_by_source.get(source, Decimal("0")),
+                    "allocated": money.allocated,
+                    "paid": money.paid,
+                }
+            )
+        return SubItemFundingSerializer(rows, many=True).data
 
 
 class LightCountsSerializer(serializers.Serializer):
@@ -167,6 +152,12 @@ class FundingFiguresSerializer(serializers.Serializer):
     payment_rate = serializers.FloatField(allow_null=True, help_text="支付率，小数")
 
 
+class VerdictCountsSerializer(serializers.Serializer):
+    on_time = serializers.IntegerField(help_text="按期完成")
+    late = serializers.IntegerField(help_text="逾期完成")
+    unfinished = serializers.IntegerField(help_text="未完成")
+
+
 class PlanSummarySerializer(serializers.Serializer):
     """Documents ``supervision.summary.plan_figures``; the view returns that dict as is."""
 
@@ -182,6 +173,8 @@ class PlanSummarySerializer(serializers.Serializer):
     overdue_report = serializers.IntegerField(help_text="超期未报子项数")
     average_progress = serializers.FloatField()
     average_scheduled = serializers.FloatField()
+    is_final = serializers.BooleanField(help_text="已结束清单截至结束日期：以最终结论代替灯色")
+    verdicts = VerdictCountsSerializer()
     funding = FundingFiguresSerializer()
 
 

@@ -16,12 +16,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.dates import today
 from projects.models import Item, Plan, SubItem
 
 from .. import ledger, pace
 from ..models import ItemPace, PlanSnapshot, ProgressReport, ReportFunding, SubItemPace
-from core.dates import today
-
 from ..progress import PlanProgress, SubItemState, plan_progress
 from ..summary import plan_figures
 

@@ -74,6 +74,15 @@ def validated(sub_item: SubItem, data: dict) -> ledger.ReportCheck:
     return check
 
 
+def stored_fields(figures: dict) -> dict:
+    """The report columns from checked figures; a text left out is empty, not null."""
+    fields = {name: figures.get(name) for name in REPORT_FIELDS}
+    for name in ("work_done", "problems", "next_steps", "regression_explanation"):
+        fields[name] = fields[name] or ""
+    fields["marks_complete"] = bool(fields["marks_complete"])
+    return fields
+
+
 def _save_funding(report: ProgressReport, funding: dict) -> None:
     """Replace a draft's per-source money with what was just entered."""
     report.funding.all().delete()
@@ -145,7 +154,7 @@ def create_report(
         created_by=author,
         state=State.SUBMITTED if submit else State.DRAFT,
         submitted_at=now if submit else None,
-        **{name: figures.get(name) for name in REPORT_FIELDS},
+        **stored_fields(figures),
     )
     _save_funding(report, figures.get("funding") or {})
     add_photos(report, photos)
@@ -167,7 +176,7 @@ def save_report(
     (another save, a submission, a review)."""
     figures = validated(report.sub_item, data).figures
     now = timezone.now()
-    changes = {name: figures.get(name) for name in REPORT_FIELDS}
+    changes = stored_fields(figures)
     changes.update(version=F("version") + 1, updated_at=now)
     if report.state == State.DRAFT:
         # A draft carries figures as of now, so it belongs to the period open now; a returned
