@@ -21,3 +21,16 @@ class Light(models.TextChoices):
 LIGHT_ORDER = [Light.BLUE, Light.GREEN, Light.YELLOW, Light.RED]
 # Behind the scheduled pace: what "lagging" (滞后) means in filters, counts and lists.
 LAGGING_LIGHTS = (Light.YELLOW, Light.RED)
+
+
+class Verdict(models.TextChoices):
+    """A closed year's final word on a sub-item or item, shown instead of its light
+    (the rule is ``supervision.ledger.final_verdict``)."""
+
+    ON_TIME = "on_time", _("按期完成")
+    LATE = "late", _("逾期完成")
+    UNFINISHED = "unfinished", _("未完成")
+
+
+# The light colour each verdict is drawn in.
+VERDICT_COLOURS = {Verdict.ON_TIME: Light.BLUE, Verdict.LATE: Light.YELLOW, Verdict.UNFINISHED: Light.RED}

@@ -81,7 +81,7 @@ D = Decimal
 
 PLAN_2023_TITLE = "2023年区级十件民生实事"
 PLAN_2023_AS_OF = date(2023, 10, 25)  # the office's record before the late-October inspection
-PLAN_2023_CLOSED_ON = date(2023, 12, 31)  # the list closed at year end with that record
+PLAN_2023_CLOSED_ON = date(2024, 1, 20)  # closed with the year-end evaluation, when the next list was adopted
 
 PLAN_2023 = [
     ItemSpec(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core.lights import Verdict
 from projects.completion import format_number, format_target
 from projects.models import SubItem
 
@@ -77,15 +78,6 @@ def report_effect(report, cadence: str, due_day: int) -> SubItemFigures:
     )
 
 
-class Verdict:
-    """A closed year's final word on a sub-item (its light no longer means anything)."""
-
-    ON_TIME = "on_time"
-    LATE = "late"
-    UNFINISHED = "unfinished"
-    LABELS = {ON_TIME: "按期完成", LATE: "逾期完成", UNFINISHED: "未完成"}
-
-
 def final_verdict(figures: SubItemFigures, deadline: date | None) -> str:
     """按期完成 when complete by the deadline (or complete with none), 逾期完成 when complete
     after it, 未完成 otherwise."""
@@ -94,6 +86,15 @@ def final_verdict(figures: SubItemFigures, deadline: date | None) -> str:
     if deadline is None or figures.completed_on is None or figures.completed_on <= deadline:
         return Verdict.ON_TIME
     return Verdict.LATE
+
+
+def item_verdict(sub_item_verdicts: Iterable[str]) -> str:
+    """An item is 未完成 while any of its sub-items is, else 逾期完成 if any finished late,
+    else 按期完成."""
+    verdicts = set(sub_item_verdicts)
+    if Verdict.UNFINISHED in verdicts or not verdicts:
+        return Verdict.UNFINISHED
+    return Verdict.LATE if Verdict.LATE in verdicts else Verdict.ON_TIME
 
 
 # --- Money ----------------------------------------------------------------------------------

@@ -57,8 +57,19 @@ class SubItemState:
         return ledger.total_money(self.money_by_source)
 
     @property
-    def verdict_label(self) -> str:
-        return ledger.Verdict.LABELS.get(self.verdict, "") if self.verdict else ""
+    def funding_rows(self) -> list[tuple[str, Decimal, Money]]:
+        """(source, planned, money to date) per funding source, planned sources first."""
+        sources = list(self.planned_by_source) + sorted(
+            set(self.money_by_source) - set(self.planned_by_source)
+        )
+        return [
+            (
+                source,
+                self.planned_by_source.get(source, Decimal("0")),
+                self.money_by_source.get(source, ledger.NO_MONEY),
+            )
+            for source in sources
+        ]
 
     @property
     def is_complete(self) -> bool:
@@ -98,6 +109,12 @@ class ItemState:
     @property
     def is_complete(self) -> bool:
         return item_is_complete(s.status for s in self.sub_states)
+
+    @property
+    def verdict(self) -> str | None:
+        """The closed year's verdict on the item (None while the year is not closed)."""
+        verdicts = [s.verdict for s in self.sub_states]
+        return ledger.item_verdict(verdicts) if all(verdicts) else None
 
     @property
     def light_label(self) -> str:

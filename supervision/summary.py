@@ -9,9 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.lights import Light
+from core.lights import Light, Verdict
 
-from .ledger import Verdict
 from .progress import PlanProgress, SubItemState
 
 ZERO = Decimal("0")
@@ -89,7 +88,7 @@ def plan_figures(progress: PlanProgress) -> dict:
         "average_progress": round(_mean([s.progress_percent for s in states]), 2),
         "average_scheduled": round(_mean([s.scheduled_percent for s in states]), 2),
         "is_final": progress.is_final,
-        "verdicts": {key: progress.verdict_counts.get(key, 0) for key in Verdict.LABELS},
+        "verdicts": {key: progress.verdict_counts.get(key, 0) for key in Verdict.values},
         "funding": {
             "planned": float(funding.planned),
             "allocated": float(funding.allocated),

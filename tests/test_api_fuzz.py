@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from core.lights import Light
-from supervision.models import Flag, ProgressReport, SubItemPace
+from supervision.models import Flag, ProgressReport
 from tests.factories import (
     FundingLineFactory,
     MilestoneFactory,
@@ -66,14 +65,6 @@ def county(db):
         sub_item = SubItemFactory(item__lead_unit=unit)
         MilestoneFactory(sub_item=sub_item)
         FundingLineFactory(sub_item=sub_item)
-        SubItemPace.objects.create(
-            sub_item=sub_item,
-            checked_on=dt.date.today(),
-            scheduled_percent=40,
-            progress_percent=5,
-            lag_points=35,
-            light=Light.RED,
-        )
         Flag.objects.create(sub_item=sub_item, kind=Flag.Kind.RED, raised_on=dt.date.today(), lag_points=35)
         ProgressReportFactory(sub_item=sub_item, created_by=liaison, state=ProgressReport.State.SUBMITTED)
     office = office_user()

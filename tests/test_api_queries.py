@@ -10,16 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from core.lights import Light
 from supervision.models import (
     Flag,
     InspectionVisit,
-    ItemPace,
     ProgressReport,
     Rectification,
     RectificationEvent,
     ReportPhoto,
-    SubItemPace,
     VisitedItem,
     VisitPhoto,
 )
@@ -63,22 +60,6 @@ def county():
         sub_item.cooperating_units.add(UnitFactory())
         MilestoneFactory(sub_item=sub_item)
         FundingLineFactory(sub_item=sub_item)
-        SubItemPace.objects.create(
-            sub_item=sub_item,
-            checked_on=TODAY,
-            scheduled_percent=50,
-            progress_percent=20,
-            lag_points=30,
-            light=Light.YELLOW,
-        )
-        ItemPace.objects.create(
-            item=sub_item.item,
-            checked_on=TODAY,
-            scheduled_percent=50,
-            progress_percent=20,
-            lag_points=30,
-            light=Light.YELLOW,
-        )
         Flag.objects.create(sub_item=sub_item, kind=Flag.Kind.YELLOW, raised_on=TODAY)
         report = ProgressReportFactory(
             sub_item=sub_item,

@@ -8,15 +8,16 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from core.lights import Light
 from projects.models import Plan, SubItem, User
-from supervision.models import Flag, ItemPace, SubItemPace
+from supervision.models import Flag
 from tests.factories import (
     CategoryFactory,
+    FundingLineFactory,
     ItemFactory,
     PlanFactory,
     SubItemFactory,
     UnitFactory,
+    accepted_report,
     office_user,
 )
 
@@ -35,18 +36,6 @@ def _ids(response) -> list[int]:
     return [row["id"] for row in response.json()["results"]]
 
 
-def _pace(sub_item: SubItem, light: str, lag: str = "0", **extra) -> SubItemPace:
-    return SubItemPace.objects.create(
-        sub_item=sub_item,
-        checked_on=dt.date.today(),
-        scheduled_percent=Decimal("60"),
-        progress_percent=Decimal("60") - Decimal(lag),
-        lag_points=Decimal(lag),
-        light=light,
-        **extra,
-    )
-
-
 def test_plan_summary_gives_the_inspection_speech_figures(demo):
     client = APIClient()
     client.force_login(User.objects.get(username="office"))
@@ -58,7 +47,10 @@ def test_plan_summary_gives_the_inspection_speech_figures(demo):
     assert summary["item_completion_rate"] == 0.6
     assert sum(summary["lights"].values()) == 13
     assert set(summary["funding"]) >= {"planned", "allocated", "paid"}
-    assert summary["as_of"] == dt.date.today().isoformat()
+    # A closed list reads as of its closing date unless another date is asked for.
+    assert summary["as_of"] == "2024-01-20"
+    assert summary["is_final"] is True
+    assert summary["verdicts"] == {"on_time": 8, "late": 0, "unfinished": 5}
 
 
 def test_plan_summary_as_of_a_past_date_recomputes_the_figures(demo):
@@ -97,13 +89,12 @@ def test_sub_items_filter_by_category_unit_status_and_deadline(office_api):
     housing, water = CategoryFactory(name="住房"), CategoryFactory(name="饮水")
     unit = UnitFactory()
     wanted = SubItemFactory(
-        item=ItemFactory(plan=plan, category=housing),
-        responsible_unit=unit,
-        status=SubItem.Status.IN_PROGRESS,
-        planned_end=dt.date(2025, 6, 30),
+        item=ItemFactory(plan=plan, category=housing), responsible_unit=unit, planned_end=dt.date(2025, 6, 30)
     )
+    accepted_report(wanted, on=dt.date(2025, 3, 4), progress="30")
     SubItemFactory(item=ItemFactory(plan=plan, category=water), responsible_unit=unit)
-    SubItemFactory(item=wanted.item, responsible_unit=UnitFactory(), status=SubItem.Status.IN_PROGRESS)
+    started_elsewhere = SubItemFactory(item=wanted.item, responsible_unit=UnitFactory())
+    accepted_report(started_elsewhere, on=dt.date(2025, 3, 4), progress="30")
     SubItemFactory(item=wanted.item, responsible_unit=unit, planned_end=dt.date(2025, 12, 31))
 
     response = office_api.get(
@@ -114,48 +105,89 @@ def test_sub_items_filter_by_category_unit_status_and_deadline(office_api):
     assert _ids(response) == [wanted.pk]
 
 
-def test_sub_items_show_the_last_pace_check_and_filter_by_light_and_lagging(office_api):
-    red, yellow, green, unchecked = (SubItemFactory() for _ in range(4))
-    _pace(red, Light.RED, "35", overdue_report=True)
-    _pace(yellow, Light.YELLOW, "12")
-    _pace(green, Light.GREEN)
+AS_OF = dt.date(2025, 7, 1)  # scheduled pace of a calendar-year task: 181 of 364 days, 49.73%
 
-    rows = {row["id"]: row for row in office_api.get("/api/subitems/").json()["results"]}
+
+def _year_task(
+    plan, progress: str | None, *, reported_for: dt.date = dt.date(2025, 5, 1), **report
+) -> SubItem:
+    sub = SubItemFactory(
+        item__plan=plan, planned_start=dt.date(2025, 1, 1), planned_end=dt.date(2025, 12, 31)
+    )
+    if progress is not None:
+        accepted_report(
+            sub, on=reported_for.replace(day=28), progress=progress, period_start=reported_for, **report
+        )
+    return sub
+
+
+def test_sub_items_show_pace_as_of_a_date_and_filter_by_light_and_lagging(office_api):
+    plan = PlanFactory(year=2025)
+    red = _year_task(plan, "10", reported_for=dt.date(2025, 3, 1))
+    yellow = _year_task(plan, "35")
+    green = _year_task(plan, "50")
+    blue = _year_task(plan, "100", actual="120", complete=True)
+
+    rows = {row["id"]: row for row in office_api.get(f"/api/subitems/?as_of={AS_OF}").json()["results"]}
 
     assert (rows[red.pk]["light"], rows[red.pk]["lag_points"], rows[red.pk]["scheduled_percent"]) == (
         "red",
-        "35.00",
-        "60.00",
+        "39.73",
+        "49.73",
     )
-    assert rows[red.pk]["overdue_report"] is True
-    assert (rows[unchecked.pk]["light"], rows[unchecked.pk]["lag_points"]) == (None, None)
-    assert _ids(office_api.get("/api/subitems/?light=yellow")) == [yellow.pk]
-    assert set(_ids(office_api.get("/api/subitems/?lagging=true"))) == {red.pk, yellow.pk}
-    assert set(_ids(office_api.get("/api/subitems/?lagging=false"))) == {green.pk, unchecked.pk}
-    assert _ids(office_api.get("/api/subitems/?lagging=true&ordering=-pace__lag_points")) == [
+    assert rows[red.pk]["overdue_report"] is True  # its last report was for March
+    assert rows[yellow.pk]["overdue_report"] is False
+    assert rows[red.pk]["as_of"] == AS_OF.isoformat()
+    assert _ids(office_api.get(f"/api/subitems/?as_of={AS_OF}&light=yellow")) == [yellow.pk]
+    assert _ids(office_api.get(f"/api/subitems/?as_of={AS_OF}&overdue_report=true")) == [red.pk]
+    assert set(_ids(office_api.get(f"/api/subitems/?as_of={AS_OF}&lagging=true"))) == {red.pk, yellow.pk}
+    assert set(_ids(office_api.get(f"/api/subitems/?as_of={AS_OF}&lagging=false"))) == {green.pk, blue.pk}
+    assert _ids(office_api.get(f"/api/subitems/?as_of={AS_OF}&lagging=true&ordering=-pace__lag_points")) == [
         red.pk,
         yellow.pk,
+    ]
+    # Before any report was accepted, nothing had been done: as of 1 March all four lag.
+    early = {
+        row["id"]: row["progress_percent"]
+        for row in office_api.get("/api/subitems/?as_of=2025-03-01").json()["results"]
+    }
+    assert set(early.values()) == {"0.00"}
+
+
+def test_sub_items_carry_the_money_reported_by_then(office_api):
+    plan = PlanFactory(year=2025)
+    sub = _year_task(plan, "20", reported_for=dt.date(2025, 3, 1), allocated="80", paid="40")
+    FundingLineFactory(sub_item=sub, planned=Decimal("100"))
+    accepted_report(sub, on=dt.date(2025, 5, 28), progress="40", period_start=dt.date(2025, 5, 1))
+
+    march = office_api.get(f"/api/subitems/{sub.pk}/?as_of=2025-04-01").json()
+    june = office_api.get(f"/api/subitems/{sub.pk}/?as_of=2025-06-01").json()
+
+    assert (march["funds_allocated"], march["funds_paid"]) == ("80.00", "40.00")
+    # May's report left the money blank: the money stands as March's report stated it.
+    assert (june["funds_allocated"], june["funds_paid"], june["progress_percent"]) == (
+        "80.00",
+        "40.00",
+        "40.00",
+    )
+    assert june["funding_lines"] == [
+        {"source": "county", "planned": "100.00", "allocated": "80.00", "paid": "40.00"}
     ]
 
 
 def test_items_filter_by_responsible_unit_and_item_light(office_api):
+    plan = PlanFactory(year=2025)
     unit = UnitFactory()
-    wanted = SubItemFactory(responsible_unit=unit).item
-    SubItemFactory(item=wanted)
-    other = SubItemFactory().item
-    ItemPace.objects.create(
-        item=wanted,
-        checked_on=dt.date.today(),
-        scheduled_percent=50,
-        progress_percent=10,
-        lag_points=40,
-        light=Light.RED,
-    )
+    behind = _year_task(plan, "5")
+    behind.responsible_unit = unit
+    behind.save()
+    wanted = behind.item
+    other = _year_task(plan, "60").item
 
     assert _ids(office_api.get(f"/api/items/?unit={unit.pk}")) == [wanted.pk]
-    assert _ids(office_api.get("/api/items/?lagging=true")) == [wanted.pk]
-    assert _ids(office_api.get("/api/items/?lagging=false")) == [other.pk]
-    assert office_api.get(f"/api/items/{wanted.pk}/").json()["light"] == "red"
+    assert _ids(office_api.get(f"/api/items/?as_of={AS_OF}&lagging=true")) == [wanted.pk]
+    assert _ids(office_api.get(f"/api/items/?as_of={AS_OF}&lagging=false")) == [other.pk]
+    assert office_api.get(f"/api/items/{wanted.pk}/?as_of={AS_OF}").json()["light"] == "red"
 
 
 def test_flags_filter_by_kind_open_unit_and_date(office_api):

@@ -127,7 +127,9 @@ def test_going_below_the_last_accepted_progress_needs_an_explanation(setup):
 
 
 def test_no_reports_on_sub_items_of_a_closed_plan(setup):
-    Plan.objects.filter(pk=setup["sub_item"].item.plan_id).update(status=Plan.Status.CLOSED)
+    Plan.objects.filter(pk=setup["sub_item"].item.plan_id).update(
+        status=Plan.Status.CLOSED, closed_on=dt.date.today()
+    )
 
     response = _create(setup)
 

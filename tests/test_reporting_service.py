@@ -13,6 +13,7 @@ from projects.models import SubItem
 from supervision.models import Notification, ProgressReport
 from supervision.progress import plan_progress
 from supervision.services.reports import (
+    InvalidReport,
     ReportConflict,
     accept_and_notify,
     accept_report,
@@ -86,11 +87,24 @@ def test_accepting_makes_the_report_the_sub_items_current_figures(sub_item, liai
 def test_a_correction_is_a_new_report_that_becomes_the_current_figures(sub_item, liaison):
     office = office_user()
     first = accept_report(submitted(sub_item, liaison), office)
-    correction = accept_report(submitted(sub_item, liaison, progress_percent=Decimal("35")), office)
+    correction = accept_report(
+        submitted(sub_item, liaison, progress_percent=Decimal("35"), regression_explanation="上月多报，更正"),
+        office,
+    )
     sub_item.refresh_from_db()
     assert first.pk != correction.pk
     assert sub_item.progress_percent == Decimal("35")
     assert ProgressReport.objects.filter(sub_item=sub_item, state="accepted").count() == 2
+
+
+def test_a_correction_downwards_without_an_explanation_is_refused_and_nothing_saved(sub_item, liaison):
+    accept_report(submitted(sub_item, liaison), office_user())
+    with pytest.raises(InvalidReport) as refused:
+        submitted(sub_item, liaison, progress_percent=Decimal("35"))
+    assert refused.value.check.errors == {
+        "regression_explanation": ["累计进度低于上次审核通过的40%，请说明原因"]
+    }
+    assert ProgressReport.objects.filter(sub_item=sub_item).count() == 1
 
 
 def test_saving_from_a_stale_version_is_refused_and_keeps_the_first_save(sub_item, liaison):

@@ -157,10 +157,13 @@ def test_paid_above_allocated_saves_with_a_warning(client, login, world):
 
 
 def test_the_second_of_two_liaisons_editing_one_draft_is_refused_without_losing_text(client, login, world):
+    figures = {k: v for k, v in report_post().items() if k != "action"}
+    for name in ("progress_percent", "actual_value", "funds_allocated", "funds_paid"):
+        figures[name] = Decimal(figures[name])
     draft = create_report(
         world["own"],
         world["liaison"],
-        {**{k: v for k, v in report_post().items() if k != "action"}, "marks_complete": False},
+        {**figures, "marks_complete": False},
         period_start=TODAY.replace(day=1),
         submit=False,
     )

@@ -2,8 +2,9 @@
 
 from django import template
 
-from core.lights import Light
+from core.lights import VERDICT_COLOURS, Light, Verdict
 from projects.completion import format_number, format_percent
+from projects.models import FundingLine
 
 register = template.Library()
 
@@ -28,8 +29,17 @@ def pct(value):
     return f"{format_number(value)}%"
 
 
+@register.filter
+def source_label(source: str) -> str:
+    """A funding source's name (资金来源); money reported without a planned source is 未列来源."""
+    return FundingLine.Source(source).label if source else "未列来源"
+
+
 @register.inclusion_tag("partials/light.html")
-def light_badge(light):
+def light_badge(light, verdict=None):
+    """The light of a sub-item or item; for a closed year, its final verdict instead."""
+    if verdict:
+        return {"light": VERDICT_COLOURS[verdict], "label": Verdict(verdict).label}
     return {"light": light, "label": Light(light).label if light else ""}
 
 

@@ -44,7 +44,10 @@ AS_OF = OpenApiParameter(
 
 def ordering_parameter(fields: list[str]) -> OpenApiParameter:
     return OpenApiParameter(
-        "ordering", OpenApiTypes.STR, description=f"排序字段（前加 - 为倒序）：{', '.join(fields)}"
+        "ordering",
+        OpenApiTypes.STR,
+        enum=[prefix + field for field in fields for prefix in ("", "-")],
+        description="排序字段（前加 - 为倒序；可用逗号连接多个）",
     )
 
 

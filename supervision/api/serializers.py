@@ -8,13 +8,12 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.lights import Light
+from core.lights import Light, Verdict
 from projects import permissions
 from projects.api.serializers import MilestoneSerializer
 from projects.models import FundingLine, SubItem
 
 from .. import ledger
-from ..ledger import Verdict
 from ..models import (
     Flag,
     InspectionVisit,
@@ -107,7 +106,7 @@ class SubItemStateSerializer(serializers.Serializer):
     lag_points = _decimal(6)
     overdue_report = serializers.BooleanField(help_text="超期未报")
     verdict = serializers.ChoiceField(
-        choices=list(Verdict.LABELS.items()), allow_null=True, help_text="已结束清单的最终结论"
+        choices=Verdict.choices, allow_null=True, help_text="已结束清单的最终结论"
     )
     funds_planned = _decimal(source="planned_money", help_text="计划投资（万元）")
     funds_allocated = _decimal(source="money.allocated", help_text="累计到位资金（万元，账本截至该日）")

@@ -9,13 +9,16 @@ register = template.Library()
 
 
 @register.inclusion_tag("supervision/reports/_timeline.html")
-def report_timeline(sub_item):
-    """The sub-item's accepted reports, newest first, with their photos: two queries however
-    long the history."""
+def report_timeline(sub_item, as_of):
+    """The sub-item's reports accepted by ``as_of``, newest first, with their photos and money
+    by source: three queries however long the history."""
     reports = (
-        ProgressReport.objects.filter(sub_item=sub_item, state=ProgressReport.State.ACCEPTED)
+        ProgressReport.objects.filter(sub_item=sub_item)
+        .accepted_by(as_of)
         .select_related("reviewed_by")
-        .prefetch_related(Prefetch("photos", queryset=ReportPhoto.objects.order_by("uploaded_at", "id")))
-        .order_by("-accepted_on", "-reviewed_at", "-id")
+        .prefetch_related(
+            Prefetch("photos", queryset=ReportPhoto.objects.order_by("uploaded_at", "id")), "funding"
+        )
+        .latest_first()
     )
     return {"reports": list(reports), "sub_item": sub_item}

@@ -220,7 +220,7 @@ def public_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
     """What the public may see of a published list: today's progress, lights and completion,
     never problems text, internal notes, people's names or phone numbers."""
     plan = get_object_or_404(Plan.objects.filter(status__in=PUBLIC_STATUSES), pk=plan_id)
-    progress = plan_progress(plan)
+    progress = plan_progress(plan, parse_as_of(request))
     return render(
         request,
         "supervision/public/plan_detail.html",

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from core.dates import parse_as_of
 from projects import permissions
 from projects.completion import summarize
-from projects.models import FundingLine, Item, Plan
+from projects.models import Item, Plan
 
 from ..filters import PlanTableFilter
 from ..progress import plan_progress
@@ -77,8 +77,6 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     if not progress.items:
         raise Http404
     item_state = progress.items[0]
-    sub_items = [s.sub_item for s in item_state.sub_states]
-    funding = FundingLine.objects.filter(sub_item__in=sub_items).select_related("sub_item__item")
     return render(
         request,
         "projects/item_detail.html",
@@ -86,11 +84,11 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "item": item,
             "plan": item.plan,
             "state": item_state,
-            "funding_lines": funding,
+            "has_funding": any(s.funding_rows for s in item_state.sub_states),
             "as_of": as_of,
             "progress": progress,
             "item_chart": {"points": item_dashboard.item_history(item_state, item.plan, progress.as_of)},
-            "photos": item_dashboard.item_photos(item_state, as_of),
+            "photos": item_dashboard.item_photos(item_state, progress.as_of),
         },
     )
 
@@ -121,7 +119,7 @@ def subitem_detail(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             "item": sub_item.item,
             "plan": plan,
             "state": state,
-            "funding_lines": sub_item.funding_lines.all(),
+            "progress": progress,
             "cooperating_units": sub_item.cooperating_units.all(),
             "can_report": permissions.can_report_on(request.user, sub_item),
             "as_of": as_of,
