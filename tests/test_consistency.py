@@ -1,0 +1,262 @@
+"""One truth, stated as a specification: for both demo lists, at every month-end of their year
+and today, every surface that shows a plan's figures says the same thing.
+
+The surfaces: the dashboard, the plan table, the lagging list, the public page, the API's
+/summary/ and /api/subitems/ under each light and overdue filter, the stored snapshot, every
+total on every sheet of the briefing, and the reminders due that day. A difference anywhere
+is a number a leader might read aloud that another page contradicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from io import BytesIO
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from core.lights import LIGHT_ORDER, Light, Verdict
+from projects.models import Plan, User
+from supervision.models import Notification, PlanSnapshot
+from supervision.progress import plan_progress
+from supervision.services import pace_check, snapshots
+from supervision.summary import plan_figures
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+CENT = Decimal("0.01")
+
+
+def reading_days(plan: Plan) -> list[dt.date | None]:
+    """Every month-end of the plan's year that has passed, and the default reading (None)."""
+    today = dt.date.today()
+    return [day for day in snapshots.month_ends(plan.year, today) if day < today] + [None]
+
+
+class _TextById(HTMLParser):
+    """The text inside the element with a given id (nested tags included)."""
+
+    def __init__(self, wanted: str):
+        super().__init__()
+        self.wanted, self.depth, self.parts = wanted, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+        elif dict(attrs).get("id") == self.wanted:
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.parts.append(data)
+
+
+def text_by_id(html: str, element_id: str) -> str:
+    parser = _TextById(element_id)
+    parser.feed(html)
+    assert parser.parts, f"no element #{element_id} on the page"
+    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+
+
+def counts_after(text: str, labels: dict[str, str]) -> dict[str, int]:
+    """{key: the number written after its label} from a line such as '已完成 8 正常推进 0 …'."""
+    found = {}
+    for key, label in labels.items():
+        match = re.search(re.escape(label) + r"\s*(\d+)", text)
+        assert match, f"“{label}” not found in “{text}”"
+        found[key] = int(match.group(1))
+    return found
+
+
+LIGHT_LABELS = {str(light.value): str(light.label) for light in Light}
+
+
+def money(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
+
+
+@pytest.fixture(scope="module")
+def demo_db(django_db_setup, django_db_blocker):
+    """The demo county, seeded once for the module (the checks only read)."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", verbosity=0)
+        yield
+        from tests.conftest import flush_database
+
+        flush_database()
+
+
+def _clients():
+    office = User.objects.get(username="office")
+    web = Client()
+    web.force_login(office)
+    api = APIClient()
+    api.force_login(office)
+    return web, api
+
+
+def _query(day: dt.date | None) -> dict:
+    return {"as_of": day.isoformat()} if day else {}
+
+
+def _surfaces(plan: Plan, day: dt.date | None) -> None:
+    web, api = _clients()
+    progress = plan_progress(plan, day)
+    figures = plan_figures(progress)
+    as_of = progress.as_of
+    params = _query(day)
+
+    # The API's summary is the headline every other surface is held to.
+    summary = api.get(f"/api/plans/{plan.pk}/summary/", params).json()
+    assert summary == json.loads(json.dumps(figures)), "API summary differs from the read model"
+    assert summary["as_of"] == as_of.isoformat()
+    lights = summary["lights"]
+    assert sum(lights.values()) == summary["subitems_total"]
+
+    # /api/subitems/ under each light and overdue filter counts what the summary counts.
+    listed = api.get("/api/subitems/", {**params, "plan": plan.pk, "page_size": 200}).json()
+    assert listed["count"] == summary["subitems_total"]
+    for light in Light:
+        answer = api.get("/api/subitems/", {**params, "plan": plan.pk, "light": light.value}).json()
+        assert answer["count"] == lights[light.value], f"?light={light.value} on {as_of}"
+    overdue = api.get("/api/subitems/", {**params, "plan": plan.pk, "overdue_report": "true"}).json()
+    assert overdue["count"] == summary["overdue_report"], f"?overdue_report=true on {as_of}"
+    rows = listed["results"]
+    assert sum(money(r["funds_allocated"]) for r in rows) == money(summary["funding"]["allocated"])
+    assert sum(money(r["funds_paid"]) for r in rows) == money(summary["funding"]["paid"])
+    assert sum(money(r["funds_planned"]) for r in rows) == money(summary["funding"]["planned"])
+    assert sum(r["status"] == "completed" for r in rows) == summary["subitems_completed"]
+    if summary["is_final"]:
+        verdicts = {v.value: sum(r["verdict"] == v.value for r in rows) for v in Verdict}
+        assert verdicts == summary["verdicts"]
+
+    # The plan table.
+    page = web.get(f"/plans/{plan.pk}/", params).text
+    assert text_by_id(page, "headline") == summary["headline"]
+    assert counts_after(text_by_id(page, "light-counts"), LIGHT_LABELS) == lights
+
+    # The dashboard (its own cache must not serve another day's figures).
+    cache.clear()
+    page = web.get(f"/plans/{plan.pk}/dashboard/", params).text
+    headline = text_by_id(page, "headline")
+    assert f"{summary['items_total']}件{summary['subitems_total']}项" in headline
+    assert f"已完成{summary['items_completed']}件{summary['subitems_completed']}项" in headline
+    kpis = dict(re.findall(r'data-light="(\w+)"><span class="kpi-value">(\d+)<', page))
+    assert {k: int(v) for k, v in kpis.items()} == lights
+    assert int(text_by_id(page, "overdue-count")) == summary["overdue_report"]
+    funding_table = text_by_id(page, "table-funding")
+    for label, key in (("计划投资", "planned"), ("到位资金", "allocated"), ("已支付", "paid")):
+        shown = re.search(re.escape(label) + r"\s*([\d.]+)", funding_table).group(1)
+        assert money(shown) == money(summary["funding"][key]), f"dashboard {label} on {as_of}"
+
+    # The lagging list.
+    page = web.get(f"/plans/{plan.pk}/lagging/", params).text
+    lagging = counts_after(text_by_id(page, "lagging-counts"), {"red": "严重滞后", "yellow": "滞后"})
+    assert lagging == {"red": lights["red"], "yellow": lights["yellow"]}
+
+    # The public page.
+    page = Client().get(f"/public/plans/{plan.pk}/", params).text
+    assert text_by_id(page, "headline") == summary["headline"]
+    if summary["is_final"]:
+        shown = counts_after(
+            text_by_id(page, "verdict-counts"), {str(v.value): str(v.label) for v in Verdict}
+        )
+        assert shown == summary["verdicts"]
+    else:
+        assert counts_after(text_by_id(page, "light-counts"), LIGHT_LABELS) == lights
+
+    # The stored snapshot of that day.
+    stored = snapshots.take_snapshot(plan, as_of)
+    assert PlanSnapshot.objects.get(pk=stored.pk).data == summary
+
+    # Every total on every sheet of the briefing.
+    response = web.get(f"/plans/{plan.pk}/briefing.xlsx", params)
+    assert response.status_code == 200
+    _briefing_totals(load_workbook(BytesIO(response.content)), summary)
+
+
+def _rows(ws) -> list[tuple]:
+    return [tuple(row) for row in ws.iter_rows(values_only=True)]
+
+
+def _row_starting(rows: list[tuple], label: str) -> tuple:
+    matches = [row for row in rows if row and row[0] == label]
+    assert matches, f"no row “{label}”"
+    return matches[0]
+
+
+def _briefing_totals(wb, summary: dict) -> None:
+    overview = _rows(wb["总体情况"])
+    assert any(summary["headline"] in str(row[0] or "") for row in overview)
+    assert _row_starting(overview, "清单总数")[1:3] == (summary["items_total"], summary["subitems_total"])
+    assert _row_starting(overview, "已完成")[1:3] == (summary["items_completed"], summary["subitems_completed"])
+    for light in LIGHT_ORDER:
+        assert _row_starting(overview, str(light.label))[1] == summary["lights"][light.value]
+    assert _row_starting(overview, "超期未报")[1] == summary["overdue_report"]
+    header = overview.index(_row_starting(overview, "计划投资"))
+    planned, allocated, paid = overview[header + 1][:3]
+    assert (money(planned), money(allocated), money(paid)) == tuple(
+        money(summary["funding"][k]) for k in ("planned", "allocated", "paid")
+    )
+
+    detail = _rows(wb["进展明细"])
+    header = detail.index(_row_starting(detail, "序号"))
+    subs = [row for row in detail[header + 1 :] if row[2]]
+    assert len(subs) == summary["subitems_total"]
+    statuses = [str(row[12]) for row in subs]
+    if summary["is_final"]:
+        for verdict in Verdict:
+            assert sum(s.startswith(str(verdict.label)) for s in statuses) == summary["verdicts"][verdict.value]
+    else:
+        for light in Light:
+            assert sum(s.startswith(str(light.label)) for s in statuses) == summary["lights"][light.value]
+        assert sum("超期未报" in s for s in statuses) == summary["overdue_report"]
+
+    lagging = _rows(wb["滞后项目"])
+    header = lagging.index(_row_starting(lagging, "责任单位"))
+    lagging_rows = [row for row in lagging[header + 1 :] if row[1] is not None]
+    assert len(lagging_rows) == summary["lights"]["red"] + summary["lights"]["yellow"]
+
+    funding = _rows(wb["资金情况"])
+    total = _row_starting(funding, "合计")
+    assert (money(total[3]), money(total[4]), money(total[5])) == tuple(
+        money(summary["funding"][k]) for k in ("planned", "allocated", "paid")
+    )
+
+
+@pytest.mark.parametrize("year", ["2023", "current"])
+def test_every_surface_states_the_same_figures_at_every_month_end_and_today(demo_db, year):
+    plans = Plan.objects.filter(year=2023) if year == "2023" else Plan.objects.exclude(year=2023)
+    plan = plans.get()
+    for day in reading_days(plan):
+        _surfaces(plan, day)
+
+
+@pytest.mark.parametrize("year", ["2023", "current"])
+def test_reminders_due_on_a_day_go_to_exactly_the_units_flagged_overdue(demo_db, year, settings):
+    plans = Plan.objects.filter(year=2023) if year == "2023" else Plan.objects.exclude(year=2023)
+    plan = plans.get()
+    for day in reading_days(plan):
+        if day is None:
+            continue
+        expected = pace_check.reminders_due(plan, day)
+        progress = plan_progress(plan, day)
+        owing = {s.sub_item.responsible_unit_id for s in progress.sub_states if s.overdue_report}
+        after_due = [r for r in expected if r.kind == "after"]
+        for reminder in after_due:
+            assert reminder.unit_ids == owing, f"reminders after the due day on {day}"
+        before = Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count()
+        sent = pace_check.send_report_reminders(day)
+        assert Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count() - before == sent
