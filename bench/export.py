@@ -20,10 +20,10 @@ setup_django("sqlite:////tmp/bench_export.sqlite3")
 
 from openpyxl import Workbook  # noqa: E402
 
+from core.xlsx import workbook_bytes  # noqa: E402
 from projects.models import Plan  # noqa: E402
 from supervision.progress import plan_progress  # noqa: E402
 from supervision.services.briefing import build_briefing  # noqa: E402
-from supervision.services.xlsx import workbook_bytes  # noqa: E402
 
 ITEMS, SUBITEMS = 2_000, 10_000
 TARGET_RATIO = 2.0

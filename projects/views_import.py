@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supervision.services import xlsx
+from core import xlsx
 
 from . import permissions
 from .forms_import import PlanImportConfirmForm, PlanUploadForm

@@ -25,7 +25,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from supervision.services import xlsx
+from core import xlsx
 
 from ..models import Category, Item, Plan, SubItem, Unit
 

@@ -19,6 +19,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core import xlsx
+from core.xlsx import Column, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
@@ -26,8 +28,6 @@ from ..models import Light, Rectification
 from ..progress import ItemState, PlanProgress, SubItemState, plan_progress, sub_items_for_plan
 from ..summary import FundingTotals, plan_figures
 from ..views.pace import lagging_rows
-from . import xlsx
-from .xlsx import Column, Styled
 
 ZERO = Decimal("0")
 LAGGING_LIGHTS = (Light.RED, Light.YELLOW)

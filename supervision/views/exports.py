@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from core import xlsx
 from projects import permissions
 from projects.filters import PlanTableFilter
 from projects.models import Plan
@@ -17,7 +18,7 @@ from projects.models import Plan
 from ..asof import parse_as_of
 from ..models import Rectification
 from ..progress import plan_progress
-from ..services import briefing, xlsx
+from ..services import briefing
 from .rectifications import filtered_board
 
 State = Rectification.State

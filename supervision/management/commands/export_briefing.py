@@ -7,8 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core import xlsx
 from projects.models import Plan
-from supervision.services import briefing, xlsx
+from supervision.services import briefing
 
 
 class Command(BaseCommand):
