@@ -1,9 +1,16 @@
 """Benchmark: the briefing workbook of a 10,000-sub-item plan.
 
 Prints the time to read the plan (plan_progress), to build and save the styled briefing, and
-peak memory, next to the time bare openpyxl takes to write and save the same cell values with
-no styles, merges or print settings. Target: styled build under 2x the bare write. Uses
-DATABASE_URL, default sqlite:////tmp/bench_export.sqlite3; builds the plan with
+peak memory, next to the time bare XlsxWriter (the library the briefing is written with) takes
+to write and save the same cell values with no formats, merges, row heights or print settings.
+The two are alternated so that both see the same machine load.
+
+Target: styled build under 2.5x the bare write. The styled build also derives the rows from the
+read model, and writes a quarter more cells than the bare one (the bordered empty cells and the
+padding of some 8,000 merged ranges), each with a format. It was 2x while the floor was bare
+openpyxl, which is about 2.5 times slower than bare XlsxWriter.
+
+Uses DATABASE_URL, default sqlite:////tmp/bench_export_xlsx.sqlite3; builds the plan with
 ``manage.py seed_scale`` when it is missing.
 """
 
@@ -12,56 +19,70 @@ from __future__ import annotations
 import sys
 import time
 import tracemalloc
+from datetime import datetime
 from io import BytesIO
 
 from common import scale_plan, setup_django  # noqa: E402
 
-setup_django("sqlite:////tmp/bench_export.sqlite3")
+setup_django("sqlite:////tmp/bench_export_xlsx.sqlite3")
 
-from openpyxl import Workbook  # noqa: E402
+import xlsxwriter  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
 
-from core.xlsx import workbook_bytes  # noqa: E402
 from projects.models import Plan  # noqa: E402
 from supervision.progress import plan_progress  # noqa: E402
 from supervision.services.briefing import build_briefing  # noqa: E402
 
 ITEMS, SUBITEMS = 2_000, 10_000
-TARGET_RATIO = 2.0
+TARGET_RATIO = 2.5
+RUNS = 3
 
 
-def styled(plan: Plan) -> tuple[float, float, bytes, Workbook]:
+def styled(plan: Plan) -> tuple[float, float, bytes]:
     started = time.perf_counter()
     progress = plan_progress(plan)
     read = time.perf_counter() - started
     started = time.perf_counter()
-    wb = build_briefing(progress)
-    data = workbook_bytes(wb)
-    return read, time.perf_counter() - started, data, wb
+    data = build_briefing(progress)
+    return read, time.perf_counter() - started, data
 
 
-def cell_values(wb: Workbook) -> list[tuple[str, list[tuple]]]:
+def cell_values(data: bytes) -> list[tuple[str, list[tuple]]]:
+    wb = load_workbook(BytesIO(data), read_only=True)
     return [(ws.title, list(ws.iter_rows(values_only=True))) for ws in wb.worksheets]
 
 
 def bare(sheets: list[tuple[str, list[tuple]]]) -> float:
+    """The same values, each with the typed write the briefing uses, and nothing else."""
     started = time.perf_counter()
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = xlsxwriter.Workbook(BytesIO(), {"in_memory": True})
     for title, rows in sheets:
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    wb.save(BytesIO())
+        ws = wb.add_worksheet(title)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    ws.write_blank(r, c, None)  # without a format, XlsxWriter leaves the cell out
+                elif isinstance(value, str):
+                    ws.write_string(r, c, value)
+                elif isinstance(value, datetime):
+                    ws.write_datetime(r, c, value)
+                else:
+                    ws.write_number(r, c, value)
+    wb.close()
     return time.perf_counter() - started
 
 
 def main() -> int:
     plan = scale_plan(ITEMS, SUBITEMS)
-    read, build, data, wb = styled(plan)
-    sheets = cell_values(wb)
+    read, build, data = styled(plan)
+    sheets = cell_values(data)
     cells = sum(len(rows) * (len(rows[0]) if rows else 0) for _, rows in sheets)
-    bare_time = min(bare(sheets) for _ in range(2))
-    read, build, data, _ = min((styled(plan) for _ in range(2)), key=lambda r: r[1])
+    builds, bares = [], []
+    for _ in range(RUNS):
+        builds.append(styled(plan))
+        bares.append(bare(sheets))
+    read, build, data = min(builds, key=lambda r: r[1])
+    bare_time = min(bares)
 
     tracemalloc.start()
     styled(plan)
@@ -70,12 +91,12 @@ def main() -> int:
 
     ratio = build / bare_time
     print(f"plan: {plan} — {len(sheets)} sheets, {cells:,} cells, {len(data) / 1024 / 1024:.1f} MB")
-    print(f"read (plan_progress):            {read:6.2f} s")
-    print(f"briefing build + save (styled):  {build:6.2f} s")
-    print(f"bare openpyxl, same cell values: {bare_time:6.2f} s")
-    print(f"ratio styled / bare:             {ratio:6.2f}x  (target < {TARGET_RATIO:.0f}x)")
-    print(f"read + build / bare:             {(read + build) / bare_time:6.2f}x")
-    print(f"peak memory (tracemalloc):       {peak / 1024 / 1024:6.1f} MB")
+    print(f"read (plan_progress):              {read:6.2f} s")
+    print(f"briefing build + save (styled):    {build:6.2f} s")
+    print(f"bare XlsxWriter, same cell values: {bare_time:6.2f} s")
+    print(f"ratio styled / bare:               {ratio:6.2f}x  (target < {TARGET_RATIO}x)")
+    print(f"read + build / bare:               {(read + build) / bare_time:6.2f}x")
+    print(f"peak memory (tracemalloc):         {peak / 1024 / 1024:6.1f} MB")
     return 0 if ratio < TARGET_RATIO else 1
 
 

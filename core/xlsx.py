@@ -1,27 +1,29 @@
 """Shared look of every Excel file the system writes: briefing, list exports, import template.
 
-Cells get one of a few named styles registered once per workbook (a new ``Font()`` per cell
-would make openpyxl hash and look up a style object for each of 100,000+ cells). Numbers stay
-numbers: rates are fractions shown with a percent format, quantities carry their unit label in
-the number format (120 shown as "120个以上"), dates are dates.
+Written with XlsxWriter through its public API. Each workbook creates its formats once, by name
+(``"lh_header"``, ``"lh_percent"`` …), and reuses them for every cell. Values keep their type:
+text is always written as text, never as a formula, whatever it starts with ("=", "+", "-",
+"@"), because it is what users typed into report forms; numbers stay numbers (rates are
+fractions shown with a percent format, quantities carry their unit label in the number format,
+120 shown as "120个以上"); dates are dates.
+
+Rows and columns are numbered as Excel shows them, from 1.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from io import BytesIO
 
+import xlsxwriter
 from django.http import HttpResponse
 from django.utils.encoding import escape_uri_path
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT_NAME = "宋体"
@@ -30,12 +32,6 @@ DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 AMOUNT_FORMAT = "#,##0.00"
 POINTS_FORMAT = "0.0"
 
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP_TOP = Alignment(wrap_text=True, vertical="center")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_RIGHT = Alignment(horizontal="right", vertical="center")
-
 LIGHT_FILLS = {
     "red": "F8CBAD",
     "yellow": "FFE699",
@@ -43,50 +39,44 @@ LIGHT_FILLS = {
     "blue": "BDD7EE",
 }
 
+_BORDER = {"border": 1, "border_color": "#808080"}
+_WRAP = {"text_wrap": True, "valign": "vcenter"}
+_CENTER = {"align": "center", "valign": "vcenter", "text_wrap": True}
+_RIGHT = {"align": "right", "valign": "vcenter"}
 
-def _named(name: str, *, bold=False, size=10, align=_WRAP_TOP, fmt="General", fill=None, border=True):
-    style = NamedStyle(name=name)
-    style.font = Font(name=FONT_NAME, size=size, bold=bold)
-    style.alignment = align
-    style.number_format = fmt
+
+def _style(*, bold=False, size=10, align=_WRAP, fmt=None, fill=None, border=True) -> dict:
+    style = {"font_name": FONT_NAME, "font_size": size, **align}
+    if bold:
+        style["bold"] = True
+    if fmt:
+        style["num_format"] = fmt
     if border:
-        style.border = _BORDER
+        style.update(_BORDER)
     if fill:
-        style.fill = PatternFill("solid", start_color=fill, end_color=fill)
+        style.update(pattern=1, bg_color=f"#{fill}")
     return style
 
 
-def _styles() -> list[NamedStyle]:
-    styles = [
-        _named("lh_title", bold=True, size=16, align=_CENTER, border=False),
-        _named("lh_subtitle", size=11, align=Alignment(horizontal="left", vertical="center"), border=False),
-        _named("lh_section", bold=True, size=12, align=Alignment(vertical="center"), border=False),
-        _named("lh_note", size=9, align=Alignment(wrap_text=True, vertical="top"), border=False),
-        _named("lh_header", bold=True, align=_CENTER, fill="D9E1F2"),
-        _named("lh_text", align=_WRAP_TOP),
-        _named("lh_center", align=_CENTER),
-        _named("lh_int", align=_RIGHT, fmt="0"),
-        _named("lh_qty", align=_RIGHT, fmt="General"),
-        _named("lh_amount", align=_RIGHT, fmt=AMOUNT_FORMAT),
-        _named("lh_points", align=_RIGHT, fmt=POINTS_FORMAT),
-        _named("lh_percent", align=_RIGHT, fmt=PERCENT_FORMAT),
-        _named("lh_date", align=_CENTER, fmt=DATE_FORMAT),
-        _named("lh_total", bold=True, align=_WRAP_TOP, fill="EDEDED"),
-        _named("lh_total_amount", bold=True, align=_RIGHT, fmt=AMOUNT_FORMAT, fill="EDEDED"),
-        _named("lh_total_percent", bold=True, align=_RIGHT, fmt=PERCENT_FORMAT, fill="EDEDED"),
-    ]
-    for light, color in LIGHT_FILLS.items():
-        styles.append(_named(f"lh_light_{light}", align=_CENTER, fill=color))
-    return styles
-
-
-def new_workbook() -> Workbook:
-    """An empty workbook (no default sheet) with the shared named styles registered."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for style in _styles():
-        wb.add_named_style(style)
-    return wb
+STYLES: dict[str, dict] = {
+    "lh_title": _style(bold=True, size=16, align=_CENTER, border=False),
+    "lh_subtitle": _style(size=11, align={"align": "left", "valign": "vcenter"}, border=False),
+    "lh_section": _style(bold=True, size=12, align={"valign": "vcenter"}, border=False),
+    "lh_note": _style(size=9, align={"text_wrap": True, "valign": "top"}, border=False),
+    "lh_header": _style(bold=True, align=_CENTER, fill="D9E1F2"),
+    "lh_text": _style(align=_WRAP),
+    "lh_center": _style(align=_CENTER),
+    "lh_int": _style(align=_RIGHT, fmt="0"),
+    "lh_qty": _style(align=_RIGHT),
+    "lh_amount": _style(align=_RIGHT, fmt=AMOUNT_FORMAT),
+    "lh_points": _style(align=_RIGHT, fmt=POINTS_FORMAT),
+    "lh_percent": _style(align=_RIGHT, fmt=PERCENT_FORMAT),
+    "lh_date": _style(align=_CENTER, fmt=DATE_FORMAT),
+    "lh_total": _style(bold=True, align=_WRAP, fill="EDEDED"),
+    "lh_total_amount": _style(bold=True, align=_RIGHT, fmt=AMOUNT_FORMAT, fill="EDEDED"),
+    "lh_total_percent": _style(bold=True, align=_RIGHT, fmt=PERCENT_FORMAT, fill="EDEDED"),
+    **{f"lh_light_{light}": _style(align=_CENTER, fill=color) for light, color in LIGHT_FILLS.items()},
+}
 
 
 def light_style(light: str | None) -> str:
@@ -96,7 +86,7 @@ def light_style(light: str | None) -> str:
 @dataclass(frozen=True)
 class Column:
     """A table column: header text, width in Excel character units (a Chinese character counts
-    about two), and the named style of its cells."""
+    about two), and the style of its cells."""
 
     header: str
     width: float
@@ -145,11 +135,6 @@ def text_width(text: str) -> float:
     return (len(text.encode()) + len(text)) // 2
 
 
-def set_widths(ws: Worksheet, columns: Sequence[Column]) -> None:
-    for index, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.effective_width
-
-
 LINE_HEIGHT = 13.5  # points per line of 10-point text
 
 
@@ -163,128 +148,194 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, -(-text_width(part) // usable)) for part in text.split("\n"))
 
 
-def write_title(ws: Worksheet, title: str, width: int, subtitle: str = "") -> int:
-    """A merged title row (and subtitle row); returns the next free row."""
-    ws.cell(row=1, column=1).style = "lh_title"
-    ws.cell(row=1, column=1).value = title
-    ws.row_dimensions[1].height = 30
-    if width > 1:
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    if not subtitle:
-        return 2
-    ws.cell(row=2, column=1).style = "lh_subtitle"
-    ws.cell(row=2, column=1).value = subtitle
-    if width > 1:
-        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    return 3
+class Book:
+    """A workbook being written in memory; ``close()`` returns the .xlsx file."""
+
+    def __init__(self) -> None:
+        self._buffer = BytesIO()
+        # Cells are written with the typed write_* methods only. merge_range() and any future
+        # generic write() still go through XlsxWriter's type guessing, so turn off its turning
+        # of "=…" into formulas and of "http…" into links as well.
+        self._workbook = xlsxwriter.Workbook(
+            self._buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
+        # One format per style, made once; XlsxWriter writes only those a cell uses.
+        self.formats: dict[str, Format] = {name: self._workbook.add_format(p) for name, p in STYLES.items()}
+        self._number_formats: dict[tuple[str, str], Format] = {}
+
+    def sheet(self, name: str) -> Sheet:
+        return Sheet(self, self._workbook.add_worksheet(name))
+
+    def format(self, style: str | None, number_format: str | None = None) -> Format | None:
+        """The workbook's format for a style (None: Excel's default), or for a style with
+        another number format (a quantity's unit label)."""
+        if not number_format:
+            return self.formats[style] if style else None
+        key = (style, number_format)
+        if key not in self._number_formats:
+            self._number_formats[key] = self._workbook.add_format(
+                {**STYLES[style], "num_format": number_format}
+            )
+        return self._number_formats[key]
+
+    def close(self) -> bytes:
+        self._workbook.close()
+        return self._buffer.getvalue()
 
 
-def write_header(ws: Worksheet, row: int, columns: Sequence[Column]) -> int:
-    for index, column in enumerate(columns, start=1):
-        cell = ws.cell(row=row, column=index)
-        cell.style = "lh_header"
-        cell.value = column.header
-    ws.row_dimensions[row].height = 30
-    return row + 1
+class Sheet:
+    """A worksheet of a ``Book``: title, header, rows, merges and print settings."""
 
+    def __init__(self, book: Book, worksheet: Worksheet) -> None:
+        self.book = book
+        self.ws = worksheet
+        # The typed write for each type of value; text always goes in with write_string, so
+        # "=2+2" stays the text a user typed instead of becoming a formula.
+        self._writers = {
+            str: worksheet.write_string,
+            int: worksheet.write_number,
+            float: worksheet.write_number,
+            Decimal: lambda row, col, value, fmt: worksheet.write_number(row, col, to_number(value), fmt),
+            bool: worksheet.write_boolean,
+            date: worksheet.write_datetime,
+            datetime: worksheet.write_datetime,
+        }
 
-def _apply_style(cell, cache: dict, style: str, number_format: str | None) -> None:
-    """Give a cell a named style (and number format) through a per-workbook cache of the
-    resulting style array: openpyxl otherwise hashes and looks up the style objects again for
-    each of a briefing's 200,000 cells, which made styling ten times slower than writing."""
-    array = cache.get((style, number_format))
-    if array is None:
-        cell.style = style
-        if number_format:
-            cell.number_format = number_format
-        cache[(style, number_format)] = StyleArray(cell._style)
-    else:
-        cell._style = StyleArray(array)
+    def _writer(self, value: object):
+        writer = self._writers.get(value.__class__)
+        if writer is None:  # a subclass, such as Django's SafeString for str
+            for kind in (str, bool, int, float, Decimal, datetime, date):
+                if isinstance(value, kind):
+                    return self._writers[kind]
+            raise TypeError(f"no Excel cell type for {type(value).__name__}: {value!r}")
+        return writer
 
+    def write(self, row: int, column: int, value: object, style: str | None = None) -> None:
+        """One cell by the value's type: text as text (never a formula), numbers as numbers,
+        dates as dates, None and "" as an empty cell that keeps its style."""
+        self._write(row - 1, column - 1, value, self.book.format(style))
 
-def write_row(ws: Worksheet, row: int, columns: Sequence[Column], values: Iterable[object]) -> None:
-    """One data row; the style is set before the value so dates keep the date format.
-
-    A row whose text wraps is given the height of its tallest cell: neither Excel nor
-    LibreOffice grows rows for wrapped text when opening a file, so without it long 目标任务
-    or 存在问题 text would print over the rows below."""
-    cache = ws.parent.__dict__.setdefault("_lh_style_arrays", {})
-    lines = 1
-    for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
-        cell = ws.cell(row=row, column=index)
-        if isinstance(value, Styled):
-            _apply_style(cell, cache, value.style or column.style, value.number_format)
-            value = value.value
+    def _write(self, row: int, col: int, value: object, cell_format: Format | None) -> None:
+        if value is None or value == "":
+            self.ws.write_blank(row, col, None, cell_format)
         else:
-            _apply_style(cell, cache, column.style, None)
-        if isinstance(value, Decimal):
-            value = to_number(value)
-        elif isinstance(value, str) and value:
-            lines = max(lines, wrapped_lines(value, column.effective_width))
-        cell.value = value
-    if lines > 1:
-        ws.row_dimensions[row].height = LINE_HEIGHT * lines + 3
+            self._writer(value)(row, col, value, cell_format)
+
+    def merge(
+        self, first_row: int, first_column: int, last_row: int, last_column: int, value: object, style: str
+    ) -> None:
+        """A merged range showing the value in its first cell, every cell in the style."""
+        cell_format = self.book.format(style)
+        self.ws.merge_range(first_row - 1, first_column - 1, last_row - 1, last_column - 1, None, cell_format)
+        self._write(first_row - 1, first_column - 1, value, cell_format)
+
+    def set_height(self, row: int, height: float) -> None:
+        self.ws.set_row(row - 1, height)
+
+    def write_title(self, title: str, width: int, subtitle: str = "") -> int:
+        """A title row (and subtitle row) merged across the table; returns the next free row."""
+        self._title_row(1, title, width, "lh_title")
+        self.set_height(1, 30)
+        if not subtitle:
+            return 2
+        self._title_row(2, subtitle, width, "lh_subtitle")
+        return 3
+
+    def _title_row(self, row: int, text: str, width: int, style: str) -> None:
+        if width > 1:
+            self.merge(row, 1, row, width, text, style)
+        else:
+            self.write(row, 1, text, style)
+
+    def write_header(self, row: int, columns: Sequence[Column]) -> int:
+        cell_format = self.book.format("lh_header")
+        for index, column in enumerate(columns):
+            self._write(row - 1, index, column.header, cell_format)
+        self.set_height(row, 30)
+        return row + 1
+
+    def write_row(
+        self, row: int, columns: Sequence[Column], values: Iterable[object], covered: Container[int] = ()
+    ) -> None:
+        """One data row in the columns' styles (a ``Styled`` value brings its own). Empty cells
+        of the ``covered`` columns (numbered from 1) are left to the merge that spans them.
+
+        A row whose text wraps is given the height of its tallest cell: neither Excel nor
+        LibreOffice grows rows for wrapped text when opening a file, so without it long 目标任务
+        or 存在问题 text would print over the rows below."""
+        book, formats, writers, index, lines = self.book, self.book.formats, self._writers, row - 1, 1
+        for col, (column, value) in enumerate(zip(columns, values, strict=True)):
+            if value.__class__ is Styled:
+                cell_format = book.format(value.style or column.style, value.number_format)
+                value = value.value
+            else:
+                cell_format = formats[column.style]
+            if value is None or value == "":
+                if col + 1 not in covered:
+                    self.ws.write_blank(index, col, None, cell_format)
+                continue
+            (writers.get(value.__class__) or self._writer(value))(index, col, value, cell_format)
+            if isinstance(value, str):
+                lines = max(lines, wrapped_lines(value, column.effective_width))
+        if lines > 1:
+            self.ws.set_row(index, LINE_HEIGHT * lines + 3)
+
+    def write_rows(
+        self,
+        row: int,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[object]],
+        merged: Sequence[int] = (),
+    ) -> int:
+        """Rows from ``row`` on; returns the next free row. The ``merged`` columns (numbered from
+        1) span all the rows, as published tables show an item over its sub-items: they show
+        the first row's value, and the other rows leave them empty."""
+        if len(rows) < 2:
+            merged = ()
+        for column in merged:
+            cell_format = self.book.formats[columns[column - 1].style]
+            self.ws.merge_range(row - 1, column - 1, row + len(rows) - 2, column - 1, None, cell_format)
+        for values in rows:
+            self.write_row(row, columns, values, merged)
+            row += 1
+        return row
+
+    def write_table(
+        self, columns: Sequence[Column], rows: Iterable[Sequence[object]], *, title: str, subtitle: str = ""
+    ) -> tuple[int, int]:
+        """Title, bold frozen header repeated on every printed page, rows. Returns (header row,
+        last row)."""
+        header_row = self.write_title(title, len(columns), subtitle)
+        row = self.write_header(header_row, columns)
+        for values in rows:
+            self.write_row(row, columns, values)
+            row += 1
+        self.finish(columns, header_row)
+        return header_row, row - 1
+
+    def finish(
+        self, columns: Sequence[Column], header_row: int, title_rows: tuple[int, int] | None = None
+    ) -> None:
+        """Widths, panes frozen below the header, A4 landscape fitted to the page width, the
+        header (or the given title rows) repeated on every printed page, page numbers."""
+        ws = self.ws
+        for index, column in enumerate(columns):
+            ws.set_column(index, index, column.effective_width)
+        ws.freeze_panes(header_row, 0)
+        first, last = title_rows or (header_row, header_row)
+        ws.repeat_rows(first - 1, last - 1)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def write_table(
-    ws: Worksheet,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence[object]],
-    *,
-    title: str,
-    subtitle: str = "",
-) -> tuple[int, int]:
-    """Title, bold frozen header repeated on every printed page, rows. Returns (header row,
-    last row)."""
-    header_row = write_title(ws, title, len(columns), subtitle)
-    row = write_header(ws, header_row, columns)
-    for values in rows:
-        write_row(ws, row, columns, values)
-        row += 1
-    finish_sheet(ws, columns, header_row)
-    return header_row, row - 1
-
-
-def finish_sheet(ws: Worksheet, columns: Sequence[Column], header_row: int) -> None:
-    """Widths, frozen header, A4 landscape fitted to the page width, header repeated per page."""
-    set_widths(ws, columns)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def xlsx_response(wb: Workbook, filename: str) -> HttpResponse:
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
     """The workbook as a download; the Chinese file name survives in every browser (RFC 5987)."""
-    response = HttpResponse(workbook_bytes(wb), content_type=XLSX_CONTENT_TYPE)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = (
         f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{escape_uri_path(filename)}"
     )
     return response
-
-
-def merge_down(ws: Worksheet, first_row: int, last_row: int, columns: Iterable[int]) -> None:
-    """Merge an item's cells over the rows of its sub-items, as published tables do.
-
-    The ranges go straight into the sheet's merged set: ``ws.merge_cells`` compares each new
-    range with every earlier one and restyles the covered cells, quadratic for 2,000 items.
-    Ranges here never overlap, and the covered cells are already written empty with the
-    column's borders, which is what Excel itself saves."""
-    if last_row <= first_row:
-        return
-    for column in columns:
-        letter = get_column_letter(column)
-        ws.merged_cells.ranges.add(CellRange(f"{letter}{first_row}:{letter}{last_row}"))

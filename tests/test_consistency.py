@@ -201,7 +201,10 @@ def _briefing_totals(wb, summary: dict) -> None:
     overview = _rows(wb["总体情况"])
     assert any(summary["headline"] in str(row[0] or "") for row in overview)
     assert _row_starting(overview, "清单总数")[1:3] == (summary["items_total"], summary["subitems_total"])
-    assert _row_starting(overview, "已完成")[1:3] == (summary["items_completed"], summary["subitems_completed"])
+    assert _row_starting(overview, "已完成")[1:3] == (
+        summary["items_completed"],
+        summary["subitems_completed"],
+    )
     for light in LIGHT_ORDER:
         assert _row_starting(overview, str(light.label))[1] == summary["lights"][light.value]
     assert _row_starting(overview, "超期未报")[1] == summary["overdue_report"]
@@ -218,7 +221,9 @@ def _briefing_totals(wb, summary: dict) -> None:
     statuses = [str(row[12]) for row in subs]
     if summary["is_final"]:
         for verdict in Verdict:
-            assert sum(s.startswith(str(verdict.label)) for s in statuses) == summary["verdicts"][verdict.value]
+            assert (
+                sum(s.startswith(str(verdict.label)) for s in statuses) == summary["verdicts"][verdict.value]
+            )
     else:
         for light in Light:
             assert sum(s.startswith(str(light.label)) for s in statuses) == summary["lights"][light.value]

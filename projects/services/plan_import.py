@@ -728,16 +728,13 @@ _TEMPLATE_NOTES = [
 ]
 
 
-def template_workbook(year: int) -> Workbook:
+def template_workbook(year: int) -> bytes:
     """A blank list in the layout the import reads best, with a sheet of instructions."""
-    wb = xlsx.new_workbook()
-    ws = wb.create_sheet("清单")
-    xlsx.write_table(ws, TEMPLATE_COLUMNS, [], title=f"{year}年民生实事项目清单")
-    notes = wb.create_sheet("填写说明")
-    xlsx.write_table(
-        notes,
+    book = xlsx.Book()
+    book.sheet("清单").write_table(TEMPLATE_COLUMNS, [], title=f"{year}年民生实事项目清单")
+    book.sheet("填写说明").write_table(
         [xlsx.Column("栏目", 20), xlsx.Column("填写说明", 80)],
         [list(note) for note in _TEMPLATE_NOTES],
         title="填写说明（第一行标题可改为清单名称，表头行请勿修改）",
     )
-    return wb
+    return book.close()

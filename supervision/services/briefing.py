@@ -13,15 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from core import xlsx
 from core.lights import LAGGING_LIGHTS, LIGHT_ORDER, Light
-from core.xlsx import Column, Styled
+from core.xlsx import Book, Column, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
@@ -164,7 +163,7 @@ def _detail_rows(item_state: ItemState, sub_states: Sequence[SubItemState]) -> I
 
 
 def _write_item_table(
-    ws: Worksheet,
+    sheet: Sheet,
     columns: Sequence[Column],
     item_columns: Sequence[int],
     groups: Iterable[tuple[ItemState, Sequence[SubItemState]]],
@@ -173,15 +172,11 @@ def _write_item_table(
     title: str,
     subtitle: str,
 ) -> None:
-    header_row = xlsx.write_title(ws, title, len(columns), subtitle)
-    row = xlsx.write_header(ws, header_row, columns)
+    header_row = sheet.write_title(title, len(columns), subtitle)
+    row = sheet.write_header(header_row, columns)
     for item_state, sub_states in groups:
-        first = row
-        for values in rows_for(item_state, sub_states):
-            xlsx.write_row(ws, row, columns, values)
-            row += 1
-        xlsx.merge_down(ws, first, row - 1, item_columns)
-    xlsx.finish_sheet(ws, columns, header_row)
+        row = sheet.write_rows(row, columns, list(rows_for(item_state, sub_states)), item_columns)
+    sheet.finish(columns, header_row)
 
 
 # --- 滞后项目 -------------------------------------------------------------------------------
@@ -192,58 +187,53 @@ def lagging_states(progress: PlanProgress) -> list[SubItemState]:
     return [row.state for row in lagging_rows(progress, {})]
 
 
-def _write_lagging_sheet(ws: Worksheet, rows: Sequence[SubItemState], *, title: str, subtitle: str) -> None:
+def _lagging_row(state: SubItemState, unit_name: str | None) -> list[object]:
+    sub = state.sub_item
+    return [
+        unit_name,
+        sub.code,
+        sub.item.title,
+        sub.content,
+        sub.planned_end,
+        xlsx.percent_value(state.progress_percent),
+        xlsx.percent_value(state.scheduled_percent),
+        xlsx.to_number(state.lag_points),
+        Styled(_status_text(state), xlsx.light_style(state.light)),
+        _report_text(state, "problems"),
+        _report_text(state, "next_steps"),
+    ]
+
+
+def _write_lagging_sheet(sheet: Sheet, rows: Sequence[SubItemState], *, title: str, subtitle: str) -> None:
+    """One block per unit, its name merged over its rows."""
     columns = LAGGING_COLUMNS
-    header_row = xlsx.write_title(ws, title, len(columns), subtitle)
-    row = xlsx.write_header(ws, header_row, columns)
-    unit_first = row
-    for index, state in enumerate(rows):
-        sub = state.sub_item
-        unit = sub.responsible_unit
-        new_unit = index == 0 or rows[index - 1].sub_item.responsible_unit_id != unit.pk
-        if new_unit and index:
-            xlsx.merge_down(ws, unit_first, row - 1, (1,))
-            unit_first = row
-        xlsx.write_row(
-            ws,
-            row,
-            columns,
-            [
-                str(unit) if new_unit else None,
-                sub.code,
-                sub.item.title,
-                sub.content,
-                sub.planned_end,
-                xlsx.percent_value(state.progress_percent),
-                xlsx.percent_value(state.scheduled_percent),
-                xlsx.to_number(state.lag_points),
-                Styled(_status_text(state), xlsx.light_style(state.light)),
-                _report_text(state, "problems"),
-                _report_text(state, "next_steps"),
-            ],
-        )
-        row += 1
-    if rows:
-        xlsx.merge_down(ws, unit_first, row - 1, (1,))
-    else:
-        ws.cell(row=row, column=1).value = "无滞后项目。"
-    xlsx.finish_sheet(ws, columns, header_row)
+    header_row = sheet.write_title(title, len(columns), subtitle)
+    row = sheet.write_header(header_row, columns)
+    for _, group in groupby(rows, key=lambda state: state.sub_item.responsible_unit_id):
+        states = list(group)
+        unit_name = str(states[0].sub_item.responsible_unit)
+        values = [
+            _lagging_row(state, unit_name if index == 0 else None) for index, state in enumerate(states)
+        ]
+        row = sheet.write_rows(row, columns, values, (1,))
+    if not rows:
+        sheet.write(row, 1, "无滞后项目。")
+    sheet.finish(columns, header_row)
 
 
-def lagging_workbook(rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -> Workbook:
+def lagging_workbook(rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -> bytes:
     """The lagging list (red, then yellow sub-items by unit) as its own workbook."""
-    wb = xlsx.new_workbook()
-    ws = wb.create_sheet("滞后项目")
+    book = Book()
     counts = defaultdict(int)
     for state in rows:
         counts[state.light] += 1
     _write_lagging_sheet(
-        ws,
+        book.sheet("滞后项目"),
         rows,
         title=f"{plan.title}滞后项目清单",
         subtitle=f"截至{_day(as_of)}：严重滞后（红灯）{counts[Light.RED]}项，滞后（黄灯）{counts[Light.YELLOW]}项",
     )
-    return wb
+    return book.close()
 
 
 # --- 资金情况 -------------------------------------------------------------------------------
@@ -279,66 +269,56 @@ def funding_rows(progress: PlanProgress, sub_item_filter=None) -> list[FundingRo
     return rows
 
 
-def _write_funding_sheet(ws: Worksheet, rows: Sequence[FundingRow], *, title: str, subtitle: str) -> None:
+def _write_funding_sheet(sheet: Sheet, rows: Sequence[FundingRow], *, title: str, subtitle: str) -> None:
+    """One block per item (its number and title merged over its sources), a total, a note."""
     columns = FUNDING_COLUMNS
-    header_row = xlsx.write_title(ws, title, len(columns), subtitle)
-    row = xlsx.write_header(ws, header_row, columns)
-    planned = allocated = paid = ZERO
-    first = row
-    for index, funding in enumerate(rows):
-        item = funding.item_state.item
-        new_item = index == 0 or rows[index - 1].item_state is not funding.item_state
-        if new_item and index:
-            xlsx.merge_down(ws, first, row - 1, (1, 2))
-            first = row
-        totals = funding.totals
-        xlsx.write_row(
-            ws,
-            row,
-            columns,
-            [
-                item.number if new_item else None,
-                item.title if new_item else None,
-                funding.source_label,
-                totals.planned,
-                totals.allocated,
-                totals.paid,
-                xlsx.to_number(totals.allocation_rate),
-                xlsx.to_number(totals.payment_rate),
-            ],
-        )
-        planned += totals.planned
-        allocated += totals.allocated
-        paid += totals.paid
-        row += 1
-    if rows:
-        xlsx.merge_down(ws, first, row - 1, (1, 2))
-    total = FundingTotals(planned=planned, allocated=allocated, paid=paid)
-    xlsx.write_row(
-        ws,
+    header_row = sheet.write_title(title, len(columns), subtitle)
+    row = sheet.write_header(header_row, columns)
+    for _, group in groupby(rows, key=lambda funding: funding.item_state.item.pk):
+        values = []
+        for index, funding in enumerate(group):
+            item, totals = funding.item_state.item, funding.totals
+            values.append(
+                [
+                    item.number if index == 0 else None,
+                    item.title if index == 0 else None,
+                    funding.source_label,
+                    totals.planned,
+                    totals.allocated,
+                    totals.paid,
+                    xlsx.to_number(totals.allocation_rate),
+                    xlsx.to_number(totals.payment_rate),
+                ]
+            )
+        row = sheet.write_rows(row, columns, values, (1, 2))
+    total = FundingTotals(
+        planned=sum((f.totals.planned for f in rows), ZERO),
+        allocated=sum((f.totals.allocated for f in rows), ZERO),
+        paid=sum((f.totals.paid for f in rows), ZERO),
+    )
+    sheet.merge(row, 1, row, 3, "合计", "lh_total")
+    sheet.write_row(
         row,
         columns,
         [
-            Styled("合计", "lh_total"),
-            Styled(None, "lh_total"),
-            Styled(None, "lh_total"),
+            None,
+            None,
+            None,
             Styled(total.planned, "lh_total_amount"),
             Styled(total.allocated, "lh_total_amount"),
             Styled(total.paid, "lh_total_amount"),
             Styled(xlsx.to_number(total.allocation_rate), "lh_total_percent"),
             Styled(xlsx.to_number(total.payment_rate), "lh_total_percent"),
         ],
+        covered=(1, 2, 3),
     )
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-    note = ws.cell(row=row + 2, column=1)
-    note.style = "lh_note"
-    note.value = (
+    note = (
         "说明：分来源的到位、支付金额取自资金台账；“总体情况”中的资金合计按各子项最新审核通过的填报数计算，"
         "两者口径不同，可能不一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
     )
-    ws.merge_cells(start_row=row + 2, start_column=1, end_row=row + 2, end_column=len(columns))
-    ws.row_dimensions[row + 2].height = 30
-    xlsx.finish_sheet(ws, columns, header_row)
+    sheet.merge(row + 2, 1, row + 2, len(columns), note, "lh_note")
+    sheet.set_height(row + 2, 30)
+    sheet.finish(columns, header_row)
 
 
 # --- 总体情况 -------------------------------------------------------------------------------
@@ -353,23 +333,21 @@ OVERVIEW_COLUMNS = [
 ]
 
 
-def _section(ws: Worksheet, row: int, text: str) -> int:
-    cell = ws.cell(row=row, column=1)
-    cell.style = "lh_section"
-    cell.value = text
+def _section(sheet: Sheet, row: int, text: str) -> int:
+    sheet.write(row, 1, text, "lh_section")
     return row + 1
 
 
-def _overview_table(ws: Worksheet, row: int, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+def _overview_table(sheet: Sheet, row: int, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     columns = [Column(h, 0) for h in header]
-    row = xlsx.write_header(ws, row, columns)
+    row = sheet.write_header(row, columns)
     styles = ["lh_text"] + ["lh_int"] * (len(header) - 1)
     for values in rows:
         typed = [
             v if isinstance(v, Styled) else Styled(v, styles[i] if not isinstance(v, float) else "lh_percent")
             for i, v in enumerate(values)
         ]
-        xlsx.write_row(ws, row, columns, typed)
+        sheet.write_row(row, columns, typed)
         row += 1
     return row + 1
 
@@ -401,21 +379,18 @@ def _category_rows(progress: PlanProgress) -> list[list[object]]:
     return rows
 
 
-def _write_overview(ws: Worksheet, progress: PlanProgress, figures: dict) -> None:
+def _write_overview(sheet: Sheet, progress: PlanProgress, figures: dict) -> None:
     plan = progress.plan
     summary = progress.summary
     width = 7
-    row = xlsx.write_title(ws, f"{plan.title}推进情况简报", width, f"截至{_day(progress.as_of)}")
+    row = sheet.write_title(f"{plan.title}推进情况简报", width, f"截至{_day(progress.as_of)}")
     row += 1
-    headline = ws.cell(row=row, column=1)
-    headline.style = "lh_section"
-    headline.value = f"总体情况：{plan.title}共{figures['headline']}。"
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    sheet.merge(row, 1, row, width, f"总体情况：{plan.title}共{figures['headline']}。", "lh_section")
     row += 2
 
-    row = _section(ws, row, "一、完成情况")
+    row = _section(sheet, row, "一、完成情况")
     row = _overview_table(
-        ws,
+        sheet,
         row,
         ["指标", "件", "项"],
         [
@@ -426,7 +401,7 @@ def _write_overview(ws: Worksheet, progress: PlanProgress, figures: dict) -> Non
         ],
     )
 
-    row = _section(ws, row, "二、序时进度（红黄绿灯）")
+    row = _section(sheet, row, "二、序时进度（红黄绿灯）")
     total = summary.subitems_total or 1
     light_rows = [
         [
@@ -437,20 +412,20 @@ def _write_overview(ws: Worksheet, progress: PlanProgress, figures: dict) -> Non
         for light in LIGHT_ORDER
     ]
     light_rows.append(["超期未报", figures["overdue_report"], figures["overdue_report"] / total])
-    row = _overview_table(ws, row, ["状态", "项数", "占比"], light_rows)
+    row = _overview_table(sheet, row, ["状态", "项数", "占比"], light_rows)
 
-    row = _section(ws, row, "三、分领域情况")
+    row = _section(sheet, row, "三、分领域情况")
     row = _overview_table(
-        ws,
+        sheet,
         row,
         ["领域", "件数", "项数", "已完成件数", "已完成项数", "项完成率", "滞后项数"],
         _category_rows(progress),
     )
 
-    row = _section(ws, row, "四、资金情况（万元）")
+    row = _section(sheet, row, "四、资金情况（万元）")
     funding = figures["funding"]
     row = _overview_table(
-        ws,
+        sheet,
         row,
         ["计划投资", "到位资金", "已支付", "资金到位率", "支付率"],
         [
@@ -463,8 +438,7 @@ def _write_overview(ws: Worksheet, progress: PlanProgress, figures: dict) -> Non
             ]
         ],
     )
-    xlsx.finish_sheet(ws, OVERVIEW_COLUMNS + [Column("", 12)], 2)
-    ws.print_title_rows = "1:2"
+    sheet.finish(OVERVIEW_COLUMNS + [Column("", 12)], 2, title_rows=(1, 2))
 
 
 # --- the briefing ---------------------------------------------------------------------------
@@ -474,15 +448,15 @@ def briefing_filename(plan: Plan, as_of: date) -> str:
     return f"{plan.title}_工作简报_{as_of:%Y%m%d}.xlsx"
 
 
-def build_briefing(progress: PlanProgress, *, sub_item_filter=None) -> Workbook:
+def build_briefing(progress: PlanProgress, *, sub_item_filter=None) -> bytes:
     """The four-sheet briefing (总体情况, 进展明细, 滞后项目, 资金情况) for a progress view."""
     plan = progress.plan
     subtitle = f"截至{_day(progress.as_of)}"
     figures = plan_figures(progress)
-    wb = xlsx.new_workbook()
-    _write_overview(wb.create_sheet("总体情况"), progress, figures)
+    book = Book()
+    _write_overview(book.sheet("总体情况"), progress, figures)
     _write_item_table(
-        wb.create_sheet("进展明细"),
+        book.sheet("进展明细"),
         DETAIL_COLUMNS,
         DETAIL_ITEM_COLUMNS,
         ((i, i.sub_states) for i in progress.items),
@@ -491,23 +465,21 @@ def build_briefing(progress: PlanProgress, *, sub_item_filter=None) -> Workbook:
         subtitle=subtitle,
     )
     _write_lagging_sheet(
-        wb.create_sheet("滞后项目"),
+        book.sheet("滞后项目"),
         lagging_states(progress),
         title=f"{plan.title}滞后项目",
         subtitle=f"{subtitle}，按责任单位列出红灯、黄灯子项",
     )
     _write_funding_sheet(
-        wb.create_sheet("资金情况"),
+        book.sheet("资金情况"),
         funding_rows(progress, sub_item_filter),
         title=f"{plan.title}资金情况",
         subtitle=f"{subtitle}，单位：万元",
     )
-    return wb
+    return book.close()
 
 
-def briefing_for(
-    plan: Plan, as_of: date | None = None, sub_item_filter=None
-) -> tuple[Workbook, PlanProgress]:
+def briefing_for(plan: Plan, as_of: date | None = None, sub_item_filter=None) -> tuple[bytes, PlanProgress]:
     progress = plan_progress(plan, as_of, sub_item_filter=sub_item_filter)
     return build_briefing(progress, sub_item_filter=sub_item_filter), progress
 
@@ -529,7 +501,7 @@ def cooperating_unit_names(sub_item_ids: Iterable[int]) -> dict[int, list[str]]:
     return names
 
 
-def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]) -> Workbook:
+def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]) -> bytes:
     """What the plan table shows (after its filters), with every registry column."""
     plan = progress.plan
     cooperating = cooperating_unit_names(s.sub_item.pk for i in item_states for s in i.sub_states)
@@ -564,9 +536,9 @@ def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]
                 Styled(_status_text(state), xlsx.light_style(state.light)),
             ]
 
-    wb = xlsx.new_workbook()
+    book = Book()
     _write_item_table(
-        wb.create_sheet("清单"),
+        book.sheet("清单"),
         PLAN_TABLE_COLUMNS,
         PLAN_TABLE_ITEM_COLUMNS,
         ((i, i.sub_states) for i in item_states),
@@ -574,14 +546,13 @@ def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]
         title=plan.title,
         subtitle=f"截至{_day(progress.as_of)}  {progress.summary.headline}",
     )
-    return wb
+    return book.close()
 
 
-def rectifications_workbook(queryset: QuerySet[Rectification], *, title: str = "整改督办事项") -> Workbook:
+def rectifications_workbook(queryset: QuerySet[Rectification], *, title: str = "整改督办事项") -> bytes:
     """The rectifications board as shown, one row per rectification."""
     rectifications = queryset.select_related("plan", "unit", "item", "sub_item__item")
-    wb = xlsx.new_workbook()
-    ws = wb.create_sheet("整改督办")
+    book = Book()
     rows = []
     for index, rect in enumerate(rectifications, start=1):
         target = rect.sub_item or rect.item
@@ -601,5 +572,5 @@ def rectifications_workbook(queryset: QuerySet[Rectification], *, title: str = "
                 timezone.localtime(rect.closed_at).date() if rect.closed_at else None,
             ]
         )
-    xlsx.write_table(ws, RECTIFICATION_COLUMNS, rows, title=title, subtitle=f"共{len(rows)}项")
-    return wb
+    book.sheet("整改督办").write_table(RECTIFICATION_COLUMNS, rows, title=title, subtitle=f"共{len(rows)}项")
+    return book.close()

@@ -3,22 +3,20 @@ warning flags, and warn units whose sub-items newly turn red; and the report rem
 
 The rules are not here: lights, lag and overdue-to-report come from ``plan_progress`` (which
 applies ``supervision.pace``), forecasts from ``pace.forecast_completion``. This module only
-writes their results, in bulk: a whole plan costs the same handful of queries whether it has
-ten sub-items or ten thousand, and running it twice on a day leaves the same state.
+writes their results, in bulk: a whole plan costs a handful of queries plus one per
+``BATCH_SIZE`` rows written, and running it twice on a day leaves the same state.
 """
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, models, transaction
-from django.db.models import Count, Exists, Model, OuterRef, Q
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +30,12 @@ from ..progress import PlanProgress, SubItemState, plan_progress
 from . import notifications
 
 LIGHT_FLAGS = {Light.YELLOW: Flag.Kind.YELLOW, Light.RED: Flag.Kind.RED}
+
+# Rows per INSERT / UPDATE statement. SQLite takes at most 999 parameters per statement in
+# Django (111 rows of SubItemPace's 9 columns), PostgreSQL has no such cap: 100 rows fits
+# both, so a check costs the same queries on either, a fixed number plus one per 100 rows
+# written.
+BATCH_SIZE = 100
 
 
 @dataclass
@@ -93,49 +97,49 @@ def check_plan(plan: Plan, on: date | None = None) -> PaceCheckResult:
     progress = plan_progress(plan, None if on == today else on)
     history = accepted_history(plan, on)
 
-    sub_rows, wanted = [], {}
+    sub_paces, wanted = [], {}
     for state in progress.sub_states:
         sub = state.sub_item
         forecast = None
         if not state.is_complete:
             forecast = pace.forecast_completion(history.get(sub.pk, ()), not_before=on)
         late = pace.forecast_is_late(forecast, sub.planned_end)
-        sub_rows.append(
-            {
-                "sub_item_id": sub.pk,
-                "checked_on": on,
-                "scheduled_percent": state.scheduled_percent,
-                "progress_percent": state.progress_percent,
-                "lag_points": state.lag_points,
-                "light": state.light,
-                "overdue_report": state.overdue_report,
-                "forecast_completion": forecast,
-                "forecast_late": late,
-            }
+        sub_paces.append(
+            SubItemPace(
+                sub_item_id=sub.pk,
+                checked_on=on,
+                scheduled_percent=state.scheduled_percent,
+                progress_percent=state.progress_percent,
+                lag_points=state.lag_points,
+                light=state.light,
+                overdue_report=state.overdue_report,
+                forecast_completion=forecast,
+                forecast_late=late,
+            )
         )
         wanted[sub.pk] = (wanted_flags(state, late), state.lag_points)
-    item_rows = [
-        {
-            "item_id": item.item.pk,
-            "checked_on": on,
-            "scheduled_percent": item.scheduled_percent,
-            "progress_percent": item.progress_percent,
-            "lag_points": item.lag_points,
-            "light": item.light,
-        }
+    item_paces = [
+        ItemPace(
+            item_id=item.item.pk,
+            checked_on=on,
+            scheduled_percent=item.scheduled_percent,
+            progress_percent=item.progress_percent,
+            lag_points=item.lag_points,
+            light=item.light,
+        )
         for item in progress.items
     ]
 
     result = PaceCheckResult(
         plan_id=plan.pk,
         checked_on=on,
-        sub_items=len(sub_rows),
-        items=len(item_rows),
+        sub_items=len(sub_paces),
+        items=len(item_paces),
         lights={str(light): count for light, count in sorted(progress.light_counts.items())},
     )
     with transaction.atomic():
-        upsert(SubItemPace, "sub_item", sub_rows)
-        upsert(ItemPace, "item", item_rows)
+        _upsert(SubItemPace, sub_paces, "sub_item")
+        _upsert(ItemPace, item_paces, "item")
         newly_red = _update_flags(plan, on, wanted, result)
         result.newly_red = len(newly_red)
         result.notified = _warn_units(plan, progress, newly_red)
@@ -145,6 +149,15 @@ def check_plan(plan: Plan, on: date | None = None) -> PaceCheckResult:
 def check_all_active_plans(on: date | None = None) -> list[PaceCheckResult]:
     """Check every published plan, each in its own transaction."""
     return [check_plan(plan, on) for plan in Plan.objects.filter(status=Plan.Status.PUBLISHED).order_by("pk")]
+
+
+def _upsert(model: type[SubItemPace] | type[ItemPace], paces: list, unique: str) -> None:
+    """Insert each pace, or overwrite every field of the one already recorded for its
+    sub-item (item)."""
+    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != unique]
+    model.objects.bulk_create(
+        paces, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=[unique], update_fields=fields
+    )
 
 
 def _update_flags(
@@ -169,17 +182,18 @@ def _update_flags(
         for kind in sorted(kinds)
         if (sub_item_id, kind) not in is_open
     ]
-    if to_clear:
-        _execute_many(
-            f"UPDATE {_qn(Flag._meta.db_table)} SET {_qn('cleared_on')} = %s WHERE {_qn('id')} = %s",
-            [(_date(day), flag_id) for day, flag_id, _ in to_clear],
-        )
-    insert(
-        Flag,
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for day, flag_id, _ in to_clear:
+        by_day[day].append(flag_id)
+    for day, flag_ids in by_day.items():
+        for start in range(0, len(flag_ids), BATCH_SIZE):
+            Flag.objects.filter(pk__in=flag_ids[start : start + BATCH_SIZE]).update(cleared_on=day)
+    Flag.objects.bulk_create(
         [
-            {"sub_item_id": sub_item_id, "kind": kind, "raised_on": on, "lag_points": lag}
+            Flag(sub_item_id=sub_item_id, kind=kind, raised_on=on, lag_points=lag)
             for sub_item_id, kind, lag in to_raise
         ],
+        batch_size=BATCH_SIZE,
     )
     result.cleared = dict(sorted(Counter(kind for _, _, kind in to_clear).items()))
     result.raised = dict(sorted(Counter(kind for _, kind, _ in to_raise).items()))
@@ -215,75 +229,6 @@ def _warn_units(plan: Plan, progress: PlanProgress, newly_red: set[int]) -> int:
         )
         sent += 1
     return sent
-
-
-def _qn(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _date(value: date | None):
-    return connection.ops.adapt_datefield_value(value)
-
-
-def _adapt(model: type[Model], rows: Sequence[dict]) -> tuple[list, list[list]]:
-    """Column values for raw SQL. Only dates need the backend's adapter (and there are few
-    distinct ones); Field.get_db_prep_save on every value would double the check's time."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    adapt_date = functools.cache(connection.ops.adapt_datefield_value)
-    converters = []
-    for f in fields:
-        if isinstance(f, models.DateTimeField):
-            converters.append(functools.partial(f.get_db_prep_save, connection=connection))
-        elif isinstance(f, models.DateField):
-            converters.append(adapt_date)
-        elif isinstance(f, models.CharField):
-            converters.append(str)
-        else:
-            converters.append(None)
-    values = []
-    for row in rows:
-        line = []
-        for f, convert in zip(fields, converters, strict=True):
-            value = row[f.attname] if f.attname in row else f.get_default()
-            line.append(value if convert is None or value is None else convert(value))
-        values.append(line)
-    return fields, values
-
-
-def _execute_many(sql: str, params: Iterable) -> None:
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def insert(model: type[Model], rows: Sequence[dict]) -> None:
-    """Insert rows in one statement executed many times.
-
-    bulk_create would split the rows into statements of at most 999 parameters on SQLite (about
-    a hundred rows here), so the number of queries would grow with the plan."""
-    if not rows:
-        return
-    fields, values = _adapt(model, rows)
-    columns = ", ".join(_qn(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    _execute_many(f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})", values)
-
-
-def upsert(model: type[Model], unique: str, rows: Sequence[dict]) -> None:
-    """Insert rows or, where the unique column already has the value, overwrite them.
-
-    ``INSERT … ON CONFLICT … DO UPDATE`` is the same on SQLite and PostgreSQL."""
-    if not rows:
-        return
-    fields, values = _adapt(model, rows)
-    columns = ", ".join(_qn(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    updates = ", ".join(f"{_qn(f.column)} = EXCLUDED.{_qn(f.column)}" for f in fields if f.name != unique)
-    conflict = _qn(model._meta.get_field(unique).column)
-    _execute_many(
-        f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
-        values,
-    )
 
 
 def send_report_reminders(on: date | None = None) -> int:

@@ -38,8 +38,8 @@ def _require_export(user) -> None:
 def plan_briefing(request: HttpRequest, plan_id: int) -> HttpResponse:
     _require_export(request.user)
     plan = _visible_plan(request.user, plan_id)
-    wb, progress = briefing.briefing_for(plan, parse_as_of(request))
-    return xlsx.xlsx_response(wb, briefing.briefing_filename(plan, progress.as_of))
+    data, progress = briefing.briefing_for(plan, parse_as_of(request))
+    return xlsx.xlsx_response(data, briefing.briefing_filename(plan, progress.as_of))
 
 
 @login_required
@@ -56,8 +56,8 @@ def plan_table_export(request: HttpRequest, plan_id: int) -> HttpResponse:
         parse_as_of(request),
         sub_item_filter=table_filter.sub_item_filter(permissions.sub_item_scope(request.user)),
     )
-    wb = briefing.plan_table_workbook(progress, table_filter.filter_states(progress))
-    return xlsx.xlsx_response(wb, f"{plan.title}_{progress.as_of:%Y%m%d}.xlsx")
+    data = briefing.plan_table_workbook(progress, table_filter.filter_states(progress))
+    return xlsx.xlsx_response(data, f"{plan.title}_{progress.as_of:%Y%m%d}.xlsx")
 
 
 @login_required
@@ -74,8 +74,8 @@ def plan_lagging_export(request: HttpRequest, plan_id: int) -> HttpResponse:
         sub_filter &= Q(responsible_unit_id=int(raw_unit))
     progress = plan_progress(plan, parse_as_of(request), sub_item_filter=sub_filter)
     rows = briefing.lagging_states(progress)
-    wb = briefing.lagging_workbook(rows, plan=plan, as_of=progress.as_of)
-    return xlsx.xlsx_response(wb, f"{plan.title}_滞后项目_{progress.as_of:%Y%m%d}.xlsx")
+    data = briefing.lagging_workbook(rows, plan=plan, as_of=progress.as_of)
+    return xlsx.xlsx_response(data, f"{plan.title}_滞后项目_{progress.as_of:%Y%m%d}.xlsx")
 
 
 @login_required

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core import xlsx
 from projects.models import Plan
 from supervision.services import briefing
 
@@ -34,7 +33,7 @@ class Command(BaseCommand):
         output = Path(options["output"])
         if output.suffix.lower() != ".xlsx":
             raise CommandError("输出文件须以 .xlsx 结尾")
-        wb, progress = briefing.briefing_for(plan, as_of)
+        data, progress = briefing.briefing_for(plan, as_of)
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(xlsx.workbook_bytes(wb))
+        output.write_bytes(data)
         self.stdout.write(f"已导出 {plan.title}（截至{progress.as_of:%Y-%m-%d}）简报：{output}")
