@@ -55,7 +55,7 @@ def lagging_plan(text: str):
         planned_start=today - dt.timedelta(days=200),
         planned_end=today + dt.timedelta(days=10),
     )
-    FundingLineFactory(sub_item=sub, planned=Decimal("100"), allocated=Decimal("80"), paid=Decimal("40"))
+    FundingLineFactory(sub_item=sub, planned=Decimal("100"))
     report = ProgressReportFactory(
         sub_item=sub,
         period_start=today.replace(day=1),

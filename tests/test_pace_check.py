@@ -15,6 +15,7 @@ from core.lights import Light
 from projects.models import SubItem, User
 from supervision import tasks
 from supervision.models import Flag, ItemPace, Notification, ProgressReport, ReminderLog, SubItemPace
+from supervision.progress import plan_progress
 from supervision.services import pace_check
 from tests.factories import (
     ItemFactory,
@@ -257,9 +258,7 @@ class TestReminders:
         reported = SubItemFactory(
             item=ItemFactory(plan=plan, lead_unit=diligent), planned_start=date(YEAR, 5, 1)
         )
-        ProgressReportFactory(
-            sub_item=reported, period_start=date(YEAR, 5, 1), state=ProgressReport.State.SUBMITTED
-        )
+        accepted_report(reported, on=date(YEAR, 5, 31), progress="10", period_start=date(YEAR, 5, 1))
         retire_report_authors()
         return plan, quiet_liaison, diligent_liaison
 
@@ -306,9 +305,29 @@ class TestReminders:
 
     def test_completed_sub_items_need_no_report(self):
         plan, quiet_liaison, _ = self.plan_with_units()
-        SubItem.objects.filter(responsible_unit=quiet_liaison.unit).update(status=SubItem.Status.COMPLETED)
+        for sub in SubItem.objects.filter(item__lead_unit=quiet_liaison.unit):
+            accepted_report(sub, on=date(YEAR, 4, 30), progress="100", actual="120", complete=True)
+        retire_report_authors()
 
         assert pace_check.send_report_reminders(date(YEAR, 6, 4)) == 0
+
+    def test_a_report_waiting_for_review_is_flagged_and_reminded_alike(self):
+        """One rule: until the office accepts it, a submitted report is not on the ledger, so
+        the sub-item is overdue on every page and its unit is reminded."""
+        plan, quiet_liaison, _ = self.plan_with_units()
+        quiet_sub = SubItem.objects.get(item__lead_unit=quiet_liaison.unit)
+        ProgressReportFactory(
+            sub_item=quiet_sub, period_start=date(YEAR, 5, 1), state=ProgressReport.State.SUBMITTED
+        )
+        retire_report_authors()
+        day = date(YEAR, 6, 8)
+
+        flagged = {s.sub_item.pk for s in plan_progress(plan, day).sub_states if s.overdue_report}
+        [after_due] = [r for r in pace_check.reminders_due(plan, day) if r.kind == "after"]
+
+        assert flagged == {quiet_sub.pk}
+        assert after_due.unit_ids == {quiet_sub.responsible_unit_id}
+        assert pace_check.send_report_reminders(day) == 1
 
 
 @pytest.mark.django_db

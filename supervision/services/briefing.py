@@ -15,18 +15,18 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import xlsx
-from core.lights import LAGGING_LIGHTS, LIGHT_ORDER, Light
+from core.lights import LAGGING_LIGHTS, LIGHT_ORDER, VERDICT_COLOURS, Light, Verdict
 from core.xlsx import Book, Column, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
 from ..models import Rectification
-from ..progress import ItemState, PlanProgress, SubItemState, plan_progress, sub_items_for_plan
-from ..summary import FundingTotals, plan_figures
+from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
+from ..summary import FundingTotals, funding_by_source, plan_figures
 from ..views.pace import lagging_rows
 
 ZERO = Decimal("0")
@@ -126,8 +126,13 @@ def _quantity(value: Decimal | None, sub: SubItem, *, at_least: bool) -> Styled:
 
 
 def _status_text(state: SubItemState) -> str:
-    label = str(state.light_label)
+    """The light, or for a closed year the final verdict; 超期未报 beside it when overdue."""
+    label = str(Verdict(state.verdict).label) if state.verdict else str(state.light_label)
     return f"{label}（超期未报）" if state.overdue_report else label
+
+
+def _status_style(state: SubItemState) -> str:
+    return xlsx.light_style(VERDICT_COLOURS[state.verdict] if state.verdict else state.light)
 
 
 def _report_text(state: SubItemState, field: str) -> str:
@@ -155,7 +160,7 @@ def _detail_rows(item_state: ItemState, sub_states: Sequence[SubItemState]) -> I
             xlsx.to_number(state.completion_rate),
             xlsx.percent_value(state.progress_percent),
             xlsx.percent_value(state.scheduled_percent),
-            Styled(_status_text(state), xlsx.light_style(state.light)),
+            Styled(_status_text(state), _status_style(state)),
             _report_text(state, "work_done"),
             _report_text(state, "problems"),
             _report_text(state, "next_steps"),
@@ -198,7 +203,7 @@ def _lagging_row(state: SubItemState, unit_name: str | None) -> list[object]:
         xlsx.percent_value(state.progress_percent),
         xlsx.percent_value(state.scheduled_percent),
         xlsx.to_number(state.lag_points),
-        Styled(_status_text(state), xlsx.light_style(state.light)),
+        Styled(_status_text(state), _status_style(state)),
         _report_text(state, "problems"),
         _report_text(state, "next_steps"),
     ]
@@ -246,26 +251,18 @@ class FundingRow:
     totals: FundingTotals
 
 
-def funding_rows(progress: PlanProgress, sub_item_filter=None) -> list[FundingRow]:
-    """The funding lines summed by item and source, in item order (one query)."""
-    lines = (
-        FundingLine.objects.filter(sub_item__in=sub_items_for_plan(progress.plan, sub_item_filter))
-        .values("sub_item__item_id", "source")
-        .annotate(planned=Sum("planned"), allocated=Sum("allocated"), paid=Sum("paid"))
-        .order_by()
-    )
-    by_item: dict[int, dict[str, FundingTotals]] = defaultdict(dict)
-    for line in lines:
-        by_item[line["sub_item__item_id"]][line["source"]] = FundingTotals(
-            planned=line["planned"] or ZERO, allocated=line["allocated"] or ZERO, paid=line["paid"] or ZERO
-        )
-    order = list(FundingLine.Source)
+def funding_rows(progress: PlanProgress) -> list[FundingRow]:
+    """Money by item and source, in item order: planned from the registry, allocated and paid
+    from the ledger as of the progress's date (``summary.funding_by_source``), so the sheet's
+    total is the overview's and the dashboard's."""
+    order = {source.value: index for index, source in enumerate(FundingLine.Source)}
     rows = []
     for item_state in progress.items:
-        sources = by_item.get(item_state.item.pk, {})
-        for source in order:
-            if source.value in sources:
-                rows.append(FundingRow(item_state, str(source.label), sources[source.value]))
+        by_source = funding_by_source(item_state.sub_states)
+        for source in sorted(by_source, key=lambda s: order.get(s, len(order))):
+            totals = by_source[source]
+            label = FundingLine.Source(source).label if source else "未列来源"
+            rows.append(FundingRow(item_state, str(label), totals))
     return rows
 
 
@@ -313,8 +310,8 @@ def _write_funding_sheet(sheet: Sheet, rows: Sequence[FundingRow], *, title: str
         covered=(1, 2, 3),
     )
     note = (
-        "说明：分来源的到位、支付金额取自资金台账；“总体情况”中的资金合计按各子项最新审核通过的填报数计算，"
-        "两者口径不同，可能不一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
+        "说明：计划投资取自清单；到位、支付为截至本简报日期各子项最新审核通过的填报所报累计数（有多个资金来源的按来源填报），"
+        "与“总体情况”合计一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
     )
     sheet.merge(row + 2, 1, row + 2, len(columns), note, "lh_note")
     sheet.set_height(row + 2, 30)
@@ -448,7 +445,7 @@ def briefing_filename(plan: Plan, as_of: date) -> str:
     return f"{plan.title}_工作简报_{as_of:%Y%m%d}.xlsx"
 
 
-def build_briefing(progress: PlanProgress, *, sub_item_filter=None) -> bytes:
+def build_briefing(progress: PlanProgress) -> bytes:
     """The four-sheet briefing (总体情况, 进展明细, 滞后项目, 资金情况) for a progress view."""
     plan = progress.plan
     subtitle = f"截至{_day(progress.as_of)}"
@@ -472,7 +469,7 @@ def build_briefing(progress: PlanProgress, *, sub_item_filter=None) -> bytes:
     )
     _write_funding_sheet(
         book.sheet("资金情况"),
-        funding_rows(progress, sub_item_filter),
+        funding_rows(progress),
         title=f"{plan.title}资金情况",
         subtitle=f"{subtitle}，单位：万元",
     )
@@ -481,7 +478,7 @@ def build_briefing(progress: PlanProgress, *, sub_item_filter=None) -> bytes:
 
 def briefing_for(plan: Plan, as_of: date | None = None, sub_item_filter=None) -> tuple[bytes, PlanProgress]:
     progress = plan_progress(plan, as_of, sub_item_filter=sub_item_filter)
-    return build_briefing(progress, sub_item_filter=sub_item_filter), progress
+    return build_briefing(progress), progress
 
 
 # --- list exports ---------------------------------------------------------------------------
@@ -533,7 +530,7 @@ def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]
                 xlsx.to_number(state.completion_rate),
                 xlsx.percent_value(state.progress_percent),
                 xlsx.percent_value(state.scheduled_percent),
-                Styled(_status_text(state), xlsx.light_style(state.light)),
+                Styled(_status_text(state), _status_style(state)),
             ]
 
     book = Book()

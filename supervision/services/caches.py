@@ -144,25 +144,27 @@ def pace_rows(progress: PlanProgress, history) -> tuple[list[dict], list[dict]]:
     )
 
 
-# One statement per batch; 5,000 rows keeps PostgreSQL's parameter limit (65,535) far away.
-UPSERT_BATCH = 5000
+# Rows per INSERT / UPDATE statement. SQLite takes at most 999 parameters per statement in
+# Django (111 rows of SubItemPace's 9 columns), PostgreSQL has no such cap: 100 rows fits
+# both, so writing costs the same queries on either, one per 100 rows.
+BATCH_SIZE = 100
 
 
-def store_pace_rows(sub_rows: list[dict], item_rows: list[dict]) -> None:
+def store_pace_rows(sub_rows: list[dict], item_rows: list[dict], *, batch_size: int = BATCH_SIZE) -> None:
     """Write pace rows, replacing each sub-item's and item's previous row."""
     SubItemPace.objects.bulk_create(
         [SubItemPace(**row) for row in sub_rows],
         update_conflicts=True,
         unique_fields=["sub_item"],
         update_fields=list(SUB_PACE_FIELDS),
-        batch_size=UPSERT_BATCH,
+        batch_size=batch_size,
     )
     ItemPace.objects.bulk_create(
         [ItemPace(**row) for row in item_rows],
         update_conflicts=True,
         unique_fields=["item"],
         update_fields=list(ITEM_PACE_FIELDS),
-        batch_size=UPSERT_BATCH,
+        batch_size=batch_size,
     )
 
 

@@ -16,26 +16,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from core.lights import Light
 from projects import roles
-from projects.models import Plan, SubItem, User
+from projects.models import Plan, User
 
-from .. import pace, periods
-from ..models import Flag, ItemPace, Notification, ProgressReport, ReminderLog, SubItemPace
+from .. import ledger, periods
+from ..models import Flag, Notification, ReminderLog
 from ..progress import PlanProgress, SubItemState, plan_progress
-from . import notifications
+from . import caches, notifications
 
 LIGHT_FLAGS = {Light.YELLOW: Flag.Kind.YELLOW, Light.RED: Flag.Kind.RED}
 
-# Rows per INSERT / UPDATE statement. SQLite takes at most 999 parameters per statement in
-# Django (111 rows of SubItemPace's 9 columns), PostgreSQL has no such cap: 100 rows fits
-# both, so a check costs the same queries on either, a fixed number plus one per 100 rows
-# written.
-BATCH_SIZE = 100
+# Rows per INSERT / UPDATE statement (see ``caches.BATCH_SIZE``).
+BATCH_SIZE = caches.BATCH_SIZE
 
 
 @dataclass
@@ -57,22 +53,6 @@ class PaceCheckResult:
         return data
 
 
-def accepted_history(plan: Plan, on: date) -> dict[int, list[tuple[date, Decimal]]]:
-    """Each sub-item's accepted reports (accepted date, progress %) up to a date, oldest first,
-    in one query."""
-    history: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    rows = (
-        ProgressReport.objects.filter(
-            sub_item__item__plan=plan, state=ProgressReport.State.ACCEPTED, accepted_on__lte=on
-        )
-        .order_by("sub_item_id", "accepted_on", "reviewed_at", "id")
-        .values_list("sub_item_id", "accepted_on", "progress_percent")
-    )
-    for sub_item_id, accepted_on, progress in rows.iterator(chunk_size=5000):
-        history[sub_item_id].append((accepted_on, progress))
-    return history
-
-
 def wanted_flags(state: SubItemState, forecast_late: bool) -> set[str]:
     """The flags a sub-item should have open: its light's colour, overdue-to-report, late
     forecast. Completed sub-items have none."""
@@ -92,54 +72,22 @@ def check_plan(plan: Plan, on: date | None = None) -> PaceCheckResult:
     """Check a plan as of a date (today when None; a past date uses only the reports accepted
     by then) and record the result: current pace per sub-item and item, flags raised and
     cleared, and a pace warning to the liaisons of units with a sub-item newly red."""
-    today = timezone.localdate()
-    on = on or today
-    progress = plan_progress(plan, None if on == today else on)
-    history = accepted_history(plan, on)
-
-    sub_paces, wanted = [], {}
-    for state in progress.sub_states:
-        sub = state.sub_item
-        forecast = None
-        if not state.is_complete:
-            forecast = pace.forecast_completion(history.get(sub.pk, ()), not_before=on)
-        late = pace.forecast_is_late(forecast, sub.planned_end)
-        sub_paces.append(
-            SubItemPace(
-                sub_item_id=sub.pk,
-                checked_on=on,
-                scheduled_percent=state.scheduled_percent,
-                progress_percent=state.progress_percent,
-                lag_points=state.lag_points,
-                light=state.light,
-                overdue_report=state.overdue_report,
-                forecast_completion=forecast,
-                forecast_late=late,
-            )
-        )
-        wanted[sub.pk] = (wanted_flags(state, late), state.lag_points)
-    item_paces = [
-        ItemPace(
-            item_id=item.item.pk,
-            checked_on=on,
-            scheduled_percent=item.scheduled_percent,
-            progress_percent=item.progress_percent,
-            lag_points=item.lag_points,
-            light=item.light,
-        )
-        for item in progress.items
-    ]
-
+    on = on or timezone.localdate()
+    progress = plan_progress(plan, on)
+    sub_rows, item_rows = caches.pace_rows(progress, caches.accepted_history(plan, on))
+    wanted = {
+        row["sub_item_id"]: (wanted_flags(state, row["forecast_late"]), state.lag_points)
+        for state, row in zip(progress.sub_states, sub_rows, strict=True)
+    }
     result = PaceCheckResult(
         plan_id=plan.pk,
         checked_on=on,
-        sub_items=len(sub_paces),
-        items=len(item_paces),
+        sub_items=len(sub_rows),
+        items=len(item_rows),
         lights={str(light): count for light, count in sorted(progress.light_counts.items())},
     )
     with transaction.atomic():
-        _upsert(SubItemPace, sub_paces, "sub_item")
-        _upsert(ItemPace, item_paces, "item")
+        caches.store_pace_rows(sub_rows, item_rows, batch_size=BATCH_SIZE)
         newly_red = _update_flags(plan, on, wanted, result)
         result.newly_red = len(newly_red)
         result.notified = _warn_units(plan, progress, newly_red)
@@ -149,15 +97,6 @@ def check_plan(plan: Plan, on: date | None = None) -> PaceCheckResult:
 def check_all_active_plans(on: date | None = None) -> list[PaceCheckResult]:
     """Check every published plan, each in its own transaction."""
     return [check_plan(plan, on) for plan in Plan.objects.filter(status=Plan.Status.PUBLISHED).order_by("pk")]
-
-
-def _upsert(model: type[SubItemPace] | type[ItemPace], paces: list, unique: str) -> None:
-    """Insert each pace, or overwrite every field of the one already recorded for its
-    sub-item (item)."""
-    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != unique]
-    model.objects.bulk_create(
-        paces, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=[unique], update_fields=fields
-    )
 
 
 def _update_flags(
@@ -231,49 +170,73 @@ def _warn_units(plan: Plan, progress: PlanProgress, newly_red: set[int]) -> int:
     return sent
 
 
-def send_report_reminders(on: date | None = None) -> int:
-    """催报: remind the liaisons of units with a report missing for a period, once per period
-    and kind — from ``REPORT_REMINDER_DAYS_BEFORE`` days before the due day until it, and from
-    ``REPORT_REMINDER_DAYS_AFTER`` days after it. Returns the number of notifications sent."""
-    on = on or timezone.localdate()
+@dataclass(frozen=True)
+class DueReminder:
+    """The units owed a reminder (催报) for one period on a day, and how many sub-items each
+    still owes a report for."""
+
+    kind: str
+    period: periods.Period
+    missing: dict[int, int]
+
+    @property
+    def unit_ids(self) -> set[int]:
+        return set(self.missing)
+
+
+def reminders_due(plan: Plan, on: date) -> list[DueReminder]:
+    """The reminders a plan's units are due on a day, from the one overdue rule
+    (``ledger.owes_report``) applied to the plan as of that day: before the open period's due
+    day (from ``REPORT_REMINDER_DAYS_BEFORE`` days before it) to the sub-items that owe its
+    report, and from ``REPORT_REMINDER_DAYS_AFTER`` days after the last due day to those
+    overdue to report (超期未报) — exactly the ones the pages flag."""
     before = timedelta(days=settings.REPORT_REMINDER_DAYS_BEFORE)
     after = timedelta(days=settings.REPORT_REMINDER_DAYS_AFTER)
+    wanted = []
+    current = periods.open_period(on, plan.report_cadence, plan.report_due_day)
+    if current.due - before <= on <= current.due:
+        wanted.append((ReminderLog.Kind.BEFORE_DUE, current))
+    overdue = periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
+    if on >= overdue.due + after:
+        wanted.append((ReminderLog.Kind.AFTER_DUE, overdue))
+    wanted = [(kind, period) for kind, period in wanted if period.end >= date(plan.year, 1, 1)]
+    if not wanted:
+        return []
+    progress = plan_progress(plan, on)
+    due = []
+    for kind, period in wanted:
+        missing: Counter = Counter()
+        for state in progress.sub_states:
+            owes = (
+                state.overdue_report
+                if kind == ReminderLog.Kind.AFTER_DUE
+                else ledger.owes_report(
+                    is_complete=state.is_complete,
+                    planned_start=state.sub_item.planned_start,
+                    last_report=state.last_report,
+                    period=period,
+                )
+            )
+            if owes:
+                missing[state.sub_item.responsible_unit_id] += 1
+        due.append(DueReminder(kind, period, dict(missing)))
+    return due
+
+
+def send_report_reminders(on: date | None = None) -> int:
+    """催报: send the reminders due today (``reminders_due``) to the units' liaisons, once per
+    period and kind. Returns the number of notifications sent."""
+    on = on or timezone.localdate()
     sent = 0
     for plan in Plan.objects.filter(status=Plan.Status.PUBLISHED).order_by("pk"):
-        current = periods.open_period(on, plan.report_cadence, plan.report_due_day)
-        if current.due - before <= on <= current.due:
-            sent += _remind(plan, current, ReminderLog.Kind.BEFORE_DUE)
-        overdue = periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
-        if on >= overdue.due + after:
-            sent += _remind(plan, overdue, ReminderLog.Kind.AFTER_DUE)
+        for reminder in reminders_due(plan, on):
+            sent += _remind(plan, reminder)
     return sent
 
 
-def units_missing_report(plan: Plan, period: periods.Period) -> dict[int, int]:
-    """Unit id → number of its unfinished, started sub-items with no report submitted or
-    accepted for the period (the same sub-items overdue-to-report counts)."""
-    reported = ProgressReport.objects.filter(
-        sub_item=OuterRef("pk"),
-        period_start=period.start,
-        state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.ACCEPTED],
-    )
-    rows = (
-        SubItem.objects.filter(item__plan=plan)
-        .exclude(status=SubItem.Status.COMPLETED)
-        .filter(Q(planned_start__isnull=True) | Q(planned_start__lte=period.end))
-        .exclude(Exists(reported))
-        .values("responsible_unit_id")
-        .annotate(missing=Count("pk"))
-        .order_by()
-    )
-    return {row["responsible_unit_id"]: row["missing"] for row in rows}
-
-
 @transaction.atomic
-def _remind(plan: Plan, period: periods.Period, kind: str) -> int:
-    if period.end < date(plan.year, 1, 1):
-        return 0
-    missing = units_missing_report(plan, period)
+def _remind(plan: Plan, reminder: DueReminder) -> int:
+    period, kind, missing = reminder.period, reminder.kind, reminder.missing
     done = set(
         ReminderLog.objects.filter(plan=plan, period_start=period.start, kind=kind).values_list(
             "unit_id", flat=True
@@ -304,7 +267,7 @@ def _remind(plan: Plan, period: periods.Period, kind: str) -> int:
             user,
             Notification.Kind.REPORT_REMINDER,
             title,
-            f"本单位尚有{missing[user.unit_id]}项未报送{period.label}进展，请尽快填报。",
+            f"本单位尚有{missing[user.unit_id]}项未报送{period.label}进展（已提交待审核的，审核通过后即不再催报），请尽快填报。",
             url,
         )
     return len(liaisons)
