@@ -8,10 +8,21 @@ from .models import (
     ProgressReport,
     Rectification,
     RectificationEvent,
+    ReportFunding,
     ReportPhoto,
     VisitedItem,
     VisitPhoto,
 )
+
+
+class ReportFundingInline(admin.TabularInline):
+    model = ReportFunding
+    extra = 0
+    readonly_fields = ("source", "allocated", "paid")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ReportPhotoInline(admin.TabularInline):
@@ -37,7 +48,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
     list_filter = ("state", "sub_item__item__plan", "sub_item__responsible_unit")
     list_select_related = ("sub_item__item", "created_by")
     search_fields = ("sub_item__content", "work_done", "problems")
-    inlines = [ReportPhotoInline]
+    inlines = [ReportFundingInline, ReportPhotoInline]
 
     def has_add_permission(self, request):
         return False

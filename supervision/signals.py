@@ -39,6 +39,9 @@ def item_saved(sender, instance: Item, **kwargs) -> None:
 def sub_item_saved(sender, instance: SubItem, update_fields=None, **kwargs) -> None:
     if _is_cache_write(update_fields):
         return
+    # A form opened before a report was accepted saves the cached figures it read; they are
+    # derived again from the ledger so that an edit of the registry never rolls them back.
+    caches.refresh_sub_item(instance.pk)
     item = Item.objects.select_related("plan").get(pk=instance.item_id)
     caches.after_registry_change(item.plan, [item.pk])
 

@@ -577,7 +577,8 @@ def test_every_surface_agrees_after_any_report_history(db, layout, split, data):
                 check_everything(history, plan, client)
                 for what in sorted(history.events):
                     event(what)
-                event(f"acceptances: {len(history.acceptance_days)}"); print("LOG", history.log)
+                event(f"acceptances: {len(history.acceptance_days)}")
+                print("LOG", history.log)
             except AssertionError as failure:
                 steps_taken = "\n  ".join(history.log) or "(none)"
                 raise AssertionError(f"{failure}\nsteps:\n  {steps_taken}") from failure

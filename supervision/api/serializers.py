@@ -363,14 +363,11 @@ class FundingInputSerializer(serializers.Serializer):
     )
 
 
-# The rules on these figures (0–100, not negative) are ``ledger.check_report``'s, with its
-# messages; the model's own validators would answer the same thing in other words.
-RULED_FIELDS = ("progress_percent", "actual_value", "funds_allocated", "funds_paid")
-
-
 class ReportWriteSerializer(serializers.ModelSerializer):
     """What a liaison sends to save a report. The figures are checked by ``ledger.check_report``,
-    the rule the web form also runs, so both accept the same reports with the same messages."""
+    the rule the web form also runs, so both accept the same reports with the same messages
+    (the figure fields are declared without the model's range validators, whose messages
+    would say the same thing in other words)."""
 
     sub_item = serializers.PrimaryKeyRelatedField(
         queryset=SubItem.objects.none(), help_text="子项ID（创建时必填，之后不能更改）"
@@ -387,11 +384,22 @@ class ReportWriteSerializer(serializers.ModelSerializer):
     submit = serializers.BooleanField(
         default=False, write_only=True, help_text="true：保存后直接提交督查室审核"
     )
+    progress_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, help_text="累计进度（%，0–100）"
+    )
+    actual_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="累计完成量"
+    )
+    funds_allocated = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="累计到位资金（万元）"
+    )
+    funds_paid = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="累计支付资金（万元）"
+    )
 
     class Meta:
         model = ProgressReport
         fields = ["sub_item", *REPORT_FIELDS, "funding", "version", "submit"]
-        extra_kwargs = {name: {"validators": []} for name in RULED_FIELDS}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -48,7 +48,15 @@ class Drift:
     ledger: object
 
     def __str__(self) -> str:
-        return f"{self.where}：{self.field} 缓存为 {self.cached!r}，账本为 {self.ledger!r}"
+        return f"{self.where}：{self.field} 缓存为 {_shown(self.cached)}，账本为 {_shown(self.ledger)}"
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "空"
+    if isinstance(value, tuple):
+        return "/".join(_shown(v) for v in value)
+    return str(getattr(value, "value", value))
 
 
 # --- Sub-items' current figures ------------------------------------------------------------

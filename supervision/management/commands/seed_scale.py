@@ -282,8 +282,6 @@ def build_scale_plan(
                 sub_item=sub,
                 source=FundingLine.Source.COUNTY,
                 planned=Decimal(50 + n % 450),
-                allocated=_q(Decimal(50 + n % 450) * sub.progress_percent / 100),
-                paid=_q(Decimal(50 + n % 450) * sub.progress_percent / 100 * Decimal("0.8")),
             )
             for n, sub in enumerate(subs)
         ],
