@@ -26,6 +26,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from projects import roles  # noqa: E402
 from projects.models import User  # noqa: E402
+from supervision.services.snapshots import take_monthly_snapshots  # noqa: E402
 
 ITEMS, SUBITEMS = 2_000, 10_000
 RUNS = 20
@@ -54,8 +55,11 @@ def main() -> int:
     url = f"/plans/{plan.pk}/dashboard/"
 
     started = time.perf_counter()
-    response = client.get(url)  # stores the month-end snapshots the trend reads, once
-    print(f"first view (stores snapshots): {(time.perf_counter() - started) * 1000:.0f} ms")
+    take_monthly_snapshots()  # what the nightly task stores; pages only read snapshots
+    print(f"nightly snapshot task: {(time.perf_counter() - started) * 1000:.0f} ms")
+    started = time.perf_counter()
+    response = client.get(url)
+    print(f"first view: {(time.perf_counter() - started) * 1000:.0f} ms")
     if response.status_code != 200:
         print(f"dashboard answered {response.status_code}")
         return 1

@@ -172,9 +172,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.send_report_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Stores the month-end snapshots not stored yet: new month-ends, and those a registry edit
+    # dropped (pages never store them; they compute a missing one until this runs).
     "monthly-plan-snapshots": {
         "task": "supervision.tasks.take_monthly_snapshots",
-        "schedule": crontab(hour=1, minute=0, day_of_month=1),
+        "schedule": crontab(hour=1, minute=0),
     },
     "daily-rectification-check": {
         "task": "supervision.tasks.mark_overdue_rectifications",

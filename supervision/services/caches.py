@@ -242,8 +242,12 @@ def snapshot_drift(plan: Plan) -> list[Drift]:
 def forget_snapshots(plan: Plan) -> None:
     """A registry change can change what past month-ends looked like (a milestone moves the
     scheduled pace): the plan's stored snapshots are dropped in the same transaction, and the
-    monthly task stores them again; until then trend charts compute them."""
-    PlanSnapshot.objects.filter(plan=plan).delete()
+    snapshot task is queued to store them again once it commits; until then trend charts
+    compute them."""
+    from .. import tasks
+
+    if PlanSnapshot.objects.filter(plan=plan).delete()[0]:
+        transaction.on_commit(tasks.take_monthly_snapshots.delay)
 
 
 # --- Report totals ---------------------------------------------------------------------------
@@ -299,7 +303,7 @@ def forget_item(plan_id: int, item_id: int) -> None:
     """Part of the registry was deleted: drop the item's pace rows and the plan's snapshots."""
     SubItemPace.objects.filter(sub_item__item_id=item_id).delete()
     ItemPace.objects.filter(item_id=item_id).delete()
-    PlanSnapshot.objects.filter(plan_id=plan_id).delete()
+    forget_snapshots(Plan(pk=plan_id))
 
 
 @transaction.atomic
