@@ -44,7 +44,7 @@ class RectificationOn:
         return self.state != State.CLOSED
 
     def get_state_display(self) -> str:
-        return State(self.state).label
+        return str(State(self.state).label)
 
     def __getattr__(self, name: str):
         # Templates read the matter's own fields (title, unit, deadline …) through this.

@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from projects.models import Unit
-from supervision.models import Rectification
+from supervision.models import Rectification, RectificationEvent
 from tests.factories import leader_user, liaison_user, office_user
 from tests.test_briefing import build_plan
 
@@ -67,7 +67,9 @@ def test_a_liaison_exports_only_their_own_units_lagging_rows(client, login):
 
 
 def _rectification(plan, unit, state, title):
-    return Rectification.objects.create(
+    """A rectification with the history its state implies (the board reads states from it)."""
+    office = office_user(username="rect-office")
+    rectification = Rectification.objects.create(
         plan=plan,
         source=Rectification.Source.PACE,
         unit=unit,
@@ -75,8 +77,13 @@ def _rectification(plan, unit, state, title):
         required_action="加快进度",
         deadline=dt.date(2030, 1, 1),
         state=state,
-        created_by=office_user(username="rect-office"),
+        created_by=office,
     )
+    RectificationEvent.objects.create(rectification=rectification, action="created", actor=office)
+    if state == Rectification.State.CLOSED:
+        RectificationEvent.objects.create(rectification=rectification, action="responded", actor=office)
+        RectificationEvent.objects.create(rectification=rectification, action="closed", actor=office)
+    return rectification
 
 
 def test_rectifications_export_keeps_the_state_filter_and_the_liaisons_scope(client, login):

@@ -406,3 +406,25 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
         ]
         writes = [sql for sql in writes if "django_session" not in sql]
         assert writes == [], f"GET {path} wrote: {writes[:2]}"
+
+
+def test_the_rectifications_board_and_its_export_read_as_of_a_date(client, demo):
+    client.force_login(office_user())
+    plan = demo["plan_2023"]
+    due_dec = Rectification.objects.get(plan=plan, deadline=dt.date(2023, 12, 15))
+    closed_nov = Rectification.objects.get(plan=plan, deadline=dt.date(2023, 11, 30))
+
+    board = client.get("/rectifications/", {"as_of": "2023-10-31", "plan": plan.pk})
+    rows = {r.title: r for r in board.context["page"].object_list}
+    export = client.get("/rectifications/export.xlsx", {"as_of": "2023-10-31", "plan": plan.pk})
+
+    assert (rows[due_dec.title].is_overdue, rows[closed_nov.title].state) == (False, "open")
+    assert "截至 2023年10月31日" in board.content.decode()
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    cells = [
+        c for row in load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True) for c in row
+    ]
+    assert "截至2023年10月31日，共2项" in cells

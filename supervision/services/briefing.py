@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import xlsx
@@ -24,7 +23,6 @@ from core.xlsx import Book, Column, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
-from ..models import Rectification
 from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
 from ..summary import FundingTotals, funding_by_source, plan_figures
 from ..views.pace import lagging_rows
@@ -546,9 +544,11 @@ def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]
     return book.close()
 
 
-def rectifications_workbook(queryset: QuerySet[Rectification], *, title: str = "整改督办事项") -> bytes:
-    """The rectifications board as shown, one row per rectification."""
-    rectifications = queryset.select_related("plan", "unit", "item", "sub_item__item")
+def rectifications_workbook(
+    rectifications: Sequence, *, title: str = "整改督办事项", subtitle: str = ""
+) -> bytes:
+    """The rectifications board as shown, one row per rectification as it stood on the board's
+    day (``rectification_state.RectificationOn``)."""
     book = Book()
     rows = []
     for index, rect in enumerate(rectifications, start=1):
@@ -566,8 +566,15 @@ def rectifications_workbook(queryset: QuerySet[Rectification], *, title: str = "
                 Styled(rect.get_state_display(), "lh_light_blue" if rect.state == "closed" else None),
                 Styled("是", "lh_light_red") if rect.is_overdue else "否",
                 timezone.localtime(rect.created_at).date(),
-                timezone.localtime(rect.closed_at).date() if rect.closed_at else None,
+                timezone.localtime(rect.closed_at).date()
+                if rect.closed_at and rect.state == "closed"
+                else None,
             ]
         )
-    book.sheet("整改督办").write_table(RECTIFICATION_COLUMNS, rows, title=title, subtitle=f"共{len(rows)}项")
+    book.sheet("整改督办").write_table(
+        RECTIFICATION_COLUMNS,
+        rows,
+        title=title,
+        subtitle="，".join(filter(None, [subtitle, f"共{len(rows)}项"])),
+    )
     return book.close()

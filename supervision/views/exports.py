@@ -85,5 +85,8 @@ def rectifications_export(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not permissions.can_view_rectifications(user):
         raise PermissionDenied
-    _form, _filtered, ordered = filtered_board(request)
-    return xlsx.xlsx_response(briefing.rectifications_workbook(ordered), "整改督办事项.xlsx")
+    _form, day, rows = filtered_board(request)
+    return xlsx.xlsx_response(
+        briefing.rectifications_workbook(rows, subtitle=f"截至{day.year}年{day.month}月{day.day}日"),
+        "整改督办事项.xlsx",
+    )

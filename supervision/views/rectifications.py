@@ -8,15 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.dates import parse_as_of, today
 from projects import permissions
 from projects.models import Plan, SubItem, Unit
 
+from .. import rectification_state
 from ..forms.rectifications import BoardFilterForm, CloseForm, RectificationForm, RespondForm, SendBackForm
 from ..models import InspectionVisit, Rectification, RectificationEvent
 from ..services import rectifications as service
@@ -35,62 +36,54 @@ def _require_reader(user) -> None:
         raise PermissionDenied
 
 
+STATE_RANK = {State.OPEN: 0, State.RESPONDED: 1, State.CLOSED: 2}
+
+
 def filtered_board(request: HttpRequest):
-    """The board's filter form and the matters it selects, overdue first, then by state and
-    deadline. The board page and its Excel export both show exactly this."""
+    """The board's filter form, the day it is read as of (``?as_of=``, today by default) and
+    the matters it selects as they stood at the end of that day: overdue first, then by state
+    and deadline. The board page and its Excel export both show exactly this."""
     user = request.user
+    day = parse_as_of(request) or today()
     plans = permissions.published_plans_for(user)
     visible = service.visible_rectifications(user).filter(plan__in=plans)
     units = Unit.objects.filter(pk__in=visible.values("unit_id"))
     form = BoardFilterForm(request.GET or None, plans=plans, units=units)
-    filtered = visible
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["plan"]:
-            filtered = filtered.filter(plan=data["plan"])
-        if data["state"]:
-            filtered = filtered.filter(state=data["state"])
-        if data["unit"]:
-            filtered = filtered.filter(unit=data["unit"])
-        if data["overdue"]:
-            filtered = filtered.filter(is_overdue=True).exclude(state=State.CLOSED)
-    ordered = filtered.annotate(state_order=STATE_ORDER).order_by(
-        Case(When(is_overdue=True, state__in=[State.OPEN, State.RESPONDED], then=Value(0)), default=Value(1)),
-        "state_order",
-        "deadline",
-        "pk",
-    )
-    return form, filtered, ordered
+    chosen = form.cleaned_data if form.is_valid() else {}
+    selected = visible.filter(created_at__lt=rectification_state.end_of(day))
+    if chosen.get("plan"):
+        selected = selected.filter(plan=chosen["plan"])
+    if chosen.get("unit"):
+        selected = selected.filter(unit=chosen["unit"])
+    rows = rectification_state.as_of(selected, day)
+    if chosen.get("state"):
+        rows = [r for r in rows if r.state == chosen["state"]]
+    if chosen.get("overdue"):
+        rows = [r for r in rows if r.is_overdue]
+    rows.sort(key=lambda r: (not r.is_overdue, STATE_RANK[r.state], r.deadline, r.rectification.pk))
+    return form, day, rows
 
 
 @login_required
 def rectification_list(request: HttpRequest) -> HttpResponse:
     """The board: counts by unit and state, then the matters, overdue first, then by state and
-    deadline."""
+    deadline, as they stood on the day it is read as of."""
     _require_reader(request.user)
-    form, filtered, ordered = filtered_board(request)
+    form, day, rows = filtered_board(request)
     counts: dict = {}
     overdue: Counter = Counter()
-    for row in (
-        filtered.order_by()
-        .values("unit_id", "unit__name", "unit__short_name", "state", "is_overdue")
-        .annotate(n=Count("pk"))
-    ):
+    for row in rows:
+        unit = row.rectification.unit
         entry = counts.setdefault(
-            row["unit_id"],
-            {
-                "unit": row["unit__short_name"] or row["unit__name"],
-                "unit_id": row["unit_id"],
-                **dict.fromkeys(State.values, 0),
-            },
+            unit.pk,
+            {"unit": unit.short_name or unit.name, "unit_id": unit.pk, **dict.fromkeys(State.values, 0)},
         )
-        entry[row["state"]] += row["n"]
-        if row["is_overdue"] and row["state"] != State.CLOSED:
-            overdue[row["unit_id"]] += row["n"]
+        entry[row.state] += 1
+        overdue[unit.pk] += row.is_overdue
     board = sorted(counts.values(), key=lambda e: (-overdue[e["unit_id"]], -e[State.OPEN], e["unit"]))
     for entry in board:
         entry["overdue"] = overdue[entry["unit_id"]]
-    page = Paginator(ordered, 30).get_page(request.GET.get("page"))
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -103,7 +96,8 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_create": permissions.can_manage_rectifications(request.user),
-            "today": timezone.localdate(),
+            "today": day,
+            "as_of": None if day == today() else day,
         },
     )
 
