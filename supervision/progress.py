@@ -11,11 +11,12 @@ The whole plan loads in a fixed number of queries.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, DateField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from core.dates import today
 from core.lights import Light
@@ -396,6 +397,45 @@ def _item_state(plan: Plan, item: Item, sub_states: list[SubItemState], on: date
         light=light,
         as_of=on,
     )
+
+
+def plan_summaries(
+    plans: Iterable[Plan], as_of: date | None = None, sub_item_filter: Q | None = None
+) -> list[tuple[Plan, PlanSummary]]:
+    """Each plan's completion headline (N件M项, completed A件B项) as of its reading date
+    (``reading_date``), the same figures ``plan_progress`` gives, for a list of plans in two
+    queries whatever their number or size."""
+    plans = list(plans)
+    if not plans:
+        return []
+    days = {plan.pk: reading_date(plan, as_of) for plan in plans}
+    reading_day = Case(
+        *[When(item__plan_id=pk, then=Value(day)) for pk, day in days.items()], output_field=DateField()
+    )
+    subs = SubItem.objects.filter(item__plan__in=plans)
+    if sub_item_filter is not None:
+        subs = subs.filter(sub_item_filter)
+    latest = (
+        ProgressReport.objects.accepted()
+        .filter(sub_item=OuterRef("pk"), accepted_on__lte=OuterRef("reading_day"))
+        .latest_first()
+        .values("id")[:1]
+    )
+    rows = list(
+        subs.annotate(reading_day=reading_day, latest_report_id=Subquery(latest)).values_list(
+            "item__plan_id", "item_id", "latest_report_id"
+        )
+    )
+    reports = ProgressReport.objects.only(
+        "id", "period_start", "accepted_on", "progress_percent", "actual_value", "marks_complete"
+    ).in_bulk([report_id for _, _, report_id in rows if report_id])
+    statuses: dict[int, dict[int, list[str]]] = {plan.pk: defaultdict(list) for plan in plans}
+    by_pk = {plan.pk: plan for plan in plans}
+    for plan_id, item_id, report_id in rows:
+        plan = by_pk[plan_id]
+        figures = ledger.report_effect(reports.get(report_id), plan.report_cadence, plan.report_due_day)
+        statuses[plan_id][item_id].append(figures.status)
+    return [(plan, summarize(statuses[plan.pk])) for plan in plans]
 
 
 def plan_summary(plan: Plan, as_of: date | None = None) -> PlanSummary:

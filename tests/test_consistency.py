@@ -131,6 +131,10 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
         verdicts = {v.value: sum(r["verdict"] == v.value for r in rows) for v in Verdict}
         assert verdicts == summary["verdicts"]
 
+    # The plan lists, internal and public, give each plan the same headline.
+    assert summary["headline"] in web.get("/plans/", params).text
+    assert summary["headline"] in Client().get("/public/", params).text
+
     # The plan table.
     page = web.get(f"/plans/{plan.pk}/", params).text
     assert text_by_id(page, "headline") == summary["headline"]

@@ -134,7 +134,7 @@ class History:
     def last_money(self, track: Track, on: dt.date | None) -> ledger.Money:
         money = ledger.NO_MONEY
         for rid, day in track.accepted:
-            if (on is None or day <= on) and self.stated[rid].money is not None:
+            if self.stated[rid].money is not None:
                 money = self.stated[rid].money
         return money
 

@@ -18,11 +18,10 @@ from django.utils import timezone
 from core.dates import parse_as_of
 from core.lights import LIGHT_ORDER, Light
 from projects import permissions
-from projects.completion import summarize
-from projects.models import Plan, SubItem
+from projects.models import Plan
 
 from ..filters import PlanTableFilter
-from ..progress import plan_progress, reading_date
+from ..progress import plan_progress, plan_summaries, reading_date
 from ..services import dashboard
 from ..summary import plan_figures
 
@@ -204,15 +203,14 @@ def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: b
 
 
 def public_plan_list(request: HttpRequest) -> HttpResponse:
-    plans = list(Plan.objects.filter(status__in=PUBLIC_STATUSES).order_by("-year", "title"))
-    statuses: dict = {plan.pk: {} for plan in plans}
-    rows = SubItem.objects.filter(item__plan__in=plans).values_list("item__plan_id", "item_id", "status")
-    for plan_id, item_id, status in rows:
-        statuses[plan_id].setdefault(item_id, []).append(status)
+    """Published and closed lists with their headline, each read as the plan page reads it (a
+    closed list as of its closing date)."""
+    plans = Plan.objects.filter(status__in=PUBLIC_STATUSES).order_by("-year", "title")
+    as_of = parse_as_of(request)
     return render(
         request,
         "supervision/public/plan_list.html",
-        {"summaries": [(plan, summarize(statuses[plan.pk])) for plan in plans]},
+        {"summaries": plan_summaries(plans, as_of)},
     )
 
 

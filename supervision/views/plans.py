@@ -7,8 +7,6 @@ permissions and completion rules they start from.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,11 +14,10 @@ from django.shortcuts import get_object_or_404, render
 
 from core.dates import parse_as_of
 from projects import permissions
-from projects.completion import summarize
 from projects.models import Item, Plan
 
 from ..filters import PlanTableFilter
-from ..progress import plan_progress
+from ..progress import plan_progress, plan_summaries
 from ..services import dashboard as item_dashboard
 
 
@@ -32,13 +29,11 @@ def _require_registry_reader(user) -> None:
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     _require_registry_reader(request.user)
-    plans = list(permissions.visible_plans(request.user).order_by("-year", "title"))
-    statuses: dict = defaultdict(lambda: defaultdict(list))
-    rows = permissions.visible_sub_items(request.user).filter(item__plan__in=plans)
-    for plan_id, item_id, status in rows.values_list("item__plan_id", "item_id", "status"):
-        statuses[plan_id][item_id].append(status)
-    summaries = [(plan, summarize(statuses[plan.pk])) for plan in plans]
-    return render(request, "projects/plan_list.html", {"summaries": summaries})
+    plans = permissions.visible_plans(request.user).order_by("-year", "title")
+    as_of = parse_as_of(request)
+    scope = permissions.sub_item_scope(request.user)
+    summaries = plan_summaries(plans, as_of, sub_item_filter=scope)
+    return render(request, "projects/plan_list.html", {"summaries": summaries, "as_of": as_of})
 
 
 def _plan_for(user, plan_id: int) -> Plan:
