@@ -195,32 +195,29 @@ def refresh_pace(plan: Plan, item_ids: Iterable[int] | None = None) -> None:
 
 def pace_drift(plan: Plan) -> list[Drift]:
     """Compare each stored pace row of a plan with the ledger as of the row's own check date."""
+    stored = {
+        "sub_item_id": {
+            row.sub_item_id: row for row in SubItemPace.objects.filter(sub_item__item__plan=plan)
+        },
+        "item_id": {row.item_id: row for row in ItemPace.objects.filter(item__plan=plan)},
+    }
+    days = {row.checked_on for rows in stored.values() for row in rows.values()}
     drift: list[Drift] = []
-    sub_rows = {row.sub_item_id: row for row in SubItemPace.objects.filter(sub_item__item__plan=plan)}
-    item_rows = {row.item_id: row for row in ItemPace.objects.filter(item__plan=plan)}
-    days = {row.checked_on for row in [*sub_rows.values(), *item_rows.values()]}
     for day in sorted(days):
-        progress = plan_progress(plan, day)
-        history = accepted_history(plan, day)
-        expected_subs, expected_items = pace_rows(progress, history)
-        for expected in expected_subs:
-            row = sub_rows.get(expected["sub_item_id"])
-            if row is None or row.checked_on != day:
-                continue
-            for name in SUB_PACE_FIELDS:
-                if getattr(row, name) != expected[name]:
-                    drift.append(
-                        Drift(f"子项序时进度 #{row.sub_item_id}", name, getattr(row, name), expected[name])
-                    )
-        for expected in expected_items:
-            row = item_rows.get(expected["item_id"])
-            if row is None or row.checked_on != day:
-                continue
-            for name in ITEM_PACE_FIELDS:
-                if getattr(row, name) != expected[name]:
-                    drift.append(
-                        Drift(f"实事序时进度 #{row.item_id}", name, getattr(row, name), expected[name])
-                    )
+        expected_subs, expected_items = pace_rows(plan_progress(plan, day), accepted_history(plan, day))
+        for key, label, fields, expected_rows in (
+            ("sub_item_id", "子项序时进度", SUB_PACE_FIELDS, expected_subs),
+            ("item_id", "实事序时进度", ITEM_PACE_FIELDS, expected_items),
+        ):
+            for expected in expected_rows:
+                row = stored[key].get(expected[key])
+                if row is None or row.checked_on != day:
+                    continue
+                drift += [
+                    Drift(f"{label} #{expected[key]}", name, getattr(row, name), expected[name])
+                    for name in fields
+                    if getattr(row, name) != expected[name]
+                ]
     return drift
 
 
