@@ -89,7 +89,7 @@ class ProgressReportForm(forms.ModelForm):
         for source in self.sources:
             for kind, label in (("allocated", _("到位资金")), ("paid", _("支付资金"))):
                 self.fields[ledger.funding_field(kind, source)] = forms.DecimalField(
-                    label=f"{labels.get(source, source)} · {label}（万元）",
+                    label=f"{labels.get(source, source)} · {label}",
                     required=False,
                     max_digits=14,
                     decimal_places=2,
