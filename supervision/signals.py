@@ -16,11 +16,6 @@ from projects.models import FundingLine, Item, Milestone, Plan, SubItem
 from .services import caches
 
 
-def _is_cache_write(update_fields) -> bool:
-    """Saving only the cached current figures is the ledger's own refresh, not an edit."""
-    return bool(update_fields) and set(update_fields) <= set(caches.SUB_ITEM_CACHE_FIELDS)
-
-
 def _item_of(sub_item_id: int) -> Item | None:
     return Item.objects.select_related("plan").filter(sub_items__pk=sub_item_id).first()
 
@@ -36,9 +31,7 @@ def item_saved(sender, instance: Item, **kwargs) -> None:
 
 
 @receiver(post_save, sender=SubItem)
-def sub_item_saved(sender, instance: SubItem, update_fields=None, **kwargs) -> None:
-    if _is_cache_write(update_fields):
-        return
+def sub_item_saved(sender, instance: SubItem, **kwargs) -> None:
     # A form opened before a report was accepted saves the cached figures it read; they are
     # derived again from the ledger so that an edit of the registry never rolls them back.
     caches.refresh_sub_item(instance.pk)

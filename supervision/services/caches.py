@@ -71,12 +71,15 @@ def sub_item_figures(sub_item: SubItem, on: date | None = None) -> ledger.SubIte
 
 
 def refresh_sub_item(sub_item_id: int) -> None:
-    """Bring a sub-item's stored current figures in line with its latest accepted report."""
-    sub_item = SubItem.objects.select_for_update().select_related("item__plan").get(pk=sub_item_id)
+    """Bring a sub-item's stored current figures in line with its latest accepted report.
+
+    A queryset update: a cache write is no edit of the registry, so it leaves no audit record
+    and sends no signal."""
+    sub_item = SubItem.objects.select_related("item__plan").get(pk=sub_item_id)
     figures = sub_item_figures(sub_item)
-    for name in SUB_ITEM_CACHE_FIELDS:
-        setattr(sub_item, name, getattr(figures, name))
-    sub_item.save(update_fields=list(SUB_ITEM_CACHE_FIELDS))
+    SubItem.objects.filter(pk=sub_item_id).update(
+        **{name: getattr(figures, name) for name in SUB_ITEM_CACHE_FIELDS}
+    )
 
 
 def sub_item_drift(plan: Plan) -> list[Drift]:

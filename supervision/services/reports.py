@@ -215,6 +215,9 @@ def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -
     Refused (ReportConflict) when the report changed since ``report`` was read, e.g. another
     reviewer returned it meanwhile. A return reason it once had is kept as part of its history.
     """
+    # Two acceptances on one sub-item queue here, so each refreshes the caches from a ledger
+    # that includes the other.
+    SubItem.objects.select_for_update().filter(pk=report.sub_item_id).first()
     accepted_at = timezone.now()
     updated = (
         ProgressReport.objects.filter(pk=report.pk, version=report.version)
