@@ -428,3 +428,15 @@ def test_the_rectifications_board_and_its_export_read_as_of_a_date(client, demo)
         c for row in load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True) for c in row
     ]
     assert "截至2023年10月31日，共2项" in cells
+
+
+def test_the_visits_list_reads_as_of_a_date(client, demo):
+    client.force_login(office_user())
+    plan = demo["plan_2023"]
+
+    before = client.get("/visits/", {"plan": plan.pk, "as_of": "2023-10-26"}).context["page"].object_list
+    after = client.get("/visits/", {"plan": plan.pk, "as_of": "2023-10-29"}).context["page"].object_list
+
+    assert [v.date for v in before if v.date == dt.date(2023, 10, 27)] == []
+    inspection = next(v for v in after if v.date == dt.date(2023, 10, 27))
+    assert inspection.rectification_count == 0  # its rectifications were assigned on 30 October

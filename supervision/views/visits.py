@@ -6,14 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.dates import parse_as_of
 from projects import permissions
 from projects.models import Plan
 
+from .. import rectification_state
 from ..forms.visits import VisitedItemFormSet, VisitForm, visited_initial
 from ..models import InspectionVisit, Rectification, VisitedItem
 from ..services import visits as visit_service
@@ -35,10 +37,15 @@ def _visible_plans(user):
 def visit_list(request: HttpRequest) -> HttpResponse:
     _require_reader(request.user)
     plans = list(_visible_plans(request.user).order_by("-year", "title"))
+    as_of = parse_as_of(request)
+    raised = Q()
+    if as_of is not None:
+        # The visits made by then, with the rectifications they had raised by then.
+        raised = Q(rectifications__created_at__lt=rectification_state.end_of(as_of))
     visits = (
-        InspectionVisit.objects.filter(plan__in=plans)
+        InspectionVisit.objects.filter(plan__in=plans, **({"date__lte": as_of} if as_of else {}))
         .select_related("plan", "recorded_by")
-        .annotate(rectification_count=Count("rectifications", distinct=True))
+        .annotate(rectification_count=Count("rectifications", filter=raised, distinct=True))
         .prefetch_related(
             Prefetch(
                 "visited_items", queryset=VisitedItem.objects.select_related("item").order_by("item__number")
@@ -62,6 +69,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "plan_id": plan_id,
             "kind": kind,
             "kinds": InspectionVisit.Kind.choices,
+            "as_of": as_of,
             "can_record": permissions.can_record_visits(request.user),
         },
     )
