@@ -177,7 +177,9 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
 def _assert_counts_shown(page: str, summary: dict) -> None:
     """A live list shows its light counts; a closed year at its close shows its verdicts."""
     if summary["is_final"]:
-        shown = counts_after(text_by_id(page, "verdict-counts"), {str(v.value): str(v.label) for v in Verdict})
+        shown = counts_after(
+            text_by_id(page, "verdict-counts"), {str(v.value): str(v.label) for v in Verdict}
+        )
         assert shown == summary["verdicts"]
     else:
         assert counts_after(text_by_id(page, "light-counts"), LIGHT_LABELS) == summary["lights"]

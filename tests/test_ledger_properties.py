@@ -213,7 +213,7 @@ def rule_errors(kind: Kind, data: dict, last: Stated | None) -> list[str]:
                 errors.append("complete without reaching the target")
         elif progress < 100:
             errors.append("complete below 100% without a target")
-    if False:
+    if last is not None and not data["regression_explanation"].strip():
         if progress < last.progress:
             errors.append("progress below the last accepted without explanation")
         elif actual is not None and last.actual is not None and actual < last.actual:
@@ -398,7 +398,7 @@ def latest_accepted_by(sub_item: SubItem, on: dt.date) -> ProgressReport | None:
     return (
         ProgressReport.objects.filter(sub_item=sub_item, state=ACCEPTED, accepted_on__lte=on)
         .order_by("accepted_on", "reviewed_at", "id")
-        .last()
+        .first()
     )
 
 

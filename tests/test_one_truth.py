@@ -440,3 +440,21 @@ def test_the_visits_list_reads_as_of_a_date(client, demo):
     assert [v.date for v in before if v.date == dt.date(2023, 10, 27)] == []
     inspection = next(v for v in after if v.date == dt.date(2023, 10, 27))
     assert inspection.rectification_count == 0  # its rectifications were assigned on 30 October
+
+
+def test_the_api_gives_rectifications_and_visits_as_of_a_date(demo):
+    api = APIClient()
+    api.force_login(office_user())
+    plan = demo["plan_2023"]
+
+    rows = api.get("/api/rectifications/", {"plan": plan.pk, "as_of": "2023-10-31"}).json()["results"]
+    overdue_then = api.get(
+        "/api/rectifications/", {"plan": plan.pk, "as_of": "2023-12-20", "is_overdue": "true"}
+    )
+    visits = api.get("/api/visits/", {"plan": plan.pk, "as_of": "2023-10-26"}).json()["results"]
+
+    by_deadline = {row["deadline"]: row for row in rows}
+    assert by_deadline["2023-11-30"]["state"] == "open" and by_deadline["2023-12-15"]["is_overdue"] is False
+    assert [e["action"] for e in by_deadline["2023-11-30"]["events"]] == ["created"]
+    assert [row["deadline"] for row in overdue_then.json()["results"]] == ["2023-12-15"]
+    assert all(v["date"] <= "2023-10-26" for v in visits)

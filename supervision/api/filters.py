@@ -158,10 +158,11 @@ class VisitFilter(filters.FilterSet):
     date = filters.DateFromToRangeFilter(label="日期")
     item = IntegerFilter(method="filter_item", label="视察的实事ID")
     locked = filters.BooleanFilter(label="已锁定")
+    as_of = filters.DateFilter(field_name="date", lookup_expr="lte", label="截至日期：该日及之前的视察")
 
     class Meta:
         model = InspectionVisit
-        fields = ["plan", "year", "kind", "date", "item", "locked"]
+        fields = ["plan", "year", "kind", "date", "item", "locked", "as_of"]
 
     def filter_item(self, queryset, name, value):
         return queryset.filter(Exists(VisitedItem.objects.filter(visit=OuterRef("pk"), item_id=value)))
@@ -174,9 +175,11 @@ class RectificationFilter(filters.FilterSet):
     item = IntegerFilter(field_name="item_id", label="实事ID")
     sub_item = IntegerFilter(field_name="sub_item_id", label="子项ID")
     visit = IntegerFilter(field_name="visit_id", label="视察ID")
-    state = filters.ChoiceFilter(choices=Rectification.State.choices, label="状态")
+    state = filters.ChoiceFilter(
+        choices=Rectification.State.choices, method=on_read_model, label="状态（截至 as_of）"
+    )
     source = filters.ChoiceFilter(choices=Rectification.Source.choices, label="来源")
-    is_overdue = filters.BooleanFilter(label="已逾期")
+    is_overdue = filters.BooleanFilter(method=on_read_model, label="已逾期（截至 as_of）")
     deadline = filters.DateFromToRangeFilter(label="整改时限")
 
     class Meta:

@@ -37,7 +37,8 @@ from .serializers import ItemStateSerializer, PlanSummarySerializer, SubItemStat
 
 AS_OF = OpenApiParameter(
     "as_of",
-    OpenApiTypes.DATE,
+    # Dates before 2000 are refused (core.dates.EARLIEST): the schema says so.
+    {"type": "string", "format": "date", "pattern": r"^20\d{2}-\d{2}-\d{2}$"},
     description="截至日期 YYYY-MM-DD：按当日及之前审核通过的填报计算。缺省为今天；已结束的清单缺省为其结束日期",
 )
 

@@ -13,7 +13,7 @@ from projects import permissions
 from projects.api.serializers import MilestoneSerializer
 from projects.models import FundingLine, SubItem
 
-from .. import ledger
+from .. import ledger, rectification_state
 from ..models import (
     Flag,
     InspectionVisit,
@@ -328,8 +328,21 @@ class RectificationEventSerializer(serializers.ModelSerializer):
 
 
 class RectificationSerializer(serializers.ModelSerializer):
+    """A rectification; from the list, as it stood on the day asked for (its state, whether it
+    was overdue, and the steps taken by then)."""
+
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    events = RectificationEventSerializer(many=True, read_only=True)
+    state = serializers.ChoiceField(choices=Rectification.State.choices, read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    events = serializers.SerializerMethodField()
+
+    @extend_schema_field(RectificationEventSerializer(many=True))
+    def get_events(self, obj) -> list[dict]:
+        events = obj.events.all()
+        day = getattr(obj, "day", None)
+        if day is not None:
+            events = [e for e in events if e.at < rectification_state.end_of(day)]
+        return RectificationEventSerializer(events, many=True).data
 
     class Meta:
         model = Rectification

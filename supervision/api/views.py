@@ -10,21 +10,23 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 
+from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.dates import parse_as_of, today
 from projects import permissions
 from projects.api.views import ApiViewSet
 from projects.api_permissions import CanViewRectifications, CanViewRegistry, CanViewVisits, ReportPermission
 
-from .. import periods
+from .. import periods, rectification_state
 from ..forms.reports import ReturnReportForm
 from ..models import Flag, InspectionVisit, ProgressReport, RectificationEvent
 from ..services import reports
@@ -232,9 +234,20 @@ class VisitViewSet(ApiViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                {"type": "string", "format": "date", "pattern": r"^20\d{2}-\d{2}-\d{2}$"},
+                description="截至日期 YYYY-MM-DD：按当日及之前的办理记录，缺省为今天",
+            )
+        ]
+    ),
+)
 @extend_schema(tags=["supervision"])
 class RectificationViewSet(ApiViewSet):
-    """整改督办事项及其全过程记录。联络员只能看到交办给本单位的事项。"""
+    """整改督办事项及其全过程记录，状态与是否逾期为截至 as_of 的情况。联络员只能看到交办给本单位的事项。"""
 
     serializer_class = RectificationSerializer
     permission_classes = [CanViewRectifications]
@@ -245,3 +258,24 @@ class RectificationViewSet(ApiViewSet):
     def get_queryset(self):
         events = RectificationEvent.objects.select_related("actor").order_by("at", "id")
         return visible_rectifications(self.request.user).prefetch_related(Prefetch("events", queryset=events))
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """Each matter as it stood at the end of the day (``rectification_state``): assigned by
+        then, in the state its history had reached, overdue when its deadline had passed."""
+        try:
+            day = parse_as_of(request) or today()
+        except BadRequest as exc:
+            raise ValidationError({"as_of": [str(exc)]}) from exc
+        queryset = self.filter_queryset(self.get_queryset()).filter(
+            created_at__lt=rectification_state.end_of(day)
+        )
+        filterset = self.filterset_class(request.query_params, queryset=queryset, request=request)
+        chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
+        rows = rectification_state.as_of(queryset, day)
+        if chosen.get("state"):
+            rows = [r for r in rows if r.state == chosen["state"]]
+        if chosen.get("is_overdue") is not None:
+            rows = [r for r in rows if r.is_overdue == chosen["is_overdue"]]
+        rows.sort(key=lambda r: (not r.is_overdue, r.deadline, r.rectification.pk))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
