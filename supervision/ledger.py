@@ -125,13 +125,19 @@ def money_by_source(report, source_rows: Iterable, sources: list[str]) -> dict[s
     """The money a report states, by funding source.
 
     A sub-item with several sources is reported per source (``source_rows``: the report's
-    ReportFunding rows); with one source the report's totals are that source's; with none they
-    are unspecified. A report that states no money gives nothing.
+    ReportFunding rows; a report from before it had several gives its totals, unspecified);
+    with one source the report's totals are that source's; with none they are unspecified. A
+    report that states no money gives nothing.
     """
     if not states_money(report):
         return {}
+    rows = list(source_rows)
+    if len(sources) > 1 and rows:
+        return {row.source: Money(row.allocated, row.paid) for row in rows}
     if len(sources) > 1:
-        return {row.source: Money(row.allocated, row.paid) for row in source_rows}
+        # Reported as totals before the plan gained its other sources: the money stands, by
+        # no particular source.
+        return {UNSPECIFIED_SOURCE: Money(report.funds_allocated or ZERO, report.funds_paid or ZERO)}
     source = sources[0] if sources else UNSPECIFIED_SOURCE
     return {source: Money(report.funds_allocated or ZERO, report.funds_paid or ZERO)}
 
@@ -229,6 +235,8 @@ def check_report(sub_item: SubItem, last_accepted, figures: dict, sources: list[
         if "marks_complete" not in check.errors and progress is not None:
             data["progress_percent"] = HUNDRED
 
+    # Compared as it will be stored: a report completing the sub-item stands at 100%.
+    progress = data.get("progress_percent")
     if last_accepted is not None and not (data.get("regression_explanation") or "").strip():
         if progress is not None and progress < last_accepted.progress_percent:
             check.add_error(

@@ -214,7 +214,9 @@ def rule_errors(kind: Kind, data: dict, last: Stated | None) -> list[str]:
         elif progress < 100:
             errors.append("complete below 100% without a target")
     if last is not None and not data["regression_explanation"].strip():
-        if progress < last.progress:
+        # Compared as stored: a report that completes the sub-item stands at 100%.
+        stored = Decimal("100") if data["marks_complete"] and not errors else progress
+        if stored < last.progress:
             errors.append("progress below the last accepted without explanation")
         elif actual is not None and last.actual is not None and actual < last.actual:
             errors.append("quantity below the last accepted without explanation")
@@ -398,7 +400,7 @@ def latest_accepted_by(sub_item: SubItem, on: dt.date) -> ProgressReport | None:
     return (
         ProgressReport.objects.filter(sub_item=sub_item, state=ACCEPTED, accepted_on__lte=on)
         .order_by("accepted_on", "reviewed_at", "id")
-        .first()
+        .last()
     )
 
 

@@ -204,6 +204,7 @@ def test_the_api_asks_for_each_sources_money_when_there_are_several():
         {
             "sub_item": sub.pk,
             "progress_percent": "30",
+            "submit": True,
             "funding": [
                 {"source": "county", "allocated": "200", "paid": "150"},
                 {"source": "provincial", "allocated": "100", "paid": "0"},
@@ -458,3 +459,41 @@ def test_the_api_gives_rectifications_and_visits_as_of_a_date(demo):
     assert [e["action"] for e in by_deadline["2023-11-30"]["events"]] == ["created"]
     assert [row["deadline"] for row in overdue_then.json()["results"]] == ["2023-12-15"]
     assert all(v["date"] <= "2023-10-26" for v in visits)
+
+
+def test_money_reported_before_a_second_source_was_planned_still_counts():
+    plan = PlanFactory(year=2025)
+    sub = SubItemFactory(item__plan=plan)
+    FundingLineFactory(sub_item=sub, source="county")
+    accepted_report(sub, on=dt.date(2025, 3, 5), progress="40", allocated="50", paid="20")
+
+    FundingLineFactory(sub_item=sub, source="central")
+
+    state = plan_progress(plan, dt.date(2025, 6, 30)).sub_states[0]
+    assert state.money == ledger.Money(D("50"), D("20"))
+    assert state.money_by_source == {"": ledger.Money(D("50"), D("20"))}
+
+
+def test_only_a_submitted_report_can_be_accepted(reporting):
+    from supervision.services.reports import ReportConflict
+
+    sub, liaison = reporting
+    draft = create_report(
+        sub, liaison, {"progress_percent": D("45")}, period_start=dt.date.today(), submit=False
+    )
+    with pytest.raises(ReportConflict, match="尚未提交审核"):
+        accept_report(draft, office_user())
+    draft.refresh_from_db()
+    assert draft.state == "draft"
+
+
+def test_completing_stands_at_one_hundred_so_it_is_no_step_back(reporting):
+    sub, liaison = reporting  # last accepted 40%, 40 of 120
+    report = create_report(
+        sub,
+        liaison,
+        {"progress_percent": D("30"), "actual_value": D("120"), "marks_complete": True},
+        period_start=dt.date.today(),
+        submit=True,
+    )
+    assert report.progress_percent == D("100")

@@ -209,7 +209,8 @@ def add_photos(report: ProgressReport, photos: Iterable[tuple[UploadedFile, str]
 
 @transaction.atomic
 def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -> ProgressReport:
-    """Accept a submitted report: it goes on the ledger, and the sub-item's cached figures and
+    """Accept a submitted report (only a submitted one: a draft or a returned report has not
+    been sent for review): it goes on the ledger, and the sub-item's cached figures and
     pace rows follow it in the same transaction.
 
     Refused (ReportConflict) when the report changed since ``report`` was read, e.g. another
@@ -219,19 +220,20 @@ def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -
     # that includes the other.
     SubItem.objects.select_for_update().filter(pk=report.sub_item_id).first()
     accepted_at = timezone.now()
-    updated = (
-        ProgressReport.objects.filter(pk=report.pk, version=report.version)
-        .exclude(state=State.ACCEPTED)
-        .update(
-            state=State.ACCEPTED,
-            reviewed_by=reviewer,
-            reviewed_at=accepted_at,
-            accepted_on=on or timezone.localdate(),
-            version=F("version") + 1,
-            updated_at=accepted_at,
-        )
+    updated = ProgressReport.objects.filter(
+        pk=report.pk, version=report.version, state=State.SUBMITTED
+    ).update(
+        state=State.ACCEPTED,
+        reviewed_by=reviewer,
+        reviewed_at=accepted_at,
+        accepted_on=on or timezone.localdate(),
+        version=F("version") + 1,
+        updated_at=accepted_at,
     )
     if not updated:
+        current = ProgressReport.objects.filter(pk=report.pk).values_list("state", flat=True).first()
+        if current == State.DRAFT:
+            raise ReportConflict("该填报尚未提交审核，不能审核通过。")
         raise _conflict_for(report.pk)
     report.refresh_from_db()
     caches.after_ledger_change(report.sub_item)
