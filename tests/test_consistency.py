@@ -150,7 +150,9 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     assert {k: int(v) for k, v in kpis.items()} == lights
     assert int(text_by_id(page, "overdue-count")) == summary["overdue_report"]
     if summary["is_final"]:
-        shown = counts_after(text_by_id(page, "verdict-counts"), {str(v.value): str(v.label) for v in Verdict})
+        shown = counts_after(
+            text_by_id(page, "verdict-counts"), {str(v.value): str(v.label) for v in Verdict}
+        )
         assert shown == summary["verdicts"]
     funding_table = text_by_id(page, "table-funding")
     for label, key in (("计划投资", "planned"), ("到位资金", "allocated"), ("已支付", "paid")):

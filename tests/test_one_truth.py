@@ -396,6 +396,7 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
                 f"/api/subitems/{query}",
                 f"/api/items/{query}",
             ]
+    paths += ["/plans/", "/public/", "/visits/", "/rectifications/", "/notifications/", "/reports/review/"]
     for path in paths:
         with CaptureQueriesContext(connection) as queries:
             response = (api if path.startswith("/api/") else client).get(path)

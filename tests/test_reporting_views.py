@@ -216,14 +216,18 @@ def test_returning_needs_a_reason_and_the_liaison_sees_it_and_resubmits(client, 
     assert report.state == ProgressReport.State.SUBMITTED and report.photos.count() == 1
 
 
-def test_notifications_are_counted_in_the_nav_and_read_when_opened(client, login, world):
+def test_notifications_are_counted_in_the_nav_and_marked_read_by_the_button(client, login, world):
     report = ProgressReportFactory(
         sub_item=world["own"], created_by=world["liaison"], state="submitted", submitted_at=timezone.now()
     )
     return_report(report, world["office"], "数据有误")
     login(world["liaison"])
     assert '<span class="badge bg-danger">1</span>' in client.get("/my/tasks/").content.decode()
-    client.get("/notifications/")
+    page = client.get("/notifications/").content.decode()
+    assert "全部标为已读" in page
+    # Reading the list changes nothing; the button does.
+    assert '<span class="badge bg-danger">1</span>' in client.get("/my/tasks/").content.decode()
+    client.post("/notifications/read/")
     assert '<span class="badge bg-danger">' not in client.get("/my/tasks/").content.decode()
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("reports/<int:report_id>/return/", reports.report_return, name="report_return"),
     path("reports/photos/<int:photo_id>/", reports.report_photo, name="report_photo"),
     path("notifications/", reports.notification_list, name="notifications"),
+    path("notifications/read/", reports.notifications_read, name="notifications_read"),
 ]

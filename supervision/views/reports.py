@@ -394,11 +394,18 @@ def report_photo(request: HttpRequest, photo_id: int) -> FileResponse:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """The user's latest notifications; opening the list marks them read."""
+    """The user's latest notifications, unread ones marked; reading the list changes nothing
+    (GET never writes): the "全部标为已读" button posts to ``notifications_read``."""
     items = list(Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")[:100])
-    notification_service.mark_all_read(request.user)
     return render(
         request,
         "supervision/reports/notifications.html",
-        {"notifications": items, "unread_notifications": 0},
+        {"notifications": items, "has_unread": any(n.read_at is None for n in items)},
     )
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notification_service.mark_all_read(request.user)
+    return redirect("notifications")
