@@ -243,3 +243,16 @@ def test_filter_values_out_of_range_answer_400_not_500(office_api):
 
     assert response.status_code == 400
     assert "plan" in response.json()
+
+
+def test_sub_items_filter_by_last_accepted_and_completed_dates(office_api):
+    plan = PlanFactory(year=2025)
+    early = _year_task(plan, "30", reported_for=dt.date(2025, 2, 1))
+    late = _year_task(plan, "100", reported_for=dt.date(2025, 5, 1), actual="120", complete=True)
+
+    before_march = office_api.get("/api/subitems/", {"as_of": AS_OF, "last_accepted_on_before": "2025-03-01"})
+    finished = office_api.get("/api/subitems/", {"as_of": AS_OF, "completed_on_after": "2025-05-01"})
+
+    assert _ids(before_march) == [early.pk]
+    assert _ids(finished) == [late.pk]
+    assert office_api.get("/api/subitems/", {"last_accepted_on_before": "2000-01-01"}).json()["count"] == 0

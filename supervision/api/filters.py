@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -26,6 +28,11 @@ def on_read_model(queryset, name: str, value):
     return queryset
 
 
+def _day(bound):
+    """A range filter's bound as a date (django-filter gives datetimes: the end of the day)."""
+    return bound.date() if isinstance(bound, datetime) else bound
+
+
 def state_matches(state, chosen: dict) -> bool:
     """Whether an item's or sub-item's state as of the date passes the progress filters."""
     light = chosen.get("light")
@@ -46,11 +53,8 @@ def state_matches(state, chosen: dict) -> bool:
     ):
         bounds = chosen.get(name)
         if bounds and (bounds.start is not None or bounds.stop is not None):
-            if (
-                value is None
-                or (bounds.start and value < bounds.start)
-                or (bounds.stop and value > bounds.stop)
-            ):
+            start, stop = _day(bounds.start), _day(bounds.stop)
+            if value is None or (start and value < start) or (stop and value > stop):
                 return False
     return True
 
