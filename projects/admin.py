@@ -1,5 +1,6 @@
 """Admin for the office to set up a plan: plan → items (件) → sub-items (项) with milestones
-and funding. Every change is kept in the audit history (django-simple-history)."""
+and funding. Every change is kept in the audit history (django-simple-history), and every
+form carries the version it was opened at: a stale save is refused (``versioning``)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
+from .versioning import VersionedForm
 
 
 @admin.register(User)
@@ -35,7 +37,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class ItemInline(admin.TabularInline):
     model = Item
-    fields = ("number", "title", "category", "lead_unit", "responsible_leader")
+    form = VersionedForm
+    fields = ("version", "number", "title", "category", "lead_unit", "responsible_leader")
     extra = 0
     show_change_link = True
     autocomplete_fields = ("lead_unit",)
@@ -43,6 +46,7 @@ class ItemInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     list_display = (
         "title",
         "year",
@@ -57,7 +61,10 @@ class PlanAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "region")
     inlines = [ItemInline]
     fieldsets = (
-        (None, {"fields": ("year", "title", "region", "level", "status", "published_on", "summary")}),
+        (
+            None,
+            {"fields": ("version", "year", "title", "region", "level", "status", "published_on", "summary")},
+        ),
         (_("序时进度预警"), {"fields": ("yellow_margin", "red_margin")}),
         (_("填报要求"), {"fields": ("report_cadence", "report_due_day")}),
     )
@@ -65,10 +72,12 @@ class PlanAdmin(SimpleHistoryAdmin):
 
 class SubItemInline(admin.StackedInline):
     model = SubItem
+    form = VersionedForm
     extra = 0
     show_change_link = True
     autocomplete_fields = ("responsible_unit", "cooperating_units")
     fields = (
+        "version",
         ("number", "weight"),
         "content",
         ("target_value", "target_unit", "target_at_least"),
@@ -81,6 +90,7 @@ class SubItemInline(admin.StackedInline):
 
 @admin.register(Item)
 class ItemAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     list_display = ("__str__", "plan", "category", "lead_unit", "responsible_leader", "sub_item_count")
     list_filter = ("plan", "category", "lead_unit")
     list_select_related = ("plan", "category", "lead_unit")
@@ -100,18 +110,21 @@ class ItemAdmin(SimpleHistoryAdmin):
 
 class MilestoneInline(admin.TabularInline):
     model = Milestone
+    form = VersionedForm
     extra = 1
-    fields = ("date", "planned_percent", "description")
+    fields = ("version", "date", "planned_percent", "description")
 
 
 class FundingLineInline(admin.TabularInline):
     model = FundingLine
+    form = VersionedForm
     extra = 1
-    fields = ("source", "planned")
+    fields = ("version", "source", "planned")
 
 
 @admin.register(SubItem)
 class SubItemAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     list_display = (
         "code",
         "short_content",
@@ -129,7 +142,7 @@ class SubItemAdmin(SimpleHistoryAdmin):
     inlines = [MilestoneInline, FundingLineInline]
     readonly_fields = ("status", "progress_percent", "actual_value", "completed_on", "last_accepted_on")
     fieldsets = (
-        (None, {"fields": ("item", ("number", "weight"), "content", "location")}),
+        (None, {"fields": ("version", "item", ("number", "weight"), "content", "location")}),
         (_("量化目标"), {"fields": (("target_value", "target_unit", "target_at_least"),)}),
         (_("责任"), {"fields": ("responsible_unit", "cooperating_units", "first_responsible_person")}),
         (_("工期"), {"fields": (("planned_start", "planned_end"),)}),

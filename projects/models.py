@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import completion
+from .versioning import VersionedModel
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -74,7 +75,7 @@ class User(AbstractUser):
         return full_name or self.username
 
 
-class Plan(models.Model):
+class Plan(VersionedModel):
     """One year's list for one government level, e.g. 2023年区级十件民生实事."""
 
     class Status(models.TextChoices):
@@ -124,7 +125,7 @@ class Plan(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("每月周期：每月几号前填报上月进展（1–28）；每周周期：周几（1=周一 … 7=周日）"),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("年度清单")
@@ -174,7 +175,7 @@ class Category(models.Model):
         return self.name
 
 
-class Item(models.Model):
+class Item(VersionedModel):
     """A numbered entry of the list (件), made of one or more sub-items (项)."""
 
     plan = models.ForeignKey(Plan, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="items")
@@ -193,7 +194,7 @@ class Item(models.Model):
     )
     responsible_leader = models.CharField(_("责任领导"), max_length=100, blank=True)
     summary = models.TextField(_("简介"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("实事（件）")
@@ -221,7 +222,7 @@ class Item(models.Model):
         return completion.item_is_complete([s.status for s in subs])
 
 
-class SubItem(models.Model):
+class SubItem(VersionedModel):
     """A measurable task (项) of an item: target, responsible unit, dates, weight."""
 
     class Status(models.TextChoices):
@@ -273,7 +274,7 @@ class SubItem(models.Model):
     )
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
     last_accepted_on = models.DateField(_("最近填报日期"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("子项（项）")
@@ -350,7 +351,7 @@ class SubItem(models.Model):
         return completion.format_target(self.target_value, self.target_unit, self.target_at_least)
 
 
-class Milestone(models.Model):
+class Milestone(VersionedModel):
     """A dated checkpoint (节点) with the cumulative progress expected by that date."""
 
     sub_item = models.ForeignKey(
@@ -361,7 +362,7 @@ class Milestone(models.Model):
         _("计划累计进度（%）"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
     )
     description = models.CharField(_("节点任务"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("节点")
@@ -384,7 +385,7 @@ class Milestone(models.Model):
         return f"{self.date:%Y-%m-%d} {self.planned_percent}%"
 
 
-class FundingLine(models.Model):
+class FundingLine(VersionedModel):
     """The money planned for a sub-item from one source, in 万元. What has arrived (到位) and
     been paid (支付) is not kept here: accepted progress reports state it."""
 
@@ -404,7 +405,7 @@ class FundingLine(models.Model):
     planned = models.DecimalField(
         _("计划投资（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("资金")
