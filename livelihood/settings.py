@@ -182,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.mark_overdue_rectifications",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Uploaded lists wait under MEDIA_ROOT/imports/ between preview and confirmation; those never
+    # confirmed are removed after a day.
+    "hourly-abandoned-import-cleanup": {
+        "task": "projects.tasks.remove_abandoned_import_files",
+        "schedule": crontab(minute=40),
+    },
 }
 
 # Report reminders (催报): days before the due day, and days after it, that liaisons are reminded.

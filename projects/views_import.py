@@ -1,14 +1,14 @@
 """Importing an adopted list from a spreadsheet: upload, preview with every problem, confirm.
 
-The uploaded file waits under MEDIA_ROOT/imports/<uuid>.xlsx between preview and confirmation;
-the confirmation parses it again and saves everything in one transaction, or nothing."""
+The uploaded file waits under MEDIA_ROOT/imports/<uuid>.xlsx between preview and confirmation,
+and only when the preview can be confirmed; the confirmation parses it again and saves everything
+in one transaction, or nothing. Files left by previews never confirmed are removed by a periodic
+task (projects.tasks.remove_abandoned_import_files)."""
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,10 +28,6 @@ from .services.plan_import import ImportFileError, ParsedPlan, PlanImportInvalid
 def _require_office(user) -> None:
     if not permissions.can_manage_registry(user):
         raise PermissionDenied
-
-
-def _upload_path(token: uuid.UUID) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / f"{token}.xlsx"
 
 
 def _dry_run_problems(parsed: ParsedPlan, *, year: int, title: str, region: str) -> list:
@@ -68,15 +64,15 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         form.add_error("file", str(exc))
         return render(request, "projects/import/upload.html", {"form": form})
     token = uuid.uuid4()
-    path = _upload_path(token)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
     title = form.cleaned_data["title"] or parsed.title or f"{year}年民生实事清单"
     region = form.cleaned_data["region"]
+    problems = _dry_run_problems(parsed, year=year, title=title, region=region)
+    if not problems:
+        path = importer.upload_path(token)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     confirm = PlanImportConfirmForm(initial={"token": token, "year": year, "title": title, "region": region})
-    return _preview(
-        request, parsed, confirm, _dry_run_problems(parsed, year=year, title=title, region=region)
-    )
+    return _preview(request, parsed, confirm, problems)
 
 
 @login_required
@@ -84,19 +80,21 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 def plan_import_confirm(request: HttpRequest) -> HttpResponse:
     _require_office(request.user)
     form = PlanImportConfirmForm(request.POST)
-    if not form.is_valid() or not _upload_path(form.cleaned_data["token"]).exists():
+    if not form.is_valid() or not importer.upload_path(form.cleaned_data["token"]).exists():
         messages.error(request, "上传的文件已失效，请重新上传。")
         return redirect("plan_import")
-    path = _upload_path(form.cleaned_data["token"])
+    path = importer.upload_path(form.cleaned_data["token"])
     fields = {k: form.cleaned_data[k] for k in ("year", "region")}
     fields["title"] = form.cleaned_data["title"] or f"{fields['year']}年民生实事清单"
     try:
         parsed = importer.parse_file(path.read_bytes(), year=fields["year"])
         plan = importer.save_plan(parsed, create_units=form.cleaned_data["create_units"], **fields)
     except ImportFileError as exc:
+        path.unlink(missing_ok=True)
         messages.error(request, str(exc))
         return redirect("plan_import")
     except PlanImportInvalid as exc:
+        # Kept: the office may go back, tick "创建以下新单位" and confirm the same upload.
         return _preview(request, parsed, form, exc.problems)
     path.unlink(missing_ok=True)
     messages.success(

@@ -12,17 +12,23 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
+import time
 import unicodedata
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core import xlsx
@@ -30,8 +36,16 @@ from core import xlsx
 from ..models import Category, Item, Plan, SubItem, Unit
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# An .xlsx is a zip: a small upload can unpack into gigabytes (a "zip bomb"). These bounds are
+# checked before any sheet is read, so a hostile or broken file is refused within a second.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+_RATIO_CHECKED_ABOVE_BYTES = 1024 * 1024
 HEADER_SEARCH_ROWS = 10
-MAX_DATA_ROWS = 20000
+MAX_DATA_ROWS = 5000
+MAX_COLUMNS = 200
+# Blank rows after the data (formatting dragged down) are tolerated up to this many.
+MAX_TRAILING_BLANK_ROWS = 5000
 
 # Header synonyms, by field. Compared after dropping spaces, asterisks and bracketed notes.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -78,7 +92,21 @@ _YEAR_PART = re.compile(
     r"^(?:(\d{4})年?)?(年底|年末|年内|全年|上半年|下半年|一季度|二季度|三季度|四季度|第一季度|第二季度|第三季度|第四季度)(?:前)?$"
 )
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+?)(?:类)?(?:\(.*\))?$")
-_SPLIT_UNITS = re.compile(r"[、，,；;/\s]+")
+# Several units in one cell, as Chinese lists separate them: 县住建局、县财政局.
+_UNIT_SEPARATORS = re.compile(r"[、，,；;/／\r\n]+")
+# The 配合单位 column has always also been split on spaces.
+_COOPERATING_SEPARATORS = re.compile(r"[、，,；;/／\s]+")
+# Measure words of targets written in the text (建成5G基站120个以上, 新建改造农村公路35公里).
+_MEASURE_WORDS = (
+    "个", "所", "座", "户", "人", "名", "人次", "万人", "万户", "公里", "千米", "米", "平方米", "万平方米",
+    "亩", "公顷", "套", "处", "间", "张", "台", "辆", "条", "家", "床", "栋", "幢", "口", "眼", "盏",
+    "场", "块", "吨", "千瓦", "班", "支", "孔", "宗", "棵", "株", "只", "头", "万元", "元",
+)  # fmt: skip
+_TARGET_IN_TEXT = re.compile(
+    r"(不少于|不低于|至少)?(?<![第\d.])(\d+(?:\.\d+)?)\s*("
+    + "|".join(sorted(_MEASURE_WORDS, key=len, reverse=True))
+    + r")(及以上|以上)?"
+)
 _TOTAL_ROW = re.compile(r"^(合计|总计|小计)")
 
 
@@ -120,6 +148,10 @@ class ParsedSubItem:
     target_value: Decimal | None = None
     target_unit: str = ""
     target_at_least: bool = False
+    # The target was found in the 目标任务 text, not given in a column: the office checks it.
+    target_proposed: bool = False
+    # Which column named each unit, for the row-and-column of an unknown unit.
+    unit_columns: dict[str, str] = field(default_factory=dict)
     planned_start: date | None = None
     planned_end: date | None = None
     location: str = ""
@@ -133,6 +165,7 @@ class ParsedItem:
     category: str
     lead_unit: str
     responsible_leader: str
+    other_lead_units: list[str] = field(default_factory=list)
     sub_items: list[ParsedSubItem] = field(default_factory=list)
 
 
@@ -156,6 +189,10 @@ class ParsedPlan:
         return f"{len(self.items)}件{self.subitem_count}项"
 
     @property
+    def proposed_target_count(self) -> int:
+        return sum(sub.target_proposed for item in self.items for sub in item.sub_items)
+
+    @property
     def is_valid(self) -> bool:
         return not self.problems
 
@@ -164,7 +201,11 @@ class ParsedPlan:
 
 
 def read_workbook(data: bytes) -> Workbook:
-    """Open an uploaded .xlsx, or say in Chinese why it cannot be read."""
+    """Open an uploaded .xlsx, or say in Chinese why it cannot be read.
+
+    The sheets are streamed (openpyxl read-only mode) into a small in-memory copy that stops at
+    the row limit; the zip's unpacked size and each sheet's declared dimension are checked first,
+    so that a file which would expand to millions of cells is refused before it is read."""
     if not data:
         raise ImportFileError("文件为空。")
     if len(data) > MAX_FILE_BYTES:
@@ -174,11 +215,100 @@ def read_workbook(data: bytes) -> Workbook:
     if data[:4] != b"PK\x03\x04":
         raise ImportFileError("文件不是 Excel（.xlsx）格式。")
     try:
-        return load_workbook(BytesIO(data), data_only=True)
+        archive = zipfile.ZipFile(BytesIO(data))
+        _check_unpacked_size(archive)
+        source = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except ImportFileError:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise ImportFileError("文件已损坏，无法打开，请确认是有效的 .xlsx 文件。") from exc
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for malformed parts
         raise ImportFileError("文件内容无法识别，请确认是 Excel 保存的 .xlsx 工作簿。") from exc
+    try:
+        return _bounded_copy(source, archive)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet fails only while it is streamed
+        raise ImportFileError("文件内容无法识别，请确认是 Excel 保存的 .xlsx 工作簿。") from exc
+    finally:
+        source.close()
+        archive.close()
+
+
+_TOO_BIG = "文件解压后内容过大，可能已损坏或含有大量空白行列，请将清单复制到新的工作簿后再上传。"
+
+
+def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    members = archive.infolist()
+    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+        raise ImportFileError(_TOO_BIG)
+    for member in members:
+        if member.file_size > _RATIO_CHECKED_ABOVE_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise ImportFileError(_TOO_BIG)
+
+
+def _bounded_copy(source: Workbook, archive: zipfile.ZipFile) -> Workbook:
+    """Stream each sheet of a read-only workbook into an ordinary one, within the row limit."""
+    row_limit = HEADER_SEARCH_ROWS + MAX_DATA_ROWS
+    copy = Workbook()
+    copy.remove(copy.active)
+    for sheet in source.worksheets:
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > row_limit + MAX_TRAILING_BLANK_ROWS or declared_columns > MAX_COLUMNS:
+            raise ImportFileError(
+                f"工作表“{sheet.title}”的范围（{declared_rows}行×{declared_columns}列）超出导入上限"
+                f"（{MAX_DATA_ROWS}行数据、{MAX_COLUMNS}列），请删去多余的行列或拆分后再上传。"
+            )
+        ws = copy.create_sheet(sheet.title)
+        # The declared dimension may be wrong in files written by other programs; read what is there.
+        sheet.reset_dimensions()
+        last_row = 0
+        for row_number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            cells = [c for c in row if c.value is not None]
+            if row_number > row_limit:
+                if cells:
+                    raise ImportFileError(_too_many_rows(sheet.title))
+                if row_number > row_limit + MAX_TRAILING_BLANK_ROWS:
+                    break
+                continue
+            for column, cell in enumerate(row, start=1):
+                if cell.value is None:
+                    continue
+                target = ws.cell(row=row_number, column=column)
+                try:
+                    target.value = cell.value
+                except IllegalCharacterError:
+                    target.value = ILLEGAL_CHARACTERS_RE.sub("", cell.value)
+                target.number_format = cell.number_format or "General"
+                last_row = row_number
+        for ref in _merged_refs(archive, sheet._worksheet_path):  # noqa: SLF001 - read-only sheets know their part
+            bounds = range_boundaries(ref)
+            if bounds[3] <= last_row and bounds[2] <= MAX_COLUMNS:
+                ws.merge_cells(ref)
+    return copy
+
+
+def _too_many_rows(sheet_title: str) -> str:
+    return f"工作表“{sheet_title}”超过{MAX_DATA_ROWS}行数据，超出导入上限，请拆分后分批导入。"
+
+
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_refs(archive: zipfile.ZipFile, path: str) -> list[str]:
+    """The merged ranges of a sheet, found by scanning its XML (read-only mode does not read them)."""
+    refs: list[str] = []
+    pending = b""
+    with archive.open(path.lstrip("/")) as stream:
+        while chunk := stream.read(1024 * 1024):
+            # A tag never holds ">" before its end, so text up to the last ">" has only whole tags.
+            pending += chunk
+            cut = pending.rfind(b">") + 1
+            refs.extend(m.decode() for m in _MERGE_CELL.findall(pending[:cut]))
+            pending = pending[cut:]
+    return list(dict.fromkeys(refs))
 
 
 def _text(value) -> str:
@@ -187,6 +317,33 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _exact(value) -> str:
+    """A cell's text as written (full-width punctuation kept), without surrounding blanks."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def split_units(text: str, separators: re.Pattern = _UNIT_SEPARATORS) -> list[str]:
+    """The unit names in one cell, in order: 县住建局、县财政局 -> [县住建局, 县财政局]."""
+    return list(dict.fromkeys(n.strip() for n in separators.split(text) if n.strip()))
+
+
+def propose_target(content: str) -> tuple[Decimal, str, bool] | None:
+    """A target written in the task text, as (value, unit label, at least): 建成5G基站120个以上 ->
+    (120, 个, True). None unless the text holds exactly one quantity, so nothing is guessed."""
+    found = {m.group(0): m for m in _TARGET_IN_TEXT.finditer(content)}
+    if len(found) != 1:
+        return None
+    match = next(iter(found.values()))
+    number = Decimal(match.group(2))
+    if number <= 0 or number >= Decimal("1e12"):
+        return None
+    return number.quantize(Decimal("0.01")), match.group(3), bool(match.group(1) or match.group(4))
 
 
 def _header_key(value) -> str:
@@ -365,6 +522,9 @@ class _Row:
     def text(self, key: str) -> str:
         return _text(self.raw(key))
 
+    def exact(self, key: str) -> str:
+        return _exact(self.raw(key))
+
     def letter(self, key: str) -> str:
         column = self._columns.get(key)
         return get_column_letter(column) if column else ""
@@ -393,7 +553,7 @@ def parse_plan(wb: Workbook, *, year: int) -> ParsedPlan:
     if parsed.problems:
         return parsed
     if ws.max_row - header_row > MAX_DATA_ROWS:
-        parsed.problems.append(Problem(None, "", f"数据行超过{MAX_DATA_ROWS}行，请检查文件。"))
+        parsed.problems.append(Problem(None, "", _too_many_rows(ws.title)))
         return parsed
     _parse_rows(ws, header_row, columns, year, parsed)
     _resolve_names(parsed)
@@ -423,7 +583,7 @@ def _parse_rows(
             continue
 
         number_value = row.raw("number")
-        title = row.text("title")
+        title = row.exact("title")
         key = (_text(number_value), title)
         starts_item = current is None or (
             (key[0] and key[0] != current_key[0]) or (not key[0] and title and title != current_key[1])
@@ -447,14 +607,15 @@ def _parse_rows(
                     )
                 )
             seen_numbers[number] = row_number
-            lead = row.text("lead_unit") or row.text("responsible_unit")
+            leads = split_units(row.exact("lead_unit")) or split_units(row.exact("responsible_unit"))
             current = ParsedItem(
                 row=row_number,
                 number=number,
-                title=title or row.text("content"),
-                category=row.text("category") or section_category,
-                lead_unit=lead,
-                responsible_leader=row.text("leader"),
+                title=title or row.exact("content"),
+                category=row.exact("category") or section_category,
+                lead_unit=leads[0] if leads else "",
+                responsible_leader=row.exact("leader"),
+                other_lead_units=leads[1:] if "lead_unit" in columns else [],
             )
             current_key = key
             parsed.items.append(current)
@@ -472,10 +633,23 @@ def _check_length(problems: list[Problem], row: _Row, key: str, value: str, limi
 def _parse_sub_item(
     row: _Row, item: ParsedItem, columns, year: int, problems: list[Problem]
 ) -> ParsedSubItem:
-    content = row.text("content") if "content" in columns else item.title
+    content = row.exact("content") if "content" in columns else item.title
     if not content:
         problems.append(Problem(row.row, row.letter("content"), "目标任务不能为空"))
-    responsible = row.text("responsible_unit") or item.lead_unit
+    # The first unit named is responsible, the others cooperate; a co-lead unit also cooperates.
+    unit_columns: dict[str, str] = {}
+    lead_label = "牵头单位" if "lead_unit" in columns else "责任单位"
+    named = split_units(row.exact("responsible_unit"))
+    for name in named:
+        unit_columns.setdefault(name, "责任单位")
+    if not named and item.lead_unit:
+        named = [item.lead_unit]
+        unit_columns.setdefault(item.lead_unit, lead_label)
+    for name in item.other_lead_units:
+        unit_columns.setdefault(name, lead_label)
+    for name in split_units(row.exact("cooperating_units"), _COOPERATING_SEPARATORS):
+        unit_columns.setdefault(name, "配合单位")
+    responsible = named[0] if named else ""
     if not responsible:
         key = "responsible_unit" if "responsible_unit" in columns else "lead_unit"
         problems.append(Problem(row.row, row.letter(key), f"{FIELD_LABELS[key]}不能为空"))
@@ -483,9 +657,12 @@ def _parse_sub_item(
         row=row.row,
         content=content,
         responsible_unit=responsible,
-        cooperating_units=[n for n in _SPLIT_UNITS.split(row.text("cooperating_units")) if n],
-        first_responsible_person=row.text("person"),
-        location=row.text("location"),
+        cooperating_units=[
+            n for n in dict.fromkeys([*named[1:], *item.other_lead_units, *unit_columns]) if n != responsible
+        ],
+        first_responsible_person=row.exact("person"),
+        location=row.exact("location"),
+        unit_columns=unit_columns,
     )
     cell = row.cell("target_value")
     try:
@@ -496,8 +673,12 @@ def _parse_sub_item(
         problems.append(Problem(row.row, row.letter("target_value"), str(exc)))
     else:
         sub.target_value = value
-        sub.target_unit = row.text("target_unit") or unit_label
+        sub.target_unit = row.exact("target_unit") or unit_label
         sub.target_at_least = at_least
+        if value is None and (proposal := propose_target(content)):
+            sub.target_value, unit_label, sub.target_at_least = proposal
+            sub.target_unit = row.exact("target_unit") or unit_label
+            sub.target_proposed = True
     for key, end in (("planned_start", False), ("planned_end", True)):
         try:
             setattr(sub, key, parse_date(row.raw(key), year, end=end))
@@ -540,9 +721,8 @@ def _resolve_names(parsed: ParsedPlan) -> None:
     for item in parsed.items:
         note(item.lead_unit, "牵头单位" if "牵头单位" in columns else "责任单位", item.row)
         for sub in item.sub_items:
-            note(sub.responsible_unit, "责任单位" if "责任单位" in columns else "牵头单位", sub.row)
-            for name in sub.cooperating_units:
-                note(name, "配合单位", sub.row)
+            for name in (sub.responsible_unit, *sub.cooperating_units):
+                note(name, sub.unit_columns.get(name, "责任单位"), sub.row)
     parsed.unknown_units = unknown
     existing = set(Category.objects.values_list("name", flat=True))
     parsed.new_categories = sorted(
@@ -694,6 +874,33 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str) -> Plan:
     return plan
 
 
+# --- the uploaded file between preview and confirmation ------------------------------------
+
+UPLOAD_DIR = "imports"
+
+
+def upload_path(token: uuid.UUID) -> Path:
+    """Where an upload waits between its preview and its confirmation."""
+    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR / f"{token}.xlsx"
+
+
+def remove_abandoned_uploads(max_age: timedelta = timedelta(days=1)) -> int:
+    """Delete waiting uploads older than ``max_age`` (previews never confirmed); returns how many."""
+    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - max_age.total_seconds()
+    removed = 0
+    for path in folder.glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # confirmed (and removed) meanwhile
+            continue
+    return removed
+
+
 # --- the template -------------------------------------------------------------------------
 
 TEMPLATE_COLUMNS = [
@@ -721,9 +928,17 @@ _TEMPLATE_NOTES = [
     ("项目名称", "必填。也可写作“实事名称”。"),
     ("领域", "如：教育、医疗卫生、住房、交通、饮水、养老。系统中没有的领域会自动新建。"),
     ("目标任务", "必填，每个子项一行。"),
-    ("牵头单位 / 责任单位", "至少填写一个，须与系统中的单位全称或简称一致；新单位可在预览时确认创建。"),
+    (
+        "牵头单位 / 责任单位",
+        "至少填写一个，须与系统中的单位全称或简称一致；新单位可在预览时确认创建。"
+        "一格填写多个单位（用“、”分隔）时，第一个为牵头（责任）单位，其余作为配合单位。",
+    ),
     ("配合单位", "多个单位用顿号“、”分隔。"),
-    ("目标值 / 计量单位", "可填数字（120），也可填“120个以上”；无量化目标的留空，按进度考核。"),
+    (
+        "目标值 / 计量单位",
+        "可填数字（120），也可填“120个以上”；留空时，系统从目标任务中识别唯一的数量"
+        "（如“建成5G基站120个以上”）供预览时核对；无量化目标的留空，按进度考核。",
+    ),
     ("开工时间 / 完成时限", "可填日期，或“2024年6月底”“6月底”“年底”“三季度”等。"),
 ]
 

@@ -38,6 +38,15 @@ class Command(BaseCommand):
             or "本级"
         )
         self.stdout.write(f"识别到 {parsed.headline}（工作表“{parsed.sheet}”，表头第{parsed.header_row}行）")
+        if parsed.proposed_target_count:
+            proposed = [
+                f"第{sub.row}行：{sub.target_value.normalize():f}{sub.target_unit}"
+                + ("以上" if sub.target_at_least else "")
+                for item in parsed.items
+                for sub in item.sub_items
+                if sub.target_proposed
+            ]
+            self.stdout.write("从目标任务中识别的目标值（请核对）：" + "；".join(proposed))
         if parsed.unknown_units and options["create_units"]:
             self.stdout.write("将新建单位：" + "、".join(parsed.unknown_units))
         try:
