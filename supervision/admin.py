@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Flag,
@@ -25,10 +28,27 @@ class ReportFundingInline(admin.TabularInline):
         return False
 
 
-class ReportPhotoInline(admin.TabularInline):
-    model = ReportPhoto
+class PhotoInline(admin.TabularInline):
+    """Photos are uploaded through the pages (supervision.photos.store_photo checks and renames
+    them); here they are only listed, linked through the view that checks the reader."""
+
     extra = 0
-    readonly_fields = ("image", "caption", "uploaded_at")
+    fields = readonly_fields = ("photo", "caption", "uploaded_at")
+    url_name = ""
+
+    @admin.display(description=_("照片"))
+    def photo(self, obj) -> str:
+        return format_html(
+            '<a href="{}" target="_blank">{}</a>', reverse(self.url_name, args=[obj.pk]), _("查看原图")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReportPhotoInline(PhotoInline):
+    model = ReportPhoto
+    url_name = "report_photo_original"
     can_delete = False
 
 
@@ -66,9 +86,9 @@ class VisitedItemInline(admin.TabularInline):
     autocomplete_fields = ("item",)
 
 
-class VisitPhotoInline(admin.TabularInline):
+class VisitPhotoInline(PhotoInline):
     model = VisitPhoto
-    extra = 0
+    url_name = "visit_photo_original"
 
 
 @admin.register(InspectionVisit)

@@ -183,6 +183,7 @@ class ReportPhoto(models.Model):
         ProgressReport, verbose_name=_("填报"), on_delete=models.PROTECT, related_name="photos"
     )
     image = models.ImageField(_("照片"), upload_to=report_photo_path)
+    display = models.ImageField(_("展示图"), upload_to=report_photo_path, blank=True)
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
@@ -409,6 +410,7 @@ def visit_photo_path(instance: VisitPhoto, filename: str) -> str:
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(InspectionVisit, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("照片"), upload_to=visit_photo_path)
+    display = models.ImageField(_("展示图"), upload_to=visit_photo_path, blank=True)
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -517,6 +519,7 @@ def rectification_photo_path(instance: RectificationPhoto, filename: str) -> str
 class RectificationPhoto(models.Model):
     event = models.ForeignKey(RectificationEvent, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("照片"), upload_to=rectification_photo_path)
+    display = models.ImageField(_("展示图"), upload_to=rectification_photo_path, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -181,10 +182,34 @@ def person_name(user) -> str | None:
     return None if user is None else str(user)
 
 
-class ReportPhotoSerializer(serializers.ModelSerializer):
+class PhotoLinksSerializer(serializers.ModelSerializer):
+    """A photo's links go through the view that checks the reader's permission, never MEDIA_URL:
+    ``image`` is the original as uploaded, ``display`` the reduced copy pages show."""
+
+    url_name = ""
+    image = serializers.SerializerMethodField()
+    display = serializers.SerializerMethodField()
+
+    def _link(self, name: str, photo) -> str:
+        url = reverse(name, args=[photo.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(serializers.URLField)
+    def get_image(self, photo) -> str:
+        return self._link(f"{self.url_name}_original", photo)
+
+    @extend_schema_field(serializers.URLField)
+    def get_display(self, photo) -> str:
+        return self._link(self.url_name, photo)
+
+
+class ReportPhotoSerializer(PhotoLinksSerializer):
+    url_name = "report_photo"
+
     class Meta:
         model = ReportPhoto
-        fields = ["id", "image", "caption", "uploaded_at"]
+        fields = ["id", "image", "display", "caption", "uploaded_at"]
 
 
 class ReportFundingSerializer(serializers.ModelSerializer):
@@ -279,10 +304,12 @@ class VisitedItemSerializer(serializers.ModelSerializer):
         fields = ["item", "sub_item", "satisfaction", "comment"]
 
 
-class VisitPhotoSerializer(serializers.ModelSerializer):
+class VisitPhotoSerializer(PhotoLinksSerializer):
+    url_name = "visit_photo"
+
     class Meta:
         model = VisitPhoto
-        fields = ["id", "image", "caption", "uploaded_at"]
+        fields = ["id", "image", "display", "caption", "uploaded_at"]
 
 
 class VisitSerializer(serializers.ModelSerializer):

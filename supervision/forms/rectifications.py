@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Item, Plan, SubItem, Unit
 
 from ..models import InspectionVisit, Rectification
-from .visits import PhotosField, SubItemChoiceField
+from .photos import MultiplePhotoField
+from .visits import SubItemChoiceField
 
 
 def _style(form: forms.Form) -> None:
@@ -51,7 +52,7 @@ class RespondForm(forms.Form):
         help_text=_("已采取的措施和整改结果"),
         error_messages={"required": _("请填写整改情况。")},
     )
-    photos = PhotosField(label=_("整改照片"), help_text=_("可多选，支持 JPG、PNG、WebP"))
+    photos = MultiplePhotoField(label=_("整改照片"), help_text=_("可多选，支持 JPG、PNG、WebP"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,31 +11,7 @@ from projects.models import Item, Plan, SubItem, User
 
 from ..models import InspectionVisit, Satisfaction, VisitPhoto
 from ..services.visits import VisitDetails, VisitedRow
-from .photos import MultipleFileInput, photo_extension
-
-
-class PhotosField(forms.FileField):
-    """Several photos in one input, each content-checked."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        uploads = data if isinstance(data, list | tuple) else ([data] if data else [])
-        cleaned = [super(PhotosField, self).clean(upload, initial) for upload in uploads]
-        errors = []
-        for upload in cleaned:
-            try:
-                photo_extension(upload)
-            except ValidationError as exc:
-                errors.extend(exc.error_list)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
+from .photos import MultipleFileInput, MultiplePhotoField
 
 
 class DeputyChoiceField(forms.ModelMultipleChoiceField):
@@ -50,7 +26,7 @@ class VisitForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
-    photos = PhotosField(label=_("现场照片"), help_text=_("可多选，支持 JPG、PNG、WebP"))
+    photos = MultiplePhotoField(label=_("现场照片"), help_text=_("可多选，支持 JPG、PNG、WebP"))
     remove_photos = forms.ModelMultipleChoiceField(
         label=_("删除照片"),
         queryset=VisitPhoto.objects.none(),

@@ -26,6 +26,7 @@ from ..models import (
     RectificationEvent,
     RectificationPhoto,
 )
+from ..photos import store_photo
 from .notifications import notify
 
 State = Rectification.State
@@ -58,7 +59,7 @@ def _event(
         rectification=rectification, action=action, actor=actor, text=text, at=timezone.now()
     )
     for upload in photos:
-        RectificationPhoto.objects.create(event=event, image=upload)
+        store_photo(RectificationPhoto(event=event), upload)
     return event
 
 

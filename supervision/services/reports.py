@@ -15,7 +15,6 @@ overwriting the first.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import date
 
@@ -29,6 +28,7 @@ from projects.models import SubItem
 
 from .. import ledger
 from ..models import Notification, ProgressReport, ReportFunding, ReportPhoto
+from ..photos import store_photo
 from . import caches
 from .notifications import notify
 
@@ -129,7 +129,7 @@ def create_report(
     sub_item: SubItem,
     author,
     data: dict,
-    photos: Iterable[tuple[UploadedFile, str]] = (),
+    photos: Iterable[UploadedFile] = (),
     *,
     period_start: date,
     submit: bool,
@@ -165,7 +165,7 @@ def create_report(
 def save_report(
     report: ProgressReport,
     data: dict,
-    photos: Iterable[tuple[UploadedFile, str]] = (),
+    photos: Iterable[UploadedFile] = (),
     *,
     version: int,
     period_start: date,
@@ -195,14 +195,12 @@ def save_report(
     return report
 
 
-def add_photos(report: ProgressReport, photos: Iterable[tuple[UploadedFile, str]]) -> list[ReportPhoto]:
-    """Attach checked uploads; each is stored under a fresh name with the extension of its
-    real format (``photos`` yields (file, extension) pairs), never the name it came with."""
+def add_photos(report: ProgressReport, photos: Iterable[UploadedFile]) -> list[ReportPhoto]:
+    """Attach uploads as photos of the report (checked, renamed and reduced by store_photo)."""
     saved = []
-    for upload, extension in photos:
+    for upload in photos:
         photo = ReportPhoto(report=report, caption=(upload.name or "")[:200])
-        photo.image.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
-        photo.save()
+        store_photo(photo, upload)
         saved.append(photo)
     return saved
 

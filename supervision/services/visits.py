@@ -14,6 +14,7 @@ from projects import permissions
 from projects.models import Item, Plan, SubItem, User
 
 from ..models import InspectionVisit, VisitedItem, VisitPhoto
+from ..photos import store_photo
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _write(
         ]
     )
     for upload in photos:
-        VisitPhoto.objects.create(visit=visit, image=upload)
+        store_photo(VisitPhoto(visit=visit), upload)
     return visit
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("supervision.urls.rectifications")),
     path("", include("supervision.urls.dashboard")),
     path("", include("supervision.urls.exports")),
+    path("", include("supervision.urls.photos")),
 ]

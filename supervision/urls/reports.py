@@ -9,7 +9,6 @@ urlpatterns = [
     path("reports/<int:report_id>/", reports.report_detail, name="report_detail"),
     path("reports/<int:report_id>/accept/", reports.report_accept, name="report_accept"),
     path("reports/<int:report_id>/return/", reports.report_return, name="report_return"),
-    path("reports/photos/<int:photo_id>/", reports.report_photo, name="report_photo"),
     path("notifications/", reports.notification_list, name="notifications"),
     path("notifications/read/", reports.notifications_read, name="notifications_read"),
 ]

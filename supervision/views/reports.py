@@ -3,14 +3,13 @@ the report page both work on, photos, and everyone's notifications."""
 
 from __future__ import annotations
 
-import mimetypes
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from projects.models import Plan, SubItem
 
 from .. import ledger
 from ..forms.reports import AcceptReportForm, ProgressReportForm, ReturnReportForm
-from ..models import Notification, ProgressReport, ReportPhoto
+from ..models import Notification, ProgressReport
 from ..periods import Period, plan_open_period
 from ..progress import SubItemState, plan_progress
 from ..services import notifications as notification_service
@@ -377,19 +376,6 @@ def report_return(request: HttpRequest, report_id: int) -> HttpResponse:
         return redirect("report_detail", report.pk)
     messages.success(request, _("已退回：%(sub)s，联络员将收到通知。") % {"sub": report.sub_item})
     return redirect("review_queue")
-
-
-@login_required
-def report_photo(request: HttpRequest, photo_id: int) -> FileResponse:
-    """A report photo, served only to those who may read the report (drafts stay private)."""
-    photo = get_object_or_404(
-        ReportPhoto.objects.filter(
-            report__in=ProgressReport.objects.filter(permissions.visible_reports_filter(request.user))
-        ),
-        pk=photo_id,
-    )
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    return FileResponse(photo.image.open("rb"), content_type=content_type)
 
 
 @login_required
