@@ -1,0 +1,105 @@
+"""API security: tokens that expire and are revoked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from projects import roles
+from tests.factories import UserFactory, api_token
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "pw-for-tests-123"
+
+
+def _obtain(username: str, password: str = PASSWORD):
+    return APIClient().post("/api/token/", {"username": username, "password": password}, format="json")
+
+
+def _with_token(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+# 5. Tokens
+
+
+def test_a_token_lasts_thirty_idle_days_and_then_stops_working(settings):
+    UserFactory(username="clerk", role=roles.OFFICE)
+
+    issued = _obtain("clerk")
+
+    assert issued.status_code == 200, issued.content
+    client = _with_token(issued.json()["token"])
+    assert client.get("/api/plans/").status_code == 200
+    token = AuthToken.objects.get(user__username="clerk")
+    assert token.expiry - timezone.now() > dt.timedelta(days=29)
+    token.expiry = timezone.now() - dt.timedelta(seconds=1)
+    token.save()
+    assert client.get("/api/plans/").status_code in (401, 403)
+
+
+def test_api_logout_revokes_the_token_used_and_site_logout_revokes_them_all():
+    user = UserFactory(username="clerk", role=roles.OFFICE)
+    laptop, phone, tablet = (_obtain("clerk").json()["token"] for _ in range(3))
+
+    assert _with_token(laptop).post("/api/logout/").status_code == 204
+
+    assert _with_token(laptop).get("/api/plans/").status_code in (401, 403)
+    assert _with_token(phone).get("/api/plans/").status_code == 200
+    browser = APIClient()
+    browser.force_login(user)
+    browser.post("/accounts/logout/")
+    assert _with_token(phone).get("/api/plans/").status_code in (401, 403)
+    assert _with_token(tablet).get("/api/plans/").status_code in (401, 403)
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+def test_changing_the_password_revokes_the_users_tokens(client):
+    user = UserFactory(username="clerk", role=roles.OFFICE)
+    token = _obtain("clerk").json()["token"]
+    client.force_login(user)
+
+    changed = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": "A-new-pw-4-2026", "new_password2": "A-new-pw-4-2026"},
+    )
+
+    assert changed.status_code == 302
+    assert _with_token(token).get("/api/plans/").status_code in (401, 403)
+
+
+def test_a_user_lists_and_revokes_their_own_tokens_but_never_anothers():
+    UserFactory(username="clerk", role=roles.OFFICE)
+    colleague = UserFactory(username="colleague", role=roles.OFFICE)
+    mine, spare = _obtain("clerk").json()["token"], _obtain("clerk").json()["token"]
+    theirs = api_token(colleague)
+    client = _with_token(mine)
+
+    listed = client.get("/api/tokens/").json()["results"]
+
+    assert sorted(row["id"] for row in listed) == sorted([mine[:15], spare[:15]])
+    assert set(listed[0]) >= {"id", "created", "expiry", "last_used"}
+    assert client.delete(f"/api/tokens/{theirs[:15]}/").status_code == 404
+    assert _with_token(theirs).get("/api/plans/").status_code == 200
+    assert client.delete(f"/api/tokens/{spare[:15]}/").status_code == 204
+    assert _with_token(spare).get("/api/plans/").status_code in (401, 403)
+    assert client.get("/api/plans/").status_code == 200
+
+
+def test_a_locked_out_account_is_told_so_in_chinese_even_with_the_right_password(settings):
+    UserFactory(username="clerk", role=roles.OFFICE)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _obtain("clerk", "wrong")
+
+    response = _obtain("clerk")
+
+    assert response.status_code == 403
+    assert "锁定" in response.json()["detail"]
+    assert not AuthToken.objects.exists()
