@@ -1,4 +1,6 @@
-"""API security: tokens that expire and are revoked."""
+"""API security: tokens that expire and are revoked, and the API's answers at its edges (bodies
+that are not objects, unknown addresses, CSRF failures, nonsense query values, out-of-range
+figures and dates)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,16 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from projects import roles
-from tests.factories import UserFactory, api_token
+from supervision.models import ProgressReport
+from tests.factories import (
+    ProgressReportFactory,
+    SubItemFactory,
+    UnitFactory,
+    UserFactory,
+    api_token,
+    liaison_user,
+    office_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +114,54 @@ def test_a_locked_out_account_is_told_so_in_chinese_even_with_the_right_password
     assert response.status_code == 403
     assert "锁定" in response.json()["detail"]
     assert not AuthToken.objects.exists()
+
+
+# 6. API edges
+
+
+@pytest.fixture
+def housing():
+    unit = UnitFactory(code="housing")
+    sub_item = SubItemFactory(item__lead_unit=unit)
+    return {"sub_item": sub_item, "liaison": liaison_user(unit), "office": office_user()}
+
+
+def test_a_list_as_the_body_of_a_post_is_a_chinese_400(housing):
+    report = ProgressReportFactory(
+        sub_item=housing["sub_item"], created_by=housing["liaison"], state=ProgressReport.State.SUBMITTED
+    )
+    office = _with_token(api_token(housing["office"]))
+
+    returned = office.post(f"/api/reports/{report.pk}/return/", [1, 2], format="json")
+    created = _with_token(api_token(housing["liaison"])).post("/api/reports/", [], format="json")
+    token = APIClient().post("/api/token/", ["clerk"], format="json")
+
+    for response in (returned, created, token):
+        assert response.status_code == 400
+        assert "JSON对象" in response.json()["detail"]
+    report.refresh_from_db()
+    assert report.state == ProgressReport.State.SUBMITTED
+
+
+def test_an_unknown_api_address_answers_json_404(housing):
+    client = _with_token(api_token(housing["office"]))
+
+    for path in ("/api/nothing-here/", "/api/reports/1/nothing/", "/api/x/y/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["detail"] == "接口不存在"
+
+
+def test_a_session_post_without_csrf_token_is_refused_in_chinese_json(housing):
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(housing["liaison"])
+
+    for path in ("/api/reports/", "/api/nothing-here/"):
+        response = browser.post(
+            path, {"sub_item": housing["sub_item"].pk, "progress_percent": "30"}, format="json"
+        )
+        assert response.status_code == 403
+        assert response["Content-Type"] == "application/json"
+        assert "CSRF校验失败" in response.json()["detail"]
+    assert not ProgressReport.objects.exists()
