@@ -24,9 +24,9 @@ from tests.factories import (
     office_user,
 )
 
-# Like DRF's own paginator, the filters ignore an empty or malformed optional value (?page_size=,
-# ?raised_on_before=) instead of refusing the request; every other check stays on, above all
-# "no 5xx" and "every answer matches the description".
+# The paginator and the filters ignore an empty optional value (?page_size=, ?raised_on_before=)
+# instead of refusing the request; every other check stays on, above all "no 5xx" and "every
+# answer matches the description".
 LENIENT_BY_DESIGN = [negative_data_rejection]
 
 FUZZ_SETTINGS = settings(

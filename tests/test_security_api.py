@@ -165,3 +165,45 @@ def test_a_session_post_without_csrf_token_is_refused_in_chinese_json(housing):
         assert response["Content-Type"] == "application/json"
         assert "CSRF校验失败" in response.json()["detail"]
     assert not ProgressReport.objects.exists()
+
+
+def test_nonsense_page_and_page_size_are_refused(housing):
+    client = _with_token(api_token(housing["office"]))
+
+    assert client.get("/api/plans/?page_size=null").status_code == 400
+    assert "每页条数" in client.get("/api/plans/?page_size=0").json()["page_size"][0]
+    assert "页码" in client.get("/api/plans/?page=abc").json()["page"][0]
+    assert client.get("/api/plans/?page_size=500&page=1").status_code == 200
+
+
+def test_a_percentage_above_100_gets_the_ledgers_message_whatever_its_decimals(housing):
+    client = _with_token(api_token(housing["liaison"]))
+
+    for typed in ("100.001", "-0.001", "150"):
+        response = client.post(
+            "/api/reports/", {"sub_item": housing["sub_item"].pk, "progress_percent": typed}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json()["progress_percent"] == ["累计进度须在0–100之间"]
+    too_precise = client.post(
+        "/api/reports/", {"sub_item": housing["sub_item"].pk, "progress_percent": "50.001"}, format="json"
+    )
+    assert too_precise.status_code == 400
+    assert not ProgressReport.objects.exists()
+
+
+def test_dates_before_2000_or_after_2100_are_refused(housing):
+    client = _with_token(api_token(housing["office"]))
+
+    for path in (
+        "/api/rectifications/?as_of=2101-01-01",
+        f"/api/subitems/?as_of=2101-01-01&plan={housing['sub_item'].item.plan_id}",
+        "/api/reports/?period_start_after=2101-01-01",
+        "/api/reports/?period_start_before=1999-12-31",
+        "/api/visits/?date_after=2101-01-01",
+        "/api/visits/?as_of=2101-01-01",
+    ):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert "2100" in str(response.json()), path
+    assert client.get("/api/visits/?as_of=2100-12-31").status_code == 200
