@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 
+# The dates this system can mean: a year outside them is a typo (20240 for 2024, 1024 for 2024).
 EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def validate_supported(value: date) -> None:
+    """Refuse a date before 2000 or after 2100 (a form or query-string field validator)."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError("日期须在2000年1月1日至2100年12月31日之间")
 
 
 def today() -> date:
@@ -31,6 +39,8 @@ def parse_as_of(request: HttpRequest) -> date | None:
         raise BadRequest("截至日期格式应为 YYYY-MM-DD") from exc
     if value < EARLIEST:
         raise BadRequest("截至日期不能早于2000年1月1日")
+    if value > LATEST:
+        raise BadRequest("截至日期不能晚于2100年12月31日")
     if value >= today():
         return None
     return value

@@ -3,10 +3,10 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from projects.api import tokens
 from projects.api import views as registry
 from supervision.api import registry as registry_progress
 from supervision.api import views as supervision
@@ -26,6 +26,7 @@ router.register("reports", supervision.ReportViewSet, basename="api-report")
 router.register("flags", supervision.FlagViewSet, basename="api-flag")
 router.register("visits", supervision.VisitViewSet, basename="api-visit")
 router.register("rectifications", supervision.RectificationViewSet, basename="api-rectification")
+router.register("tokens", tokens.TokenViewSet, basename="api-token-own")
 
 # The description is public so integrators can read it before they have an account; it
 # describes endpoints, never data.
@@ -43,7 +44,8 @@ urlpatterns = [
         ),
         name="api-redoc",
     ),
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", tokens.ObtainTokenView.as_view(), name="api-token"),
+    path("logout/", tokens.LogoutView.as_view(), name="api-logout"),
     path("", include(router.urls)),
     # Only addresses ending in "/", so that /api/plans still redirects to /api/plans/.
     re_path(r"^(?P<path>(?:.*/)?)$", api_not_found),

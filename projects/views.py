@@ -1,5 +1,5 @@
 """The site's entry points: home (sends each role to its start page), the health check and the
-400 page. The plan, item and sub-item pages show progress and live in ``supervision.views.plans``."""
+400 and CSRF-failure pages. The plan, item and sub-item pages show progress and live in ``supervision.views.plans``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views import csrf
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import permissions
+from .api.authentication import CSRF_REFUSED
 
 
 @login_required
@@ -36,3 +38,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 page that says what was wrong (e.g. a malformed as-of date) in Chinese."""
     return render(request, "400.html", {"exception": str(exception)}, status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its CSRF token: API clients get JSON, people the usual page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": CSRF_REFUSED}, status=403)
+    return csrf.csrf_failure(request, reason)

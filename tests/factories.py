@@ -8,6 +8,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from knox.crypto import hash_token
+from knox.models import AuthToken
+from knox.settings import CONSTANTS, knox_settings
 
 from projects import roles
 from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
@@ -56,6 +59,21 @@ def deputy_user(**kwargs) -> User:
 
 def leader_user(**kwargs) -> User:
     return UserFactory(role=roles.LEADER, **kwargs)
+
+
+def api_token(user: User, key: str | None = None) -> str:
+    """An API token for the user, as sent in "Authorization: Token <key>". A fixed ``key`` is
+    stored the way knox stores issued ones (hashed), for tests that must know it beforehand."""
+    if key is None:
+        _, key = AuthToken.objects.create(user=user)
+        return key
+    AuthToken(
+        digest=hash_token(key),
+        token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH],
+        user=user,
+        expiry=timezone.now() + knox_settings.TOKEN_TTL,
+    ).save()
+    return key
 
 
 class PlanFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,6 @@ import json
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from supervision.models import Flag, ProgressReport
@@ -20,13 +19,14 @@ from tests.factories import (
     ProgressReportFactory,
     SubItemFactory,
     UnitFactory,
+    api_token,
     liaison_user,
     office_user,
 )
 
-# Like DRF's own paginator, the filters ignore an empty or malformed optional value (?page_size=,
-# ?raised_on_before=) instead of refusing the request; every other check stays on, above all
-# "no 5xx" and "every answer matches the description".
+# The paginator and the filters ignore an empty optional value (?page_size=, ?raised_on_before=)
+# instead of refusing the request; every other check stays on, above all "no 5xx" and "every
+# answer matches the description".
 LENIENT_BY_DESIGN = [negative_data_rejection]
 
 FUZZ_SETTINGS = settings(
@@ -68,8 +68,8 @@ def county(db):
         Flag.objects.create(sub_item=sub_item, kind=Flag.Kind.RED, raised_on=dt.date.today(), lag_points=35)
         ProgressReportFactory(sub_item=sub_item, created_by=liaison, state=ProgressReport.State.SUBMITTED)
     office = office_user()
-    Token.objects.create(user=office, key=OFFICE_TOKEN)
-    Token.objects.create(user=liaison, key=LIAISON_TOKEN)
+    api_token(office, key=OFFICE_TOKEN)
+    api_token(liaison, key=LIAISON_TOKEN)
     return {"office": office, "liaison": liaison}
 
 

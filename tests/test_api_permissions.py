@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from projects.models import Plan
@@ -17,6 +16,7 @@ from tests.factories import (
     ProgressReportFactory,
     SubItemFactory,
     UnitFactory,
+    api_token,
     deputy_user,
     leader_user,
     liaison_user,
@@ -35,8 +35,7 @@ def api_as(request):
         if request.param == "session":
             client.force_login(user)
         else:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         return client
 
     return _as
@@ -245,4 +244,6 @@ def test_a_token_is_issued_for_a_valid_username_and_password(county):
     )
 
     assert response.status_code == 200, response.content
-    assert response.json()["token"] == Token.objects.get(user=user).key
+    signed_in = APIClient()
+    signed_in.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert signed_in.get("/api/plans/").status_code == 200

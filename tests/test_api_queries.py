@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from supervision.models import (
@@ -28,6 +27,7 @@ from tests.factories import (
     ProgressReportFactory,
     SubItemFactory,
     UnitFactory,
+    api_token,
     deputy_user,
     liaison_user,
     office_user,
@@ -99,7 +99,7 @@ def county():
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

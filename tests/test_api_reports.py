@@ -7,19 +7,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from projects.models import Plan
 from supervision.models import Notification, ProgressReport
-from tests.factories import SubItemFactory, UnitFactory, accepted_report, liaison_user, office_user
+from tests.factories import SubItemFactory, UnitFactory, accepted_report, api_token, liaison_user, office_user
 
 pytestmark = pytest.mark.django_db
 
 
 def _client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

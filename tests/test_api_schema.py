@@ -36,7 +36,7 @@ def test_schema_describes_every_endpoint_with_token_and_session_auth():
         "/api/flags/",
     ):
         assert path in schema["paths"], path
-    assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+    assert {"knoxApiToken", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
 
 
 def test_list_filters_are_documented():

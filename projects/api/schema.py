@@ -3,6 +3,7 @@ must handle, so the description matches what the API really answers."""
 
 from __future__ import annotations
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.openapi import AutoSchema
 
 ERROR_BODY = {
@@ -14,6 +15,12 @@ ERROR_BODY = {
         }
     }
 }
+
+
+class ChineseSessionScheme(SessionScheme):
+    """Our session authentication is DRF's with a Chinese CSRF message: described the same."""
+
+    target_class = "projects.api.authentication.SessionAuthentication"
 
 
 def _error(description: str) -> dict:

@@ -8,10 +8,13 @@ show progress (a plan's summary, items and sub-items with their pace) are superv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.request import Request
 
 from projects import permissions
 from projects.api_permissions import CanViewRegistry
@@ -23,12 +26,23 @@ from .schema import ApiSchema
 from .serializers import PlanSerializer, UnitSerializer
 
 
+def require_object_body(request: Request) -> None:
+    """Every write takes named fields: a list, a number or a string as the body is a 400."""
+    if request.method in {"POST", "PUT", "PATCH"} and not isinstance(request.data, Mapping):
+        raise ParseError('请求内容须为JSON对象（如 {"version": 1}），不能是列表、数字或字符串')
+
+
 class ApiViewSet(viewsets.ReadOnlyModelViewSet):
     """What every API viewset shares: pagination with ?page_size=, documented error answers,
-    and a Chinese 404 that does not tell "missing" from "not yours"."""
+    a Chinese 404 that does not tell "missing" from "not yours", and writes that take an
+    object."""
 
     pagination_class = StandardPagination
     schema = ApiSchema()
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        require_object_body(request)
 
     def get_object(self):
         try:

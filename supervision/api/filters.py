@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from core.lights import LAGGING_LIGHTS, Light
-from projects.api.filters import IntegerFilter
+from projects.api.filters import DateFilter, DateFromToRangeFilter, IntegerFilter
 from projects.models import Item, SubItem
 
 from ..models import Flag, InspectionVisit, ProgressReport, Rectification, VisitedItem
@@ -83,15 +83,15 @@ class SubItemFilter(filters.FilterSet):
     item = IntegerFilter(field_name="item_id", label="实事ID")
     category = IntegerFilter(field_name="item__category_id", label="领域ID")
     unit = IntegerFilter(field_name="responsible_unit_id", label="责任单位ID")
-    planned_end = filters.DateFromToRangeFilter(label="完成时限")
+    planned_end = DateFromToRangeFilter(label="完成时限")
     status = filters.ChoiceFilter(
         choices=SubItem.Status.choices, method=on_read_model, label="状态（截至 as_of）"
     )
     light = filters.ChoiceFilter(choices=Light.choices, method=on_read_model, label="灯色（截至 as_of）")
     lagging = LaggingFilter(method=on_read_model, label="滞后（黄灯或红灯，截至 as_of）")
     overdue_report = filters.BooleanFilter(method=on_read_model, label="超期未报（截至 as_of）")
-    completed_on = filters.DateFromToRangeFilter(method=on_read_model, label="完成日期")
-    last_accepted_on = filters.DateFromToRangeFilter(method=on_read_model, label="最近填报日期")
+    completed_on = DateFromToRangeFilter(method=on_read_model, label="完成日期")
+    last_accepted_on = DateFromToRangeFilter(method=on_read_model, label="最近填报日期")
 
     class Meta:
         model = SubItem
@@ -119,9 +119,9 @@ class ReportFilter(filters.FilterSet):
     category = IntegerFilter(field_name="sub_item__item__category_id", label="领域ID")
     unit = IntegerFilter(field_name="sub_item__responsible_unit_id", label="责任单位ID")
     state = filters.ChoiceFilter(choices=ProgressReport.State.choices, label="状态")
-    period_start = filters.DateFromToRangeFilter(label="填报周期")
-    accepted_on = filters.DateFromToRangeFilter(label="通过日期")
-    submitted = filters.DateFromToRangeFilter(field_name="submitted_at", label="提交日期")
+    period_start = DateFromToRangeFilter(label="填报周期")
+    accepted_on = DateFromToRangeFilter(label="通过日期")
+    submitted = DateFromToRangeFilter(field_name="submitted_at", label="提交日期")
 
     class Meta:
         model = ProgressReport
@@ -147,8 +147,8 @@ class FlagFilter(filters.FilterSet):
     sub_item = IntegerFilter(field_name="sub_item_id", label="子项ID")
     category = IntegerFilter(field_name="sub_item__item__category_id", label="领域ID")
     unit = IntegerFilter(field_name="sub_item__responsible_unit_id", label="责任单位ID")
-    raised_on = filters.DateFromToRangeFilter(label="亮灯日期")
-    cleared_on = filters.DateFromToRangeFilter(label="消除日期")
+    raised_on = DateFromToRangeFilter(label="亮灯日期")
+    cleared_on = DateFromToRangeFilter(label="消除日期")
 
     class Meta:
         model = Flag
@@ -159,10 +159,10 @@ class VisitFilter(filters.FilterSet):
     plan = IntegerFilter(field_name="plan_id", label="清单ID")
     year = IntegerFilter(field_name="plan__year", label="年度")
     kind = filters.ChoiceFilter(choices=InspectionVisit.Kind.choices, label="类型")
-    date = filters.DateFromToRangeFilter(label="日期")
+    date = DateFromToRangeFilter(label="日期")
     item = IntegerFilter(method="filter_item", label="视察的实事ID")
     locked = filters.BooleanFilter(label="已锁定")
-    as_of = filters.DateFilter(field_name="date", lookup_expr="lte", label="截至日期：该日及之前的视察")
+    as_of = DateFilter(field_name="date", lookup_expr="lte", label="截至日期：该日及之前的视察")
 
     class Meta:
         model = InspectionVisit
@@ -184,7 +184,7 @@ class RectificationFilter(filters.FilterSet):
     )
     source = filters.ChoiceFilter(choices=Rectification.Source.choices, label="来源")
     is_overdue = filters.BooleanFilter(method=on_read_model, label="已逾期（截至 as_of）")
-    deadline = filters.DateFromToRangeFilter(label="整改时限")
+    deadline = DateFromToRangeFilter(label="整改时限")
 
     class Meta:
         model = Rectification

@@ -403,6 +403,21 @@ class FundingInputSerializer(serializers.Serializer):
     )
 
 
+class PercentField(serializers.DecimalField):
+    """A percentage with two decimal places. A figure outside 0–100 is passed on as typed, so
+    that ``ledger.check_report`` refuses it with its own message (100.001 is above 100 before it
+    has too many decimal places)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=5, decimal_places=2, **kwargs)
+
+    def validate_precision(self, value):
+        return super().validate_precision(value) if ledger.ZERO <= value <= ledger.HUNDRED else value
+
+    def quantize(self, value):
+        return super().quantize(value) if ledger.ZERO <= value <= ledger.HUNDRED else value
+
+
 class ReportWriteSerializer(serializers.ModelSerializer):
     """What a liaison sends to save a report. The figures are checked by ``ledger.check_report``,
     the rule the web form also runs, so both accept the same reports with the same messages
@@ -424,9 +439,7 @@ class ReportWriteSerializer(serializers.ModelSerializer):
     submit = serializers.BooleanField(
         default=False, write_only=True, help_text="true：保存后直接提交督查室审核"
     )
-    progress_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, help_text="累计进度（%，0–100）"
-    )
+    progress_percent = PercentField(help_text="累计进度（%，0–100）")
     actual_value = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="累计完成量"
     )
