@@ -207,3 +207,20 @@ def test_dates_before_2000_or_after_2100_are_refused(housing):
         assert response.status_code == 400, path
         assert "2100" in str(response.json()), path
     assert client.get("/api/visits/?as_of=2100-12-31").status_code == 200
+
+
+def test_the_issue_api_token_command_prints_a_working_token(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.factories import office_user
+
+    office_user(username="office-cli")
+    out = StringIO()
+    call_command("issue_api_token", "office-cli", stdout=out)
+    key = out.getvalue().strip()
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/plans/").status_code == 200

@@ -1,8 +1,9 @@
 """Issue an API token for each named user and print one key per line (for integrations and
-for CI's API pass)."""
+for CI's API pass). The token expires like one obtained at /api/token/ (API_TOKEN_IDLE_DAYS
+idle days); only its digest is stored, so the key is shown this once."""
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from projects.models import User
 
@@ -18,5 +19,5 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username, is_active=True).first()
             if user is None:
                 raise CommandError(f"用户 {username} 不存在或已停用")
-            token, _ = Token.objects.get_or_create(user=user)
-            self.stdout.write(token.key)
+            _, key = AuthToken.objects.create(user=user)
+            self.stdout.write(key)
