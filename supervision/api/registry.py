@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from core.dates import parse_as_of
 from projects import permissions
 from projects.api import views as registry
+from projects.api.filters import SUPPORTED_DATE
 from projects.models import Item, Plan
 
 from ..progress import ItemState, SubItemState, plan_progress
@@ -37,8 +38,8 @@ from .serializers import ItemStateSerializer, PlanSummarySerializer, SubItemStat
 
 AS_OF = OpenApiParameter(
     "as_of",
-    # Dates before 2000 are refused (core.dates.EARLIEST): the schema says so.
-    {"type": "string", "format": "date", "pattern": r"^20\d{2}-\d{2}-\d{2}$"},
+    # Dates outside 2000–2100 are refused (core.dates): the schema says so.
+    SUPPORTED_DATE,
     description="截至日期 YYYY-MM-DD：按当日及之前审核通过的填报计算。缺省为今天；已结束的清单缺省为其结束日期",
 )
 

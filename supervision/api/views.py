@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from core.dates import parse_as_of, today
 from projects import permissions
+from projects.api.filters import SUPPORTED_DATE
 from projects.api.views import ApiViewSet
 from projects.api_permissions import CanViewRectifications, CanViewRegistry, CanViewVisits, ReportPermission
 
@@ -239,7 +240,7 @@ class VisitViewSet(ApiViewSet):
         parameters=[
             OpenApiParameter(
                 "as_of",
-                {"type": "string", "format": "date", "pattern": r"^20\d{2}-\d{2}-\d{2}$"},
+                SUPPORTED_DATE,
                 description="截至日期 YYYY-MM-DD：按当日及之前的办理记录，缺省为今天",
             )
         ]
