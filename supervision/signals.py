@@ -8,12 +8,20 @@ rows being recomputed may be on their way out too. The next pace check writes th
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from projects.models import FundingLine, Item, Milestone, Plan, SubItem
 
+from . import tasks
 from .services import caches
+
+
+def _restore_snapshots_after_commit(dropped: bool) -> None:
+    """Snapshots a change made untrue were dropped with it; store them again once it commits."""
+    if dropped:
+        transaction.on_commit(tasks.take_monthly_snapshots.delay)
 
 
 def _item_of(sub_item_id: int) -> Item | None:
@@ -22,12 +30,12 @@ def _item_of(sub_item_id: int) -> Item | None:
 
 @receiver(post_save, sender=Plan)
 def plan_saved(sender, instance: Plan, **kwargs) -> None:
-    caches.after_registry_change(instance)
+    _restore_snapshots_after_commit(caches.after_registry_change(instance))
 
 
 @receiver(post_save, sender=Item)
 def item_saved(sender, instance: Item, **kwargs) -> None:
-    caches.after_registry_change(instance.plan, [instance.pk])
+    _restore_snapshots_after_commit(caches.after_registry_change(instance.plan, [instance.pk]))
 
 
 @receiver(post_save, sender=SubItem)
@@ -36,7 +44,7 @@ def sub_item_saved(sender, instance: SubItem, **kwargs) -> None:
     # derived again from the ledger so that an edit of the registry never rolls them back.
     caches.refresh_sub_item(instance.pk)
     item = Item.objects.select_related("plan").get(pk=instance.item_id)
-    caches.after_registry_change(item.plan, [item.pk])
+    _restore_snapshots_after_commit(caches.after_registry_change(item.plan, [item.pk]))
 
 
 @receiver(post_save, sender=Milestone)
@@ -44,19 +52,19 @@ def sub_item_saved(sender, instance: SubItem, **kwargs) -> None:
 def sub_item_part_saved(sender, instance, **kwargs) -> None:
     item = _item_of(instance.sub_item_id)
     if item is not None:
-        caches.after_registry_change(item.plan, [item.pk])
+        _restore_snapshots_after_commit(caches.after_registry_change(item.plan, [item.pk]))
 
 
 @receiver(post_delete, sender=Item)
 def item_deleted(sender, instance: Item, **kwargs) -> None:
-    caches.forget_item(instance.plan_id, instance.pk)
+    _restore_snapshots_after_commit(caches.forget_item(instance.plan_id, instance.pk))
 
 
 @receiver(post_delete, sender=SubItem)
 def sub_item_deleted(sender, instance: SubItem, **kwargs) -> None:
     plan_id = Item.objects.filter(pk=instance.item_id).values_list("plan_id", flat=True).first()
     if plan_id is not None:
-        caches.forget_item(plan_id, instance.item_id)
+        _restore_snapshots_after_commit(caches.forget_item(plan_id, instance.item_id))
 
 
 @receiver(post_delete, sender=Milestone)
@@ -64,4 +72,4 @@ def sub_item_deleted(sender, instance: SubItem, **kwargs) -> None:
 def sub_item_part_deleted(sender, instance, **kwargs) -> None:
     item = _item_of(instance.sub_item_id)
     if item is not None:
-        caches.forget_item(item.plan_id, item.pk)
+        _restore_snapshots_after_commit(caches.forget_item(item.plan_id, item.pk))

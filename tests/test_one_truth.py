@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +21,7 @@ from supervision.models import PlanSnapshot, ProgressReport, Rectification, SubI
 from supervision.progress import plan_progress
 from supervision.services import caches, snapshots
 from supervision.services.reports import InvalidReport, accept_report, create_report
+from supervision.summary import plan_figures
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,
@@ -256,8 +258,9 @@ def test_accepting_a_report_refreshes_the_pace_row_in_the_same_transaction():
     assert SubItemPace.objects.get(sub_item=sub).light == Light.BLUE
 
 
-def test_a_registry_edit_refreshes_pace_rows_and_drops_stale_snapshots():
-    today = dt.date.today()
+@time_machine.travel(dt.datetime(2025, 7, 15, 10, 0, tzinfo=dt.UTC))
+def test_a_registry_edit_refreshes_pace_rows_and_drops_stale_snapshots(django_capture_on_commit_callbacks):
+    today = dt.date(2025, 7, 15)
     plan = PlanFactory(year=today.year)
     sub = SubItemFactory(
         item__plan=plan, planned_start=dt.date(today.year, 1, 1), planned_end=dt.date(today.year, 12, 31)
@@ -265,10 +268,16 @@ def test_a_registry_edit_refreshes_pace_rows_and_drops_stale_snapshots():
     snapshots.take_snapshot(plan, dt.date(today.year, 1, 31))
     before = SubItemPace.objects.get(sub_item=sub).scheduled_percent
 
-    Milestone.objects.create(sub_item=sub, date=dt.date(today.year, 1, 15), planned_percent=D("90"))
+    with django_capture_on_commit_callbacks() as queued:
+        Milestone.objects.create(sub_item=sub, date=dt.date(today.year, 1, 15), planned_percent=D("90"))
 
     assert SubItemPace.objects.get(sub_item=sub).scheduled_percent != before
     assert not PlanSnapshot.objects.filter(plan=plan).exists()
+    # Once the edit commits, the snapshot task stores the month-ends again, as they now read.
+    for callback in queued:
+        callback()
+    stored = PlanSnapshot.objects.get(plan=plan, as_of=dt.date(today.year, 1, 31))
+    assert stored.data == plan_figures(plan_progress(plan, dt.date(today.year, 1, 31)))
 
 
 def test_verify_figures_names_every_drifted_cache_and_rebuild_repairs_it(capsys):

@@ -239,15 +239,12 @@ def snapshot_drift(plan: Plan) -> list[Drift]:
     return drift
 
 
-def forget_snapshots(plan: Plan) -> None:
+def forget_snapshots(plan: Plan) -> bool:
     """A registry change can change what past month-ends looked like (a milestone moves the
-    scheduled pace): the plan's stored snapshots are dropped in the same transaction, and the
-    snapshot task is queued to store them again once it commits; until then trend charts
-    compute them."""
-    from .. import tasks
-
-    if PlanSnapshot.objects.filter(plan=plan).delete()[0]:
-        transaction.on_commit(tasks.take_monthly_snapshots.delay)
+    scheduled pace): the plan's stored snapshots are dropped in the same transaction. Returns
+    whether any were; the caller queues the snapshot task to store them again (until then,
+    trend charts compute them)."""
+    return PlanSnapshot.objects.filter(plan=plan).delete()[0] > 0
 
 
 # --- Report totals ---------------------------------------------------------------------------
@@ -299,16 +296,17 @@ def after_ledger_change(sub_item: SubItem) -> None:
 
 
 @transaction.atomic
-def forget_item(plan_id: int, item_id: int) -> None:
-    """Part of the registry was deleted: drop the item's pace rows and the plan's snapshots."""
+def forget_item(plan_id: int, item_id: int) -> bool:
+    """Part of the registry was deleted: drop the item's pace rows and the plan's snapshots
+    (returns whether there were snapshots to drop)."""
     SubItemPace.objects.filter(sub_item__item_id=item_id).delete()
     ItemPace.objects.filter(item_id=item_id).delete()
-    forget_snapshots(Plan(pk=plan_id))
+    return forget_snapshots(Plan(pk=plan_id))
 
 
 @transaction.atomic
-def after_registry_change(plan: Plan, item_ids: Iterable[int] | None = None) -> None:
+def after_registry_change(plan: Plan, item_ids: Iterable[int] | None = None) -> bool:
     """The registry changed (a date, milestone, weight, margin): recompute the pace rows that
-    depend on it and drop the snapshots it may have made untrue."""
+    depend on it and drop the snapshots it may have made untrue (returns whether it did)."""
     refresh_pace(plan, item_ids)
-    forget_snapshots(plan)
+    return forget_snapshots(plan)
