@@ -2,8 +2,8 @@
 year of monthly accepted reports (built by ``manage.py seed_scale`` when missing).
 
 Times N GETs of /plans/<id>/dashboard/ as a deputy with the test client and prints median,
-p95 and the query count. The dashboard caches its figures keyed on a version of the data it
-counts (any accepted report or registry change makes a new key), so the N views measure what
+p95 and the query count. The dashboard caches its figures keyed on the plan's figures version
+(any accepted report or registry change of the plan makes a new key), so the N views measure what
 deputies get between changes; the time of one view computed afresh is printed too. Target: median under 300 ms on SQLite. Uses DATABASE_URL, default
 sqlite:////tmp/bench_dashboard.sqlite3. Exits 1 when the median misses the target.
 """

@@ -1,8 +1,9 @@
 """Settings for livelihood. Everything deployment-specific comes from the environment.
 
 Without any variables set this is the embedded default: SQLite in the checkout, Celery tasks
-run eagerly in-process, console e-mail. Production sets DATABASE_URL, CELERY_BROKER_URL,
-DJANGO_SECRET_KEY, DJANGO_DEBUG=0 and DJANGO_ALLOWED_HOSTS (see .env.example).
+run eagerly in-process, console e-mail, a cache in each process's memory. Production sets
+DATABASE_URL, CELERY_BROKER_URL, DJANGO_CACHE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG=0 and
+DJANGO_ALLOWED_HOSTS (see .env.example).
 """
 
 import os
@@ -160,6 +161,17 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "livelihood@localhost")
+
+
+def cache_settings(url: str) -> dict:
+    """CACHES for a cache URL: Redis shared by every worker and process when set (the plan
+    dashboard's cached figures), else memory local to each process."""
+    if url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings(os.environ.get("DJANGO_CACHE_URL", ""))
 
 # Celery: with no broker configured tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -16,7 +16,7 @@ from projects.models import SubItem, User
 
 from . import pace, periods
 from .models import Notification, ProgressReport, ReportFunding
-from .services.caches import refresh_sub_item
+from .services.caches import bump_figures_version, refresh_sub_item
 
 # Offset from the scheduled pace (percentage points) each profile ends at on the as-of date.
 PROFILE_OFFSET = {
@@ -78,6 +78,7 @@ def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.dat
     liaisons = {u.unit_id: u for u in User.objects.filter(username__startswith="liaison-")}
     live = as_of >= timezone.localdate()
     created = 0
+    changed_plans: set[int] = set()
     for index, (sub, spec) in enumerate(seeded):
         if sub.reports.exists():
             continue
@@ -91,8 +92,12 @@ def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.dat
         created += len(reports)
         if reports:
             refresh_sub_item(sub.pk)
+            changed_plans.add(sub.item.plan_id)
         if live and reports and not complete and spec.lag_profile != "silent":
             created += _open_report(sub, spec, reports[-1], liaison, reviewer, as_of, index)
+    # bulk_create sends no signal: the plans' cached figures are told here.
+    for plan_id in sorted(changed_plans):
+        bump_figures_version(plan_id)
     return created
 
 

@@ -546,3 +546,21 @@ class PlanSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.as_of}"
+
+
+class PlanFiguresVersion(models.Model):
+    """A counter bumped in the same transaction as every change that can change a plan's
+    figures (an accepted report, a registry edit, a bulk insert): a cache of anything computed
+    from the plan's figures is keyed on it, and never read stale."""
+
+    plan = models.OneToOneField(
+        Plan, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("清单")
+    )
+    version = models.PositiveBigIntegerField(_("版本"), default=0)
+
+    class Meta:
+        verbose_name = _("清单数据版本")
+        verbose_name_plural = _("清单数据版本")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} v{self.version}"

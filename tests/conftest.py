@@ -60,6 +60,15 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back tests reuse primary keys, so a plan
+    of one test could otherwise be shown another test's cached dashboard."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(request):
     """Tasks run in-process, even when CI points CELERY_BROKER_URL at Redis; only tests marked
     `redis` talk to a real broker and worker."""

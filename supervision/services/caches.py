@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from core.dates import today
 from projects.models import Item, Plan, SubItem
 
 from .. import ledger, pace
-from ..models import ItemPace, PlanSnapshot, ProgressReport, ReportFunding, SubItemPace
+from ..models import ItemPace, PlanFiguresVersion, PlanSnapshot, ProgressReport, ReportFunding, SubItemPace
 from ..progress import PlanProgress, SubItemState, plan_progress
 from ..summary import plan_figures
 
@@ -277,12 +278,41 @@ def report_total_drift() -> list[Drift]:
 def rebuild_plan(plan: Plan) -> None:
     """Rewrite every cache of a plan from the ledger: sub-items' current figures, pace rows
     (as of today) and the stored snapshots (each for its own date)."""
+    bump_figures_version(plan)
     for state in plan_progress(plan, today()).sub_states:
         refresh_sub_item(state.sub_item.pk)
     refresh_pace(plan)
     for snapshot in PlanSnapshot.objects.filter(plan=plan):
         snapshot.data = plan_figures(plan_progress(plan, snapshot.as_of))
         snapshot.save(update_fields=["data"])
+
+
+# --- The plan's figures version ------------------------------------------------------------
+
+
+def figures_version(plan: Plan | int) -> int:
+    """The plan's figures version, in one query by primary key: it changes whenever anything
+    the plan's figures are computed from changes (0 before the first change)."""
+    plan_id = getattr(plan, "pk", plan)
+    version = PlanFiguresVersion.objects.filter(plan_id=plan_id).values_list("version", flat=True).first()
+    return version or 0
+
+
+def bump_figures_version(plan: Plan | int, *, insert: bool = True) -> None:
+    """Count one change of the plan's figures, in the caller's transaction. An UPDATE of
+    ``version + 1`` (the row is locked until the transaction ends), so concurrent bumps each
+    count. A plan's row is inserted by its first bump, which saving a new plan makes (the
+    ``post_save`` of Plan); ``insert=False`` only updates, for a deletion that may be part of
+    deleting the plan itself, whose row may already be gone."""
+    plan_id = getattr(plan, "pk", plan)
+    rows = PlanFiguresVersion.objects.filter(plan_id=plan_id)
+    if rows.update(version=F("version") + 1) or not insert:
+        return
+    try:
+        with transaction.atomic():
+            PlanFiguresVersion.objects.create(plan_id=plan_id, version=1)
+    except IntegrityError:  # another transaction inserted it first
+        rows.update(version=F("version") + 1)
 
 
 # --- After a change --------------------------------------------------------------------------
@@ -293,6 +323,7 @@ def after_ledger_change(sub_item: SubItem) -> None:
     caller's transaction."""
     refresh_sub_item(sub_item.pk)
     refresh_pace(sub_item.item.plan, [sub_item.item_id])
+    bump_figures_version(sub_item.item.plan_id)
 
 
 @transaction.atomic
@@ -301,6 +332,7 @@ def forget_item(plan_id: int, item_id: int) -> bool:
     (returns whether there were snapshots to drop)."""
     SubItemPace.objects.filter(sub_item__item_id=item_id).delete()
     ItemPace.objects.filter(item_id=item_id).delete()
+    bump_figures_version(plan_id, insert=False)
     return forget_snapshots(Plan(pk=plan_id))
 
 
@@ -309,4 +341,5 @@ def after_registry_change(plan: Plan, item_ids: Iterable[int] | None = None) -> 
     """The registry changed (a date, milestone, weight, margin): recompute the pace rows that
     depend on it and drop the snapshots it may have made untrue (returns whether it did)."""
     refresh_pace(plan, item_ids)
+    bump_figures_version(plan)
     return forget_snapshots(plan)

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Q
 
 from core.lights import LAGGING_LIGHTS, Light
-from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
+from projects.models import Category, Plan, Unit
 
 from .. import ledger, pace, rectification_state
 from ..models import InspectionVisit, ProgressReport, Rectification, ReportPhoto
@@ -27,26 +26,6 @@ from . import snapshots
 ZERO = Decimal("0")
 LATEST_VISITS = 5
 OPEN_RECTIFICATIONS = 10
-# Models whose edits can change a figure; their history tables timestamp every change.
-HISTORY_MODELS = (Plan, Item, SubItem, Milestone, FundingLine, Unit)
-# Bulk inserts (imports, seed_scale) leave no history row, but they change the counts.
-COUNTED_MODELS = (Item, SubItem, Milestone, FundingLine, Unit, Category)
-
-
-def data_version() -> tuple:
-    """A value that changes whenever anything the dashboard counts may have changed, read in
-    one cheap query: accepted reports only ever grow in number (the database refuses to edit
-    or delete them), registry edits stamp their history tables, and bulk inserts change counts.
-    """
-    quote = connection.ops.quote_name
-    parts = [f"(SELECT COUNT(*) FROM {quote(ProgressReport._meta.db_table)} WHERE state = %s)"]
-    parts += [
-        f"(SELECT MAX(history_date) FROM {quote(m.history.model._meta.db_table)})" for m in HISTORY_MODELS
-    ]
-    parts += [f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in COUNTED_MODELS]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), [ProgressReport.State.ACCEPTED])
-        return tuple(str(value) for value in cursor.fetchone())
 
 
 @dataclass

@@ -22,7 +22,7 @@ from projects.models import Plan
 
 from ..filters import PlanTableFilter
 from ..progress import plan_progress, plan_summaries, reading_date
-from ..services import dashboard
+from ..services import caches, dashboard
 from ..summary import plan_figures
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
@@ -54,8 +54,9 @@ def _dashboard_plans(user):
     return plans
 
 
-# A cached dashboard is keyed on everything its figures depend on (see data_version), so it is
-# never stale for a counted change; the timeout only bounds renames of categories.
+# A cached dashboard is keyed on the plan's own settings and its figures version (bumped in the
+# same transaction as every accepted report and registry edit of the plan), so it is never stale
+# for a change of its figures; the timeout only bounds renames of categories and units.
 CACHE_SECONDS = 10 * 60
 ATTENTION_ROWS = 200
 OVERDUE_ROWS = 100
@@ -95,7 +96,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             as_of,
             base,
             light,
-            dashboard.data_version(),
+            caches.figures_version(plan),
         )
         key = "plan-dashboard:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
     body = cache.get(key) if key else None

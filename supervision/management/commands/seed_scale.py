@@ -24,6 +24,7 @@ from projects import roles
 from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
 from supervision import pace
 from supervision.models import ProgressReport
+from supervision.services import caches
 
 REPORT_DAY = 4
 # Most deadlines are the year end; some fall due one or three months earlier.
@@ -320,6 +321,8 @@ def build_scale_plan(
             report_count += _insert_rows(ProgressReport, batch)
             batch = []
     report_count += _insert_rows(ProgressReport, batch)
+    # Bulk inserts send no signal: the plan's cached figures are told here.
+    caches.bump_figures_version(plan)
     return plan, report_count
 
 
