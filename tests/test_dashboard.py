@@ -262,3 +262,15 @@ def test_moving_a_deadline_relights_the_sub_item_on_the_next_view(client, db):
 
     assert before["red"] == 0
     assert after["red"] == 1
+
+
+def test_a_dashboard_without_its_stored_month_ends_says_they_are_being_computed(client, login, demo):
+    from supervision.models import PlanSnapshot
+
+    PlanSnapshot.objects.filter(plan=demo["plan_2023"]).delete()
+    login("deputy")
+
+    page = client.get(f"/plans/{demo['plan_2023'].pk}/dashboard/").content.decode()
+
+    assert "另有12个月末的数据正在后台生成" in page
+    assert not PlanSnapshot.objects.filter(plan=demo["plan_2023"]).exists()

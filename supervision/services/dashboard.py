@@ -158,18 +158,19 @@ def overdue_to_report(progress: PlanProgress) -> list[tuple[ItemState, SubItemSt
     return [(item, s) for item in progress.items for s in item.sub_states if s.overdue_report]
 
 
-def trend(plan: Plan, progress: PlanProgress, figures: dict, whole_plan: bool) -> list[dict]:
+def trend(plan: Plan, progress: PlanProgress, figures: dict, whole_plan: bool) -> snapshots.Trend:
     """Month-end points of the plan's year before the as-of date, then the as-of date itself.
 
-    The month-ends come from the stored snapshots (whole plan). When the dashboard shows the
-    whole plan its own figures are the last point, so the line ends where the headline says.
+    The month-ends come from the stored snapshots (whole plan); those not stored yet are
+    listed as missing. When the dashboard shows the whole plan its own figures are the last
+    point, so the line ends where the headline says.
     """
-    points = snapshots.trend(plan, until=progress.as_of - timedelta(days=1))
+    stored = snapshots.trend(plan, until=progress.as_of - timedelta(days=1))
     if whole_plan:
         last = figures
     else:
         last = plan_figures(plan_progress(plan, progress.as_of if progress.is_historical else None))
-    return [*points, last]
+    return snapshots.Trend([*stored.points, last], stored.missing)
 
 
 def _is_month_end(day: date) -> bool:

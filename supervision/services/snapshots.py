@@ -8,6 +8,7 @@ append-only, a past date's figures never change and a stored snapshot stays true
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -17,6 +18,7 @@ from projects.models import Plan
 from ..models import PlanSnapshot
 from ..progress import plan_progress
 from ..summary import plan_figures
+from . import caches
 
 
 def take_snapshot(plan: Plan, as_of: date) -> PlanSnapshot:
@@ -33,32 +35,49 @@ def month_ends(year: int, until: date) -> list[date]:
     return [day for day in ends if day <= until]
 
 
-def take_monthly_snapshots(on: date | None = None) -> list[PlanSnapshot]:
-    """For every published or closed plan, store the month-end snapshots of its year, up to
-    the day before ``on`` (today by default), that are not stored yet. A closed plan's are
-    taken once and never change. Returns the new snapshots."""
+def store_missing_snapshots(plan: Plan, on: date | None = None) -> list[PlanSnapshot]:
+    """Store the month-end snapshots of the plan's year, up to the day before ``on`` (today by
+    default), that are not stored yet; returns the new ones."""
     yesterday = (on or timezone.localdate()) - timedelta(days=1)
+    stored = set(plan.snapshots.values_list("as_of", flat=True))
+    new = [take_snapshot(plan, day) for day in month_ends(plan.year, yesterday) if day not in stored]
+    if new:
+        # The dashboard's cached trend now has more to show.
+        caches.bump_figures_version(plan)
+    return new
+
+
+def take_monthly_snapshots(on: date | None = None) -> list[PlanSnapshot]:
+    """For every published or closed plan, store the month-end snapshots not stored yet (the
+    nightly task; ``seed_demo`` and ``seed_scale`` run it for their data). A closed plan's are
+    taken once and never change. Returns the new snapshots."""
     created = []
     for plan in Plan.objects.exclude(status=Plan.Status.DRAFT):
-        stored = set(plan.snapshots.values_list("as_of", flat=True))
-        for day in month_ends(plan.year, yesterday):
-            if day not in stored:
-                created.append(take_snapshot(plan, day))
+        created += store_missing_snapshots(plan, on)
     return created
 
 
-def trend(plan: Plan, until: date | None = None) -> list[dict]:
-    """One ``plan_figures`` dict per month-end of the plan's year up to ``until`` (today by
-    default), oldest first, then today's live figures when the range reaches today.
+@dataclass
+class Trend:
+    """Month-end figures of a plan's year as stored, and the month-ends not stored yet."""
 
-    Past month-ends come from stored snapshots; a missing one is computed (and left for the
-    monthly task to store: reading a page never writes).
+    points: list[dict]
+    missing: list[date]
+
+
+def trend(plan: Plan, until: date | None = None) -> Trend:
+    """One ``plan_figures`` dict per stored month-end snapshot of the plan's year up to
+    ``until`` (today by default), oldest first, then today's live figures when the range
+    reaches today.
+
+    A month-end not stored yet is left out and listed in ``missing``: the nightly task stores
+    it. A page never computes a year of history inside a request, nor writes one.
     """
     today = timezone.localdate()
     end = min(until, today) if until is not None else today
     past_ends = [day for day in month_ends(plan.year, end) if day < today]
     stored = {s.as_of: s.data for s in PlanSnapshot.objects.filter(plan=plan, as_of__in=past_ends)}
-    points = [stored[day] if day in stored else plan_figures(plan_progress(plan, day)) for day in past_ends]
+    points = [stored[day] for day in past_ends if day in stored]
     if end == today:
         points.append(plan_figures(plan_progress(plan)))
-    return points
+    return Trend(points, [day for day in past_ends if day not in stored])

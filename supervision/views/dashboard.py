@@ -140,9 +140,10 @@ def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: b
     progress = progress.with_light(light)
     figures = plan_figures(progress)
     categories = dashboard.by_category(progress)
+    month_ends = dashboard.trend(plan, progress, figures, whole_plan)
     trend = [
         {**row, "url": links.to_dashboard(as_of=row["as_of"])}
-        for row in dashboard.trend_rows(dashboard.trend(plan, progress, figures, whole_plan))
+        for row in dashboard.trend_rows(month_ends.points)
     ]
     light_rows = [
         {
@@ -178,6 +179,7 @@ def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: b
             for row in dashboard.unit_ranking(progress)
         ],
         "trend": trend,
+        "trend_missing": len(month_ends.missing),
         "attention": attention[:ATTENTION_ROWS],
         "attention_total": len(attention),
         "attention_links": {

@@ -8,6 +8,7 @@ from projects import demo
 from projects.models import Plan, User
 from supervision import demo as supervision_demo
 from supervision.demo_visits import seed_visits
+from supervision.services.snapshots import take_monthly_snapshots
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         reports = supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
         reports += supervision_demo.seed_report_history(seeded_now, today, office)
         seed_visits()
+        take_monthly_snapshots()  # what the nightly task would have stored by now
 
         self.stdout.write(
             self.style.SUCCESS(f"演示数据就绪：{plan_2023}、{plan_now}；新增填报 {reports} 条。")

@@ -25,6 +25,7 @@ from projects.models import Category, FundingLine, Item, Milestone, Plan, SubIte
 from supervision import pace
 from supervision.models import ProgressReport
 from supervision.services import caches
+from supervision.services.snapshots import store_missing_snapshots
 
 REPORT_DAY = 4
 # Most deadlines are the year end; some fall due one or three months earlier.
@@ -152,10 +153,13 @@ class Command(BaseCommand):
             today=today,
         )
         elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        stored = store_missing_snapshots(plan)  # what the nightly task would have stored by now
         self.stdout.write(
             self.style.SUCCESS(
                 f"已创建：{plan}（id={plan.pk}），{items}件{subitems}项，"
-                f"审核通过的填报 {report_count} 条，用时 {elapsed:.1f} 秒。"
+                f"审核通过的填报 {report_count} 条，用时 {elapsed:.1f} 秒；"
+                f"月末快照 {len(stored)} 个，用时 {time.perf_counter() - started:.1f} 秒。"
             )
         )
 
