@@ -186,3 +186,21 @@ def test_as_of_dates_before_2000_are_a_clear_400(client, login, demo):
     response = client.get(f"/plans/{demo['plan_2023'].pk}/", {"as_of": "0001-01-01"})
     assert response.status_code == 400
     assert "2000" in response.content.decode()
+
+
+def test_a_long_plan_table_is_paged_by_item_while_the_headline_counts_the_whole_plan(client, login):
+    from supervision.views.plans import ITEMS_PER_PAGE
+
+    plan = PlanFactory()
+    for number in range(1, ITEMS_PER_PAGE + 3):
+        SubItemFactory(item=ItemFactory(plan=plan, number=number, title=f"实事{number:03d}"))
+    login(office_user())
+
+    first = client.get(f"/plans/{plan.pk}/").content.decode()
+    second = client.get(f"/plans/{plan.pk}/", {"page": 2}).content.decode()
+
+    total = ITEMS_PER_PAGE + 2
+    assert f"{total}件{total}项" in first and f"{total}件{total}项" in second
+    assert "实事001" in first and f"实事{total:03d}" not in first
+    assert f"实事{total:03d}" in second and "实事001" not in second
+    assert f"共{total}件" in first

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -19,6 +20,8 @@ from projects.models import Item, Plan
 from ..filters import PlanTableFilter
 from ..progress import plan_progress, plan_summaries
 from ..services import dashboard as item_dashboard
+
+ITEMS_PER_PAGE = 100
 
 
 def _require_registry_reader(user) -> None:
@@ -50,10 +53,23 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         plan, as_of, sub_item_filter=table_filter.sub_item_filter(permissions.sub_item_scope(request.user))
     )
     states = table_filter.filter_states(progress)
+    # The headline counts the whole plan; the table shows a page of items, so a province's list
+    # stays a page a browser can open (the full table is the Excel export).
+    page = Paginator(states, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "projects/plan_detail.html",
-        {"plan": plan, "progress": progress, "items": states, "filter": table_filter, "as_of": as_of},
+        {
+            "plan": plan,
+            "progress": progress,
+            "items": page.object_list,
+            "page": page,
+            "query": query.urlencode(),
+            "filter": table_filter,
+            "as_of": as_of,
+        },
     )
 
 
