@@ -83,18 +83,22 @@ def refresh_sub_item(sub_item_id: int) -> None:
     )
 
 
+def ledger_figures(state: SubItemState) -> dict:
+    """The values a sub-item's cached fields should hold, from its state as of a day."""
+    return {
+        "status": state.status,
+        "progress_percent": state.progress_percent,
+        "actual_value": state.actual_value,
+        "completed_on": state.completed_on,
+        "last_accepted_on": state.last_report.accepted_on if state.last_report else None,
+    }
+
+
 def sub_item_drift(plan: Plan) -> list[Drift]:
     """Compare each sub-item's stored current figures with the ledger as of today."""
     drift = []
     for state in plan_progress(plan, today()).sub_states:
-        sub = state.sub_item
-        true = {
-            "status": state.status,
-            "progress_percent": state.progress_percent,
-            "actual_value": state.actual_value,
-            "completed_on": state.completed_on,
-            "last_accepted_on": state.last_report.accepted_on if state.last_report else None,
-        }
+        sub, true = state.sub_item, ledger_figures(state)
         for name in SUB_ITEM_CACHE_FIELDS:
             if getattr(sub, name) != true[name]:
                 drift.append(Drift(f"子项 {sub.code}（{plan}）", name, getattr(sub, name), true[name]))
@@ -279,8 +283,13 @@ def rebuild_plan(plan: Plan) -> None:
     """Rewrite every cache of a plan from the ledger: sub-items' current figures, pace rows
     (as of today) and the stored snapshots (each for its own date)."""
     bump_figures_version(plan)
+    subs = []
     for state in plan_progress(plan, today()).sub_states:
-        refresh_sub_item(state.sub_item.pk)
+        for name, value in ledger_figures(state).items():
+            setattr(state.sub_item, name, value)
+        subs.append(state.sub_item)
+    # Batched like the pace rows, not one query per sub-item; no signal, no audit record.
+    SubItem.objects.bulk_update(subs, list(SUB_ITEM_CACHE_FIELDS), batch_size=BATCH_SIZE)
     refresh_pace(plan)
     for snapshot in PlanSnapshot.objects.filter(plan=plan):
         snapshot.data = plan_figures(plan_progress(plan, snapshot.as_of))
