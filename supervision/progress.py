@@ -449,14 +449,3 @@ def plan_summaries(
         figures = ledger.report_effect(reports.get(report_id), plan.report_cadence, plan.report_due_day)
         statuses[plan_id][item_id].append(figures.status)
     return [(plan, summarize(statuses[plan.pk])) for plan in plans]
-
-
-def plan_summary(plan: Plan, as_of: date | None = None) -> PlanSummary:
-    return plan_progress(plan, as_of).summary
-
-
-def group_by_unit(states: list[SubItemState]) -> dict:
-    grouped: dict = defaultdict(list)
-    for state in states:
-        grouped[state.sub_item.responsible_unit].append(state)
-    return dict(grouped)
