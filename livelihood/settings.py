@@ -182,6 +182,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
+    # Pages count today's figures from the pace rows when every one was checked today
+    # (supervision.current): the rows move to the new day just after midnight, and the 07:00
+    # check raises the flags and warnings.
+    "midnight-pace-rows": {
+        "task": "supervision.tasks.refresh_pace_rows",
+        "schedule": crontab(hour=0, minute=2),
+    },
     "daily-pace-check": {
         "task": "supervision.tasks.run_daily_pace_check",
         "schedule": crontab(hour=7, minute=0),

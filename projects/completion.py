@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Count, Q
+
 COMPLETED = "completed"
 
 
@@ -95,6 +97,28 @@ class PlanSummary:
             f"已完成{self.items_completed}件{self.subitems_completed}项，"
             f"完成率{format_percent(self.item_completion_rate)}"
         )
+
+
+# The same rules as ``item_is_complete`` and ``summarize``, as SQL aggregates over a queryset of
+# sub-items (which may be narrowed or grouped): an item is complete when none of its counted
+# sub-items is unfinished, so the complete items are the items less those with an unfinished
+# sub-item. ``summary_from_counts`` turns a row of them into the same PlanSummary.
+SUMMARY_COUNTS = {
+    "items_total": Count("item_id", distinct=True),
+    "items_unfinished": Count("item_id", distinct=True, filter=~Q(status=COMPLETED)),
+    "subitems_total": Count("pk"),
+    "subitems_completed": Count("pk", filter=Q(status=COMPLETED)),
+}
+
+
+def summary_from_counts(row: dict) -> PlanSummary:
+    """The PlanSummary of a row aggregated with ``SUMMARY_COUNTS``."""
+    return PlanSummary(
+        items_total=row["items_total"],
+        subitems_total=row["subitems_total"],
+        items_completed=row["items_total"] - row["items_unfinished"],
+        subitems_completed=row["subitems_completed"],
+    )
 
 
 def summarize(statuses_by_item: dict[object, list[str]]) -> PlanSummary:

@@ -264,7 +264,8 @@ class SubItem(VersionedModel):
         help_text=_("汇总本件进度时的权重"),
     )
     location = models.CharField(_("实施地点"), max_length=200, blank=True)
-    # Current figures, written only when a progress report is accepted.
+    # Current figures (a cache of the ledger: the latest accepted report, and the latest that
+    # stated money), written only when a report is accepted or the caches are rebuilt.
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     progress_percent = models.DecimalField(
         _("进度（%）"), max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT_VALIDATORS
@@ -274,6 +275,10 @@ class SubItem(VersionedModel):
     )
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
     last_accepted_on = models.DateField(_("最近填报日期"), null=True, blank=True)
+    funds_allocated = models.DecimalField(
+        _("累计到位资金（万元）"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    funds_paid = models.DecimalField(_("累计支付资金（万元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:

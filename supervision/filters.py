@@ -36,6 +36,11 @@ class PlanTableFilter(forms.Form):
             conditions &= Q(responsible_unit=unit)
         return conditions if conditions else None
 
+    @property
+    def chosen_light(self) -> str:
+        """The chosen light, or "" for all."""
+        return self._value("light") or ""
+
     def filter_states(self, progress):
         """Items of the progress view, keeping only sub-items with the chosen light."""
         return progress.with_light(self._value("light")).items

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import F, Q
+
 from core.lights import Verdict
 from projects.completion import format_number, format_target
 from projects.models import SubItem
@@ -78,12 +80,23 @@ def report_effect(report, cadence: str, due_day: int) -> SubItemFigures:
     )
 
 
+def finished_on_time(completed_on: date | None, deadline: date | None) -> bool:
+    """A completed sub-item finished on time when it had no deadline or was completed by it."""
+    return deadline is None or completed_on is None or completed_on <= deadline
+
+
+# ``finished_on_time`` over the cached current figures of completed sub-items, for counting.
+FINISHED_ON_TIME = (
+    Q(planned_end__isnull=True) | Q(completed_on__isnull=True) | Q(completed_on__lte=F("planned_end"))
+)
+
+
 def final_verdict(figures: SubItemFigures, deadline: date | None) -> str:
     """按期完成 when complete by the deadline (or complete with none), 逾期完成 when complete
     after it, 未完成 otherwise."""
     if not figures.is_complete:
         return Verdict.UNFINISHED
-    if deadline is None or figures.completed_on is None or figures.completed_on <= deadline:
+    if finished_on_time(figures.completed_on, deadline):
         return Verdict.ON_TIME
     return Verdict.LATE
 

@@ -228,6 +228,9 @@ def plan_progress(
     final = is_final(plan, on)
     sub_qs = sub_items_for_plan(plan, sub_item_filter)
     item_qs = items if items is not None else Item.objects.filter(plan=plan)
+    if items is not None:
+        # Every query below reads only these items' sub-items, not the whole plan's.
+        sub_qs = sub_qs.filter(item__in=item_qs.values("pk"))
     item_list, subs_by_item = _load_registry(item_qs, sub_qs)
     # One query at any plan size: in_bulk would split 10,000 ids into batches on SQLite.
     latest_ids = latest_accepted_report_ids(sub_qs, on).values("latest_report_id")

@@ -5,11 +5,12 @@ snapshot, the briefing's first sheet and the API's /summary/ all show. Built fro
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from core.lights import Light, Verdict
+from projects.completion import PlanSummary
 
 from .progress import PlanProgress, SubItemState
 
@@ -65,17 +66,43 @@ def funding_by_source(states: Iterable[SubItemState]) -> dict[str, FundingTotals
     }
 
 
-def _mean(values: list[Decimal]) -> float:
-    return float(sum(values, ZERO) / len(values)) if values else 0.0
+def mean_percent(total: Decimal, count: int) -> float:
+    """A mean of percentages as the headline shows it, from their exact sum."""
+    return round(float(total / count), 2) if count else 0.0
 
 
 def plan_figures(progress: PlanProgress) -> dict:
     """The headline figures as JSON-ready values (rates are fractions: 0.6 = 60%)."""
-    summary = progress.summary
-    funding = funding_totals(progress.sub_states)
     states = progress.sub_states
+    return figures_dict(
+        as_of=progress.as_of,
+        summary=progress.summary,
+        light_counts=progress.light_counts,
+        overdue_report=progress.overdue_report_count,
+        progress_sum=sum((s.progress_percent for s in states), ZERO),
+        scheduled_sum=sum((s.scheduled_percent for s in states), ZERO),
+        is_final=progress.is_final,
+        verdict_counts=progress.verdict_counts,
+        funding=funding_totals(states),
+    )
+
+
+def figures_dict(
+    *,
+    as_of,
+    summary: PlanSummary,
+    light_counts: Mapping[str, int],
+    overdue_report: int,
+    progress_sum: Decimal,
+    scheduled_sum: Decimal,
+    is_final: bool,
+    verdict_counts: Mapping[str, int],
+    funding: FundingTotals,
+) -> dict:
+    """The one shape of the headline figures, whether counted from the read model
+    (``plan_figures``) or from the caches (``supervision.current``)."""
     return {
-        "as_of": progress.as_of.isoformat(),
+        "as_of": as_of.isoformat(),
         "headline": summary.headline,
         "items_total": summary.items_total,
         "subitems_total": summary.subitems_total,
@@ -83,12 +110,12 @@ def plan_figures(progress: PlanProgress) -> dict:
         "subitems_completed": summary.subitems_completed,
         "item_completion_rate": float(summary.item_completion_rate),
         "subitem_completion_rate": float(summary.subitem_completion_rate),
-        "lights": {light.value: progress.light_counts.get(light, 0) for light in Light},
-        "overdue_report": progress.overdue_report_count,
-        "average_progress": round(_mean([s.progress_percent for s in states]), 2),
-        "average_scheduled": round(_mean([s.scheduled_percent for s in states]), 2),
-        "is_final": progress.is_final,
-        "verdicts": {key: progress.verdict_counts.get(key, 0) for key in Verdict.values},
+        "lights": {light.value: light_counts.get(light, 0) for light in Light},
+        "overdue_report": overdue_report,
+        "average_progress": mean_percent(progress_sum, summary.subitems_total),
+        "average_scheduled": mean_percent(scheduled_sum, summary.subitems_total),
+        "is_final": is_final,
+        "verdicts": {key: verdict_counts.get(key, 0) for key in Verdict.values},
         "funding": {
             "planned": float(funding.planned),
             "allocated": float(funding.allocated),

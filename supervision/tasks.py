@@ -26,6 +26,19 @@ def run_daily_pace_check(on: str | None = None) -> list[dict]:
     return [result.as_dict() for result in pace_check.check_all_active_plans(day)]
 
 
+@shared_task(name="supervision.tasks.refresh_pace_rows", **DATABASE_RETRY)
+def refresh_pace_rows() -> int:
+    """Move every published plan's pace rows to today (no flags, no warnings: the daily check
+    does those); returns the number of plans."""
+    from projects.models import Plan
+    from supervision.services import caches
+
+    plans = list(Plan.objects.filter(status=Plan.Status.PUBLISHED))
+    for plan in plans:
+        caches.refresh_pace(plan)
+    return len(plans)
+
+
 @shared_task(name="supervision.tasks.send_report_reminders", **DATABASE_RETRY)
 def send_report_reminders(on: str | None = None) -> int:
     """Remind liaisons of missing reports (催报); returns the number of notifications sent."""

@@ -31,8 +31,8 @@ from projects.api import views as registry
 from projects.api.filters import SUPPORTED_DATE
 from projects.models import Item, Plan
 
+from .. import current
 from ..progress import ItemState, SubItemState, plan_progress
-from ..summary import plan_figures
 from . import filters
 from .serializers import ItemStateSerializer, PlanSummarySerializer, SubItemStateSerializer
 
@@ -66,10 +66,10 @@ class PlanViewSet(registry.PlanViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def summary(self, request: Request, pk=None) -> Response:
         plan = self.get_object()
-        progress = plan_progress(
+        head = current.headline(
             plan, _as_of(request), sub_item_filter=permissions.sub_item_scope(request.user)
         )
-        return Response(plan_figures(progress))
+        return Response(head.figures)
 
 
 def _as_of(request: Request) -> date | None:

@@ -15,17 +15,25 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from core.dates import today
 from projects.models import Item, Plan, SubItem
 
-from .. import ledger, pace
+from .. import pace
 from ..models import ItemPace, PlanFiguresVersion, PlanSnapshot, ProgressReport, ReportFunding, SubItemPace
 from ..progress import PlanProgress, SubItemState, plan_progress
 from ..summary import plan_figures
 
-SUB_ITEM_CACHE_FIELDS = ("status", "progress_percent", "actual_value", "completed_on", "last_accepted_on")
+SUB_ITEM_CACHE_FIELDS = (
+    "status",
+    "progress_percent",
+    "actual_value",
+    "completed_on",
+    "last_accepted_on",
+    "funds_allocated",
+    "funds_paid",
+)
 SUB_PACE_FIELDS = (
     "checked_on",
     "scheduled_percent",
@@ -63,24 +71,20 @@ def _shown(value) -> str:
 # --- Sub-items' current figures ------------------------------------------------------------
 
 
-def sub_item_figures(sub_item: SubItem, on: date | None = None) -> ledger.SubItemFigures:
-    plan = sub_item.item.plan
-    report = (
-        ProgressReport.objects.filter(sub_item=sub_item).accepted_by(on or today()).latest_first().first()
-    )
-    return ledger.report_effect(report, plan.report_cadence, plan.report_due_day)
-
-
 def refresh_sub_item(sub_item_id: int) -> None:
-    """Bring a sub-item's stored current figures in line with its latest accepted report.
+    """Bring a sub-item's stored current figures in line with the ledger as of today, read
+    through the same read model as every page (``ledger_figures``).
 
     A queryset update: a cache write is no edit of the registry, so it leaves no audit record
     and sends no signal."""
     sub_item = SubItem.objects.select_related("item__plan").get(pk=sub_item_id)
-    figures = sub_item_figures(sub_item)
-    SubItem.objects.filter(pk=sub_item_id).update(
-        **{name: getattr(figures, name) for name in SUB_ITEM_CACHE_FIELDS}
+    progress = plan_progress(
+        sub_item.item.plan,
+        today(),
+        sub_item_filter=Q(pk=sub_item_id),
+        items=Item.objects.filter(pk=sub_item.item_id),
     )
+    SubItem.objects.filter(pk=sub_item_id).update(**ledger_figures(progress.sub_states[0]))
 
 
 def ledger_figures(state: SubItemState) -> dict:
@@ -91,6 +95,8 @@ def ledger_figures(state: SubItemState) -> dict:
         "actual_value": state.actual_value,
         "completed_on": state.completed_on,
         "last_accepted_on": state.last_report.accepted_on if state.last_report else None,
+        "funds_allocated": state.money.allocated,
+        "funds_paid": state.money.paid,
     }
 
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Sum
 
 from core.lights import LAGGING_LIGHTS, Light
-from projects.models import Category, Plan, Unit
+from projects.completion import SUMMARY_COUNTS, summary_from_counts
+from projects.models import Category, Plan, SubItem, Unit
 
-from .. import ledger, pace, rectification_state
+from .. import current, ledger, pace, rectification_state
 from ..models import InspectionVisit, ProgressReport, Rectification, ReportPhoto
-from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
-from ..summary import plan_figures
+from ..progress import ItemState, PlanProgress, SubItemState, plan_progress, reading_date
 from . import snapshots
 
 ZERO = Decimal("0")
@@ -59,10 +59,30 @@ def by_category(progress: PlanProgress) -> list[CategoryRow]:
         row.items_completed += state.is_complete
         row.subitems_total += len(state.sub_states)
         row.subitems_completed += sum(1 for s in state.sub_states if s.is_complete)
-    return sorted(
-        rows.values(),
-        key=lambda r: (r.category is None, r.category.order if r.category else 0, r.name),
+    return _in_field_order(rows.values())
+
+
+def _in_field_order(rows) -> list[CategoryRow]:
+    return sorted(rows, key=lambda r: (r.category is None, r.category.order if r.category else 0, r.name))
+
+
+def counted_by_category(subs: QuerySet[SubItem]) -> list[CategoryRow]:
+    """``by_category`` counted from the sub-items' cached status (``supervision.current``)."""
+    categories = Category.objects.in_bulk()
+    return _in_field_order(
+        CategoryRow(categories.get(row["item__category_id"]), **_category_counts(row))
+        for row in subs.order_by().values("item__category_id").annotate(**SUMMARY_COUNTS)
     )
+
+
+def _category_counts(row: dict) -> dict:
+    summary = summary_from_counts(row)
+    return {
+        "items_total": summary.items_total,
+        "items_completed": summary.items_completed,
+        "subitems_total": summary.subitems_total,
+        "subitems_completed": summary.subitems_completed,
+    }
 
 
 @dataclass
@@ -102,10 +122,38 @@ def unit_ranking(progress: PlanProgress) -> list[UnitRow]:
         row.overdue_report += state.overdue_report
         if state.is_complete:
             row.completed += 1
-            done = state.completed_on
-            if sub.planned_end is None or (done is not None and done <= sub.planned_end):
-                row.completed_on_time += 1
-    return sorted(rows.values(), key=lambda r: (-r.on_time_rate, r.average_lag, str(r.unit)))
+            row.completed_on_time += ledger.finished_on_time(state.completed_on, sub.planned_end)
+    return _best_first(rows.values())
+
+
+def _best_first(rows) -> list[UnitRow]:
+    return sorted(rows, key=lambda r: (-r.on_time_rate, r.average_lag, str(r.unit)))
+
+
+def counted_unit_ranking(subs: QuerySet[SubItem]) -> list[UnitRow]:
+    """``unit_ranking`` counted from the cached status and pace rows (``supervision.current``)."""
+    units = Unit.objects.in_bulk()
+    completed = Q(status=SubItem.Status.COMPLETED)
+    rows = (
+        subs.order_by()
+        .values("responsible_unit_id")
+        .annotate(
+            subitems_total=Count("pk"),
+            completed=Count("pk", filter=completed),
+            completed_on_time=Count("pk", filter=completed & ledger.FINISHED_ON_TIME),
+            red=Count("pk", filter=Q(pace__light=Light.RED)),
+            yellow=Count("pk", filter=Q(pace__light=Light.YELLOW)),
+            overdue_report=Count("pk", filter=Q(pace__overdue_report=True)),
+            lag_sum=Sum("pace__lag_points"),
+        )
+    )
+    return _best_first(
+        UnitRow(
+            unit=units[row.pop("responsible_unit_id")],
+            **{**row, "lag_sum": row["lag_sum"] or ZERO},
+        )
+        for row in rows
+    )
 
 
 @dataclass
@@ -158,19 +206,81 @@ def overdue_to_report(progress: PlanProgress) -> list[tuple[ItemState, SubItemSt
     return [(item, s) for item in progress.items for s in item.sub_states if s.overdue_report]
 
 
-def trend(plan: Plan, progress: PlanProgress, figures: dict, whole_plan: bool) -> snapshots.Trend:
+def trend(plan: Plan, head: current.Headline, whole_plan: bool) -> snapshots.Trend:
     """Month-end points of the plan's year before the as-of date, then the as-of date itself.
 
     The month-ends come from the stored snapshots (whole plan); those not stored yet are
     listed as missing. When the dashboard shows the whole plan its own figures are the last
     point, so the line ends where the headline says.
     """
-    stored = snapshots.trend(plan, until=progress.as_of - timedelta(days=1))
-    if whole_plan:
-        last = figures
-    else:
-        last = plan_figures(plan_progress(plan, progress.as_of if progress.is_historical else None))
+    stored = snapshots.trend(plan, until=head.as_of - timedelta(days=1))
+    last = head.figures if whole_plan else current.headline(plan, head.as_of).figures
     return snapshots.Trend([*stored.points, last], stored.missing)
+
+
+@dataclass
+class Reading:
+    """Everything the dashboard body counts, read once."""
+
+    headline: current.Headline
+    categories: list[CategoryRow]
+    units: list[UnitRow]
+    attention: list[AttentionRow]
+    attention_total: int
+    overdue: list[tuple[ItemState, SubItemState]]
+    overdue_total: int
+    trend: snapshots.Trend
+
+
+def read_dashboard(
+    plan: Plan,
+    as_of: date | None,
+    sub_item_filter: Q | None,
+    light: str,
+    *,
+    attention_rows: int,
+    overdue_rows: int,
+) -> Reading:
+    """The dashboard's figures as of a day: counted from the caches when they hold the day
+    (the first ``attention_rows`` and ``overdue_rows`` sub-items then read from the ledger to
+    show them), else everything from one read of the ledger."""
+    whole_plan = sub_item_filter is None and not light
+    on = reading_date(plan, as_of)
+    if not current.caches_hold(plan, on):
+        progress = plan_progress(plan, on, sub_item_filter=sub_item_filter).with_light(light)
+        head = current.ledger_headline(progress)
+        attention = attention_list(progress)
+        overdue = overdue_to_report(progress)
+        return Reading(
+            headline=head,
+            categories=by_category(progress),
+            units=unit_ranking(progress),
+            attention=attention[:attention_rows],
+            attention_total=len(attention),
+            overdue=overdue[:overdue_rows],
+            overdue_total=len(overdue),
+            trend=trend(plan, head, whole_plan),
+        )
+    head = current.counted_headline(plan, on, sub_item_filter, light)
+    subs = current.sub_items(plan, sub_item_filter, light)
+    attention_ids = current.lagging_ids(subs, attention_rows)
+    overdue_ids = list(
+        subs.filter(pace__overdue_report=True)
+        .order_by("item__number", "number")
+        .values_list("pk", flat=True)[:overdue_rows]
+    )
+    shown = plan_progress(plan, on, sub_item_filter=Q(pk__in=[*attention_ids, *overdue_ids]))
+    attention_shown, overdue_shown = set(attention_ids), set(overdue_ids)
+    return Reading(
+        headline=head,
+        categories=counted_by_category(subs),
+        units=counted_unit_ranking(subs),
+        attention=[row for row in attention_list(shown) if row.state.sub_item.pk in attention_shown],
+        attention_total=sum(head.light_counts.get(value, 0) for value in LAGGING_LIGHTS),
+        overdue=[(i, s) for i, s in overdue_to_report(shown) if s.sub_item.pk in overdue_shown],
+        overdue_total=head.overdue_report_count,
+        trend=trend(plan, head, whole_plan),
+    )
 
 
 def _is_month_end(day: date) -> bool:

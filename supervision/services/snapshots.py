@@ -36,11 +36,15 @@ def month_ends(year: int, until: date) -> list[date]:
 
 
 def store_missing_snapshots(plan: Plan, on: date | None = None) -> list[PlanSnapshot]:
-    """Store the month-end snapshots of the plan's year, up to the day before ``on`` (today by
-    default), that are not stored yet; returns the new ones."""
+    """Store the month-end snapshots of the plan's year (and a closed list's closing day), up to
+    the day before ``on`` (today by default), that are not stored yet; returns the new ones."""
     yesterday = (on or timezone.localdate()) - timedelta(days=1)
     stored = set(plan.snapshots.values_list("as_of", flat=True))
-    new = [take_snapshot(plan, day) for day in month_ends(plan.year, yesterday) if day not in stored]
+    days = month_ends(plan.year, yesterday)
+    # A closed list is read as of its closing day: its figures that day are stored too.
+    if plan.status == Plan.Status.CLOSED and plan.closed_on and plan.closed_on <= yesterday:
+        days = sorted({*days, plan.closed_on})
+    new = [take_snapshot(plan, day) for day in days if day not in stored]
     if new:
         # The dashboard's cached trend now has more to show.
         caches.bump_figures_version(plan)

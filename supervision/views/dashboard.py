@@ -23,7 +23,6 @@ from projects.models import Plan
 from ..filters import PlanTableFilter
 from ..progress import plan_progress, plan_summaries, reading_date
 from ..services import caches, dashboard
-from ..summary import plan_figures
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
 
@@ -101,10 +100,17 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
         key = "plan-dashboard:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
     body = cache.get(key) if key else None
     if body is None:
-        progress = plan_progress(plan, as_of, sub_item_filter=table_filter.sub_item_filter(scope))
+        reading = dashboard.read_dashboard(
+            plan,
+            as_of,
+            table_filter.sub_item_filter(scope),
+            light,
+            attention_rows=ATTENTION_ROWS,
+            overdue_rows=OVERDUE_ROWS,
+        )
         body = render_to_string(
             "supervision/dashboard/_body.html",
-            _body_context(plan, progress, light, links, not (category or unit or light)),
+            _body_context(plan, reading, light, links, filtered=bool(category or unit or light)),
         )
         if key:
             cache.set(key, body, CACHE_SECONDS)
@@ -135,12 +141,13 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: bool) -> dict:
-    """Everything the dashboard counts, from one read of the plan's progress."""
-    progress = progress.with_light(light)
-    figures = plan_figures(progress)
-    categories = dashboard.by_category(progress)
-    month_ends = dashboard.trend(plan, progress, figures, whole_plan)
+def _body_context(
+    plan: Plan, reading: dashboard.Reading, light: str, links: _Links, *, filtered: bool
+) -> dict:
+    """The dashboard body's template context, from one reading of the plan."""
+    head = reading.headline
+    figures = head.figures
+    month_ends = reading.trend
     trend = [
         {**row, "url": links.to_dashboard(as_of=row["as_of"])}
         for row in dashboard.trend_rows(month_ends.points)
@@ -156,17 +163,15 @@ def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: b
     ]
     category_rows = [
         (row, links.to_table(category=row.category.pk if row.category else None, light=light))
-        for row in categories
+        for row in reading.categories
     ]
-    attention = dashboard.attention_list(progress)
-    overdue = dashboard.overdue_to_report(progress)
     return {
         "plan": plan,
-        "progress": progress,
+        "progress": head,
         "figures": figures,
-        "summary": progress.summary,
-        "as_of": None if not progress.is_historical else progress.as_of,
-        "filtered": not whole_plan,
+        "summary": head.summary,
+        "as_of": None if not head.is_historical else head.as_of,
+        "filtered": filtered,
         "links": {"all": links.to_table(light=light), "completed": links.to_table(light=Light.BLUE)},
         "light_rows": light_rows,
         "categories": category_rows,
@@ -176,18 +181,18 @@ def _body_context(plan: Plan, progress, light: str, links: _Links, whole_plan: b
                 links.to_table(unit=row.unit.pk, light=light),
                 links.to_table(unit=row.unit.pk, light=Light.RED),
             )
-            for row in dashboard.unit_ranking(progress)
+            for row in reading.units
         ],
         "trend": trend,
         "trend_missing": len(month_ends.missing),
-        "attention": attention[:ATTENTION_ROWS],
-        "attention_total": len(attention),
+        "attention": reading.attention,
+        "attention_total": reading.attention_total,
         "attention_links": {
             "red": links.to_table(light=Light.RED),
             "yellow": links.to_table(light=Light.YELLOW),
         },
-        "overdue": overdue[:OVERDUE_ROWS],
-        "overdue_total": len(overdue),
+        "overdue": reading.overdue,
+        "overdue_total": reading.overdue_total,
         "chart_data": {
             "lights": light_rows,
             "categories": [

@@ -3,11 +3,13 @@ report, the reason the unit gave (存在问题) and how many days they are overd
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -17,9 +19,9 @@ from core.lights import LAGGING_LIGHTS, Light
 from projects import permissions
 from projects.models import Unit
 
-from .. import periods
+from .. import current, periods
 from ..models import SubItemPace
-from ..progress import PlanProgress, SubItemState, plan_progress
+from ..progress import PlanProgress, SubItemState, plan_progress, reading_date
 
 
 @dataclass
@@ -48,15 +50,63 @@ def lagging_rows(progress: PlanProgress, forecasts: dict[int, date | None]) -> l
             )
         )
     rows.sort(
-        key=lambda r: (
-            r.state.light != Light.RED,
+        key=lambda r: lagging_order(
+            r.state.light,
             r.state.sub_item.responsible_unit.name,
-            -r.state.lag_points,
+            r.state.lag_points,
             r.state.sub_item.item.number,
             r.state.sub_item.number,
         )
     )
     return rows
+
+
+def lagging_order(light: str, unit_name: str, lag_points, item_number: int, number: int) -> tuple:
+    """Red before yellow; within a colour by unit, then the largest lag first."""
+    return (light != Light.RED, unit_name, -lag_points, item_number, number)
+
+
+ROWS_PER_PAGE = 100
+
+
+def _paged_rows(
+    plan, as_of, sub_filter: Q, page_number
+) -> tuple[PlanProgress, list[LaggingRow], Counter, Page]:
+    """A page of the lagging list, and how many sub-items are red and yellow in all.
+
+    On a day the caches hold (``supervision.current``), the lagging sub-items are picked and
+    ordered from the pace rows and only the page's are read from the ledger; on any other day
+    the whole plan is read from the ledger. Today's list shows each row's stored forecast."""
+    on = reading_date(plan, as_of)
+    if current.caches_hold(plan, on):
+        keys = list(
+            current.sub_items(plan, sub_filter)
+            .filter(pace__light__in=LAGGING_LIGHTS)
+            .values_list(
+                "pk", "pace__light", "responsible_unit__name", "pace__lag_points", "item__number", "number"
+            )
+        )
+        counts = Counter(key[1] for key in keys)
+        ordered = [key[0] for key in sorted(keys, key=lambda key: lagging_order(*key[1:]))]
+        page = Paginator(ordered, ROWS_PER_PAGE).get_page(page_number)
+        ids = list(page.object_list)
+        progress = plan_progress(plan, on, sub_item_filter=Q(pk__in=ids))
+        forecasts = dict(
+            SubItemPace.objects.filter(sub_item__in=ids).values_list("sub_item_id", "forecast_completion")
+        )
+        return progress, lagging_rows(progress, forecasts), counts, page
+    progress = plan_progress(plan, as_of, sub_item_filter=sub_filter)
+    # The stored forecast is today's check; a past date shows none rather than a later one.
+    forecasts = {}
+    if as_of is None:
+        forecasts = dict(
+            SubItemPace.objects.filter(sub_item__item__plan=plan, light__in=LAGGING_LIGHTS).values_list(
+                "sub_item_id", "forecast_completion"
+            )
+        )
+    rows = lagging_rows(progress, forecasts)
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(page_number)
+    return progress, list(page.object_list), Counter(r.state.light for r in rows), page
 
 
 def _unit_filter(request: HttpRequest) -> int | None:
@@ -75,16 +125,9 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
     sub_filter = scope if scope is not None else Q()
     if unit_id is not None:
         sub_filter &= Q(responsible_unit_id=unit_id)
-    progress = plan_progress(plan, as_of, sub_item_filter=sub_filter)
-    # The stored forecast is today's check; a past date shows none rather than a later one.
-    forecasts = {}
-    if as_of is None:
-        forecasts = dict(
-            SubItemPace.objects.filter(sub_item__item__plan=plan, light__in=LAGGING_LIGHTS).values_list(
-                "sub_item_id", "forecast_completion"
-            )
-        )
-    rows = lagging_rows(progress, forecasts)
+    progress, rows, counts, page = _paged_rows(plan, as_of, sub_filter, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     units = Unit.objects.filter(
         pk__in=permissions.visible_sub_items(request.user)
         .filter(item__plan=plan)
@@ -98,6 +141,10 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
             "progress": progress,
             "red_rows": [r for r in rows if r.state.light == Light.RED],
             "yellow_rows": [r for r in rows if r.state.light == Light.YELLOW],
+            "red_total": counts.get(Light.RED, 0),
+            "yellow_total": counts.get(Light.YELLOW, 0),
+            "page": page,
+            "query": query.urlencode(),
             "units": units,
             "unit_id": unit_id,
             "as_of": as_of,

@@ -17,11 +17,12 @@ from core.dates import parse_as_of
 from projects import permissions
 from projects.models import Item, Plan
 
+from .. import current
 from ..filters import PlanTableFilter
 from ..progress import plan_progress, plan_summaries
 from ..services import dashboard as item_dashboard
 
-ITEMS_PER_PAGE = 100
+ITEMS_PER_PAGE = 50
 
 
 def _require_registry_reader(user) -> None:
@@ -49,13 +50,30 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan_for(request.user, plan_id)
     as_of = parse_as_of(request)
     table_filter = PlanTableFilter(request.GET, plan=plan)
-    progress = plan_progress(
-        plan, as_of, sub_item_filter=table_filter.sub_item_filter(permissions.sub_item_scope(request.user))
-    )
-    states = table_filter.filter_states(progress)
-    # The headline counts the whole plan; the table shows a page of items, so a province's list
-    # stays a page a browser can open (the full table is the Excel export).
-    page = Paginator(states, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    sub_filter = table_filter.sub_item_filter(permissions.sub_item_scope(request.user))
+    light = table_filter.chosen_light
+    # The headline counts the whole plan (as the filters narrow it); the table shows a page of
+    # items, so a province's list stays a page a browser can open (the full table is the Excel
+    # export). Only the page's items are read from the ledger, unless the headline had to be.
+    head = current.headline(plan, as_of, sub_item_filter=sub_filter, light=light)
+    if head.progress is not None:
+        page = Paginator(head.progress.items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+        items = page.object_list
+    else:
+        counted = current.sub_items(plan, sub_filter, light if head.from_caches else "")
+        item_ids = (
+            Item.objects.filter(plan=plan, pk__in=counted.values("item_id"))
+            .order_by("number")
+            .values_list("pk", flat=True)
+        )
+        page = Paginator(item_ids, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+        shown = plan_progress(
+            plan,
+            head.as_of,
+            sub_item_filter=sub_filter,
+            items=Item.objects.filter(pk__in=list(page.object_list)),
+        )
+        items = shown.with_light(light).items
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -63,8 +81,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "projects/plan_detail.html",
         {
             "plan": plan,
-            "progress": progress,
-            "items": page.object_list,
+            "progress": head,
+            "items": items,
             "page": page,
             "query": query.urlencode(),
             "filter": table_filter,

@@ -1,0 +1,196 @@
+"""A plan's figures counted from its caches, so that a cold page over 100,000 sub-items costs a
+few aggregate queries instead of reading every sub-item from the ledger.
+
+No rule is here. Each counted value was computed by the function that owns its rule, and stored
+in the same transaction as the change that moved it (``services.caches``): a sub-item's status
+and money when a report was accepted (``ledger.report_effect``, ``ledger.money_by_source``), its
+pace row's scheduled pace, lag, light and overdue-to-report by the nightly check or by the change
+(``progress.plan_progress``). This module counts them, and picks which sub-items a page shows,
+so that only those are read through ``plan_progress``.
+
+The caches hold one day: today, for a published plan whose every sub-item's pace row was checked
+today. ``headline`` answers any day: from the caches when they hold it, else from a stored
+snapshot of that day (month-ends, a closed list's closing day), else from the ledger. The
+consistency tests state that all three give the same figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Count as CountOf
+
+from core.dates import today
+from core.lights import LAGGING_LIGHTS, Light
+from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
+from projects.models import FundingLine, Plan, SubItem
+
+from .models import PlanSnapshot, SubItemPace
+from .progress import PlanProgress, is_final, plan_progress, reading_date
+from .summary import FundingTotals, figures_dict, plan_figures
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class Headline:
+    """What a headline shows of a plan, or of the part of it a page narrows to, as of a day.
+
+    ``progress`` is the full read model when the headline had to be read from the ledger (the
+    page may use it rather than read again); None when it was counted from the caches or read
+    from a stored snapshot."""
+
+    plan: Plan
+    as_of: date
+    summary: PlanSummary
+    light_counts: Counter
+    overdue_report_count: int
+    verdict_counts: Counter
+    is_final: bool
+    figures: dict
+    source: str
+    progress: PlanProgress | None = None
+
+    @property
+    def is_historical(self) -> bool:
+        return self.as_of != today()
+
+    @property
+    def from_caches(self) -> bool:
+        return self.source == "caches"
+
+
+def sub_items(plan: Plan, sub_item_filter: Q | None = None, light: str = "") -> QuerySet[SubItem]:
+    """The plan's sub-items a page counts: narrowed by the filter, and to one light of the
+    cached pace rows (meaningful only on a day the caches hold)."""
+    qs = SubItem.objects.filter(item__plan=plan)
+    if sub_item_filter is not None:
+        qs = qs.filter(sub_item_filter)
+    if light:
+        qs = qs.filter(pace__light=light)
+    return qs
+
+
+def caches_hold(plan: Plan, on: date) -> bool:
+    """Whether the caches hold the plan's figures as of a day: a published plan, read today,
+    with a pace row checked today for every sub-item (one query)."""
+    if plan.status != Plan.Status.PUBLISHED or on != today():
+        return False
+    checked_today = SubItemPace.objects.filter(sub_item=OuterRef("pk"), checked_on=on)
+    return not SubItem.objects.filter(item__plan=plan).filter(~Exists(checked_today)).exists()
+
+
+def _lagging_first():
+    return Case(When(pace__light=Light.RED, then=Value(0)), default=Value(1))
+
+
+def counted_headline(plan: Plan, on: date, sub_item_filter: Q | None = None, light: str = "") -> Headline:
+    """The headline counted from the caches (the caller has checked ``caches_hold``)."""
+    subs = sub_items(plan, sub_item_filter, light)
+    row = subs.aggregate(
+        **SUMMARY_COUNTS,
+        overdue=CountOf("pk", filter=Q(pace__overdue_report=True)),
+        progress_sum=Sum("pace__progress_percent"),
+        scheduled_sum=Sum("pace__scheduled_percent"),
+        allocated=Sum("funds_allocated"),
+        paid=Sum("funds_paid"),
+        **{f"light_{value}": CountOf("pk", filter=Q(pace__light=value)) for value in Light.values},
+    )
+    planned = FundingLine.objects.filter(sub_item__in=subs.values("pk")).aggregate(total=Sum("planned"))
+    summary = summary_from_counts(row)
+    lights = Counter({value: row[f"light_{value}"] for value in Light.values if row[f"light_{value}"]})
+    funding = FundingTotals(
+        planned=planned["total"] or ZERO, allocated=row["allocated"] or ZERO, paid=row["paid"] or ZERO
+    )
+    figures = figures_dict(
+        as_of=on,
+        summary=summary,
+        light_counts=lights,
+        overdue_report=row["overdue"],
+        progress_sum=row["progress_sum"] or ZERO,
+        scheduled_sum=row["scheduled_sum"] or ZERO,
+        is_final=False,
+        verdict_counts=Counter(),
+        funding=funding,
+    )
+    return Headline(
+        plan=plan,
+        as_of=on,
+        summary=summary,
+        light_counts=lights,
+        overdue_report_count=row["overdue"],
+        verdict_counts=Counter(),
+        is_final=False,
+        figures=figures,
+        source="caches",
+    )
+
+
+def stored_headline(plan: Plan, on: date) -> Headline | None:
+    """The whole plan's headline from the snapshot stored for that very day, if there is one."""
+    data = PlanSnapshot.objects.filter(plan=plan, as_of=on).values_list("data", flat=True).first()
+    if data is None:
+        return None
+    summary = PlanSummary(
+        items_total=data["items_total"],
+        subitems_total=data["subitems_total"],
+        items_completed=data["items_completed"],
+        subitems_completed=data["subitems_completed"],
+    )
+    return Headline(
+        plan=plan,
+        as_of=on,
+        summary=summary,
+        light_counts=Counter({k: v for k, v in data["lights"].items() if v}),
+        overdue_report_count=data["overdue_report"],
+        verdict_counts=Counter({k: v for k, v in data["verdicts"].items() if v}),
+        is_final=data["is_final"],
+        figures=data,
+        source="snapshot",
+    )
+
+
+def ledger_headline(progress: PlanProgress) -> Headline:
+    return Headline(
+        plan=progress.plan,
+        as_of=progress.as_of,
+        summary=progress.summary,
+        light_counts=progress.light_counts,
+        overdue_report_count=progress.overdue_report_count,
+        verdict_counts=progress.verdict_counts,
+        is_final=progress.is_final,
+        figures=plan_figures(progress),
+        source="ledger",
+        progress=progress,
+    )
+
+
+def headline(
+    plan: Plan, as_of: date | None = None, *, sub_item_filter: Q | None = None, light: str = ""
+) -> Headline:
+    """The headline of a plan (narrowed by a filter and a light) as of a day (``reading_date``
+    when None): counted from the caches when they hold the day, else the day's stored snapshot
+    of the whole plan, else read from the ledger."""
+    on = reading_date(plan, as_of)
+    if caches_hold(plan, on):
+        return counted_headline(plan, on, sub_item_filter, light)
+    if sub_item_filter is None and not light:
+        stored = stored_headline(plan, on)
+        if stored is not None and stored.is_final == is_final(plan, on):
+            return stored
+    return ledger_headline(plan_progress(plan, on, sub_item_filter=sub_item_filter).with_light(light))
+
+
+def lagging_ids(subs: QuerySet[SubItem], limit: int | None = None) -> list[int]:
+    """The red then yellow sub-items of the cached pace rows, furthest behind first, as the
+    dashboard's attention list orders them (``services.dashboard.attention_list``)."""
+    qs = (
+        subs.filter(pace__light__in=LAGGING_LIGHTS)
+        .order_by(_lagging_first(), "-pace__lag_points", "item__number", "number")
+        .values_list("pk", flat=True)
+    )
+    return list(qs[:limit] if limit is not None else qs)
