@@ -278,7 +278,9 @@ class SubItem(VersionedModel):
     funds_allocated = models.DecimalField(
         _("累计到位资金（万元）"), max_digits=14, decimal_places=2, default=Decimal("0")
     )
-    funds_paid = models.DecimalField(_("累计支付资金（万元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    funds_paid = models.DecimalField(
+        _("累计支付资金（万元）"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
