@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.demo import SubItemSpec
-from projects.models import SubItem, User
+from projects.models import Plan, SubItem, User
 
 from . import pace, periods
 from .models import Notification, ProgressReport, ReportFunding
-from .services.caches import bump_figures_version, refresh_sub_item
+from .services.caches import bump_figures_version, refresh_pace, refresh_sub_item
 
 # Offset from the scheduled pace (percentage points) each profile ends at on the as-of date.
 PROFILE_OFFSET = {
@@ -95,9 +95,10 @@ def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.dat
             changed_plans.add(sub.item.plan_id)
         if live and reports and not complete and spec.lag_profile != "silent":
             created += _open_report(sub, spec, reports[-1], liaison, reviewer, as_of, index)
-    # bulk_create sends no signal: the plans' cached figures are told here.
-    for plan_id in sorted(changed_plans):
-        bump_figures_version(plan_id)
+    # bulk_create sends no signal: the plans' pace rows and cached figures are told here.
+    for plan in Plan.objects.filter(pk__in=changed_plans).order_by("pk"):
+        refresh_pace(plan)
+        bump_figures_version(plan)
     return created
 
 

@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 
 from core.lights import LIGHT_ORDER, Light, Verdict
 from projects.models import Plan, User
+from supervision import current
 from supervision.models import Notification, PlanSnapshot
 from supervision.progress import plan_progress
 from supervision.services import pace_check, snapshots
@@ -107,6 +108,11 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     as_of = progress.as_of
     params = _query(day)
 
+    # The pages count today's figures from the caches and read a past day's from its stored
+    # snapshot: each way is held to the ledger's figures below.
+    expected_source = "caches" if day is None and plan.status == Plan.Status.PUBLISHED else "snapshot"
+    assert current.headline(plan, day).source == expected_source
+
     # The API's summary is the headline every other surface is held to.
     summary = api.get(f"/api/plans/{plan.pk}/summary/", params).json()
     assert summary == json.loads(json.dumps(figures)), "API summary differs from the read model"
@@ -139,6 +145,21 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     page = web.get(f"/plans/{plan.pk}/", params).text
     assert text_by_id(page, "headline") == summary["headline"]
     _assert_counts_shown(page, summary)
+
+    # The plan table grouped by policy field and by unit adds up to the headline.
+    by_field = _group_cells(web.get(f"/plans/{plan.pk}/", {**params, "group": "category"}).text)
+    assert sum(row[0] for row in by_field) == summary["items_total"]
+    assert sum(row[1] for row in by_field) == summary["items_completed"]
+    assert sum(row[2] for row in by_field) == summary["subitems_total"]
+    assert sum(row[3] for row in by_field) == summary["subitems_completed"]
+    by_unit = _group_cells(web.get(f"/plans/{plan.pk}/", {**params, "group": "unit"}).text)
+    assert [sum(row[i] for row in by_unit) for i in range(5)] == [
+        summary["subitems_total"],
+        summary["subitems_completed"],
+        lights["red"],
+        lights["yellow"],
+        summary["overdue_report"],
+    ]
 
     # The dashboard (its own cache must not serve another day's figures).
     cache.clear()
@@ -177,6 +198,15 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     response = web.get(f"/plans/{plan.pk}/briefing.xlsx", params)
     assert response.status_code == 200
     _briefing_totals(load_workbook(BytesIO(response.content)), summary)
+
+
+def _group_cells(page: str) -> list[list[int]]:
+    """The whole-number cells of each row of the grouped plan table (rates left out)."""
+    table = page[page.index('id="plan-groups"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr data-group[^>]*>(.*?)</tr>", table, flags=re.S)
+    assert rows, "the grouped table has rows"
+    return [[int(cell) for cell in re.findall(r'<td class="num">\s*(\d+)\s*</td>', row)] for row in rows]
 
 
 def _assert_counts_shown(page: str, summary: dict) -> None:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import parse_as_of
 from projects import permissions
@@ -23,6 +24,28 @@ from ..progress import plan_progress, plan_summaries
 from ..services import dashboard as item_dashboard
 
 ITEMS_PER_PAGE = 50
+GROUPS_PER_PAGE = 100
+# The plan table's other views: a row per policy field or per responsible unit, each counting
+# its items and sub-items and linking to the table narrowed to it.
+GROUPS = {"category": _("按领域"), "unit": _("按责任单位")}
+
+
+def _group_rows(plan, head: current.Headline, sub_filter, light: str, group: str) -> list:
+    """The plan's sub-items counted per policy field or per unit: from the caches when they
+    hold the day, else from the ledger (the dashboard's own counts, ``services.dashboard``)."""
+    if head.from_caches:
+        subs = current.sub_items(plan, sub_filter, light)
+        if group == "category":
+            return item_dashboard.counted_by_category(subs)
+        rows = item_dashboard.counted_unit_ranking(subs)
+    else:
+        progress = head.progress or plan_progress(plan, head.as_of, sub_item_filter=sub_filter).with_light(
+            light
+        )
+        if group == "category":
+            return item_dashboard.by_category(progress)
+        rows = item_dashboard.unit_ranking(progress)
+    return sorted(rows, key=lambda row: row.unit.name)
 
 
 def _require_registry_reader(user) -> None:
@@ -56,7 +79,12 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     # items, so a province's list stays a page a browser can open (the full table is the Excel
     # export). Only the page's items are read from the ledger, unless the headline had to be.
     head = current.headline(plan, as_of, sub_item_filter=sub_filter, light=light)
-    if head.progress is not None:
+    group = request.GET.get("group", "")
+    if group in GROUPS:
+        groups = _group_rows(plan, head, sub_filter, light, group)
+        page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+        items = []
+    elif head.progress is not None:
         page = Paginator(head.progress.items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
         items = page.object_list
     else:
@@ -83,6 +111,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "plan": plan,
             "progress": head,
             "items": items,
+            "group": group if group in GROUPS else "",
+            "groups": GROUPS,
+            "group_rows": page.object_list if group in GROUPS else [],
             "page": page,
             "query": query.urlencode(),
             "filter": table_filter,
