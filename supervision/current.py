@@ -21,16 +21,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models import Count as CountOf
 
 from core.dates import today
 from core.lights import LAGGING_LIGHTS, Light
 from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
-from projects.models import FundingLine, Plan, SubItem
+from projects.models import FundingLine, Item, Plan, SubItem
 
 from .models import PlanSnapshot, SubItemPace
-from .progress import PlanProgress, is_final, plan_progress, reading_date
+from .progress import ItemState, PlanProgress, is_final, plan_progress, plan_summaries, reading_date
 from .summary import FundingTotals, figures_dict, plan_figures
 
 ZERO = Decimal("0")
@@ -78,10 +79,23 @@ def sub_items(plan: Plan, sub_item_filter: Q | None = None, light: str = "") -> 
 def caches_hold(plan: Plan, on: date) -> bool:
     """Whether the caches hold the plan's figures as of a day: a published plan, read today,
     with a pace row checked today for every sub-item (one query)."""
-    if plan.status != Plan.Status.PUBLISHED or on != today():
-        return False
-    checked_today = SubItemPace.objects.filter(sub_item=OuterRef("pk"), checked_on=on)
-    return not SubItem.objects.filter(item__plan=plan).filter(~Exists(checked_today)).exists()
+    return on == today() and plan.pk in _held_plan_ids([plan], on)
+
+
+def _held_plan_ids(plans: list[Plan], on: date) -> set[int]:
+    """Of these plans, the published ones whose every sub-item has a pace row checked on
+    ``on`` (one query for all)."""
+    published = [plan.pk for plan in plans if plan.status == Plan.Status.PUBLISHED]
+    if not published:
+        return set()
+    checked = SubItemPace.objects.filter(sub_item=OuterRef("pk"), checked_on=on)
+    stale = (
+        SubItem.objects.filter(item__plan_id__in=published)
+        .filter(~Exists(checked))
+        .values_list("item__plan_id", flat=True)
+        .distinct()
+    )
+    return set(published) - set(stale)
 
 
 def _lagging_first():
@@ -135,12 +149,7 @@ def stored_headline(plan: Plan, on: date) -> Headline | None:
     data = PlanSnapshot.objects.filter(plan=plan, as_of=on).values_list("data", flat=True).first()
     if data is None:
         return None
-    summary = PlanSummary(
-        items_total=data["items_total"],
-        subitems_total=data["subitems_total"],
-        items_completed=data["items_completed"],
-        subitems_completed=data["subitems_completed"],
-    )
+    summary = _summary_of(data)
     return Headline(
         plan=plan,
         as_of=on,
@@ -151,6 +160,15 @@ def stored_headline(plan: Plan, on: date) -> Headline | None:
         is_final=data["is_final"],
         figures=data,
         source="snapshot",
+    )
+
+
+def _summary_of(figures: dict) -> PlanSummary:
+    return PlanSummary(
+        items_total=figures["items_total"],
+        subitems_total=figures["subitems_total"],
+        items_completed=figures["items_completed"],
+        subitems_completed=figures["subitems_completed"],
     )
 
 
@@ -183,6 +201,70 @@ def headline(
         if stored is not None and stored.is_final == is_final(plan, on):
             return stored
     return ledger_headline(plan_progress(plan, on, sub_item_filter=sub_item_filter).with_light(light))
+
+
+def summaries(
+    plans, as_of: date | None = None, sub_item_filter: Q | None = None
+) -> list[tuple[Plan, PlanSummary]]:
+    """Each plan's completion headline as of its reading day, as ``progress.plan_summaries``
+    gives it: counted from the caches for the plans they hold, from the stored snapshot for a
+    whole plan on a stored day, and for the rest from the ledger; at most six queries
+    whatever the number of plans."""
+    plans = list(plans)
+    days = {plan.pk: reading_date(plan, as_of) for plan in plans}
+    held = _held_plan_ids([plan for plan in plans if days[plan.pk] == today()], today())
+    found: dict[int, PlanSummary] = {plan_id: PlanSummary(0, 0, 0, 0) for plan_id in held}
+    counted = SubItem.objects.filter(item__plan_id__in=held)
+    if sub_item_filter is not None:
+        counted = counted.filter(sub_item_filter)
+    for row in counted.order_by().values("item__plan_id").annotate(**SUMMARY_COUNTS):
+        found[row["item__plan_id"]] = summary_from_counts(row)
+    if sub_item_filter is None:
+        wanted = [plan for plan in plans if plan.pk not in found]
+        stored = PlanSnapshot.objects.filter(
+            plan__in=wanted, as_of__in={days[plan.pk] for plan in wanted}
+        ).values_list("plan_id", "as_of", "data")
+        by_plan = {plan.pk: plan for plan in wanted}
+        for plan_id, day, data in stored:
+            plan = by_plan[plan_id]
+            if day == days[plan_id] and data["is_final"] == is_final(plan, day):
+                found[plan_id] = _summary_of(data)
+    rest = [plan for plan in plans if plan.pk not in found]
+    found.update({plan.pk: summary for plan, summary in plan_summaries(rest, as_of, sub_item_filter)})
+    return [(plan, found[plan.pk]) for plan in plans]
+
+
+def item_page(
+    plan: Plan,
+    head: Headline,
+    sub_item_filter: Q | None,
+    light: str,
+    page_number,
+    *,
+    per_page: int,
+) -> tuple[Page, list[ItemState]]:
+    """A page of the plan table under its headline: the page's items, each with the
+    sub-items the filter and light keep, read from the ledger as of the headline's day.
+
+    Only the page's items are read, unless the headline itself had to be read from the
+    ledger, whose read model is then paged instead."""
+    if head.progress is not None:
+        page = Paginator(head.progress.items, per_page).get_page(page_number)
+        return page, list(page.object_list)
+    counted = sub_items(plan, sub_item_filter, light if head.from_caches else "")
+    item_ids = (
+        Item.objects.filter(plan=plan, pk__in=counted.values("item_id"))
+        .order_by("number")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(item_ids, per_page).get_page(page_number)
+    shown = plan_progress(
+        plan,
+        head.as_of,
+        sub_item_filter=sub_item_filter,
+        items=Item.objects.filter(pk__in=list(page.object_list)),
+    )
+    return page, shown.with_light(light).items
 
 
 def lagging_ids(subs: QuerySet[SubItem], limit: int | None = None) -> list[int]:

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.lights import Light
-from projects.models import Category, Plan, Unit
+from projects.models import Category, Item, Plan, SubItem, Unit
 
 
 class PlanTableFilter(forms.Form):
@@ -19,8 +19,13 @@ class PlanTableFilter(forms.Form):
 
     def __init__(self, data, *, plan: Plan):
         super().__init__(data or None)
-        self.fields["category"].queryset = Category.objects.filter(items__plan=plan).distinct()
-        self.fields["unit"].queryset = Unit.objects.filter(responsible_sub_items__item__plan=plan).distinct()
+        # Semi-joins, not DISTINCT over a join of every sub-item: one index probe per unit.
+        self.fields["category"].queryset = Category.objects.filter(
+            pk__in=Item.objects.filter(plan=plan).values("category_id")
+        )
+        self.fields["unit"].queryset = Unit.objects.filter(
+            pk__in=SubItem.objects.filter(item__plan=plan).values("responsible_unit_id")
+        )
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"
 

@@ -20,11 +20,13 @@ from core.lights import LIGHT_ORDER, Light
 from projects import permissions
 from projects.models import Plan
 
+from .. import current
 from ..filters import PlanTableFilter
-from ..progress import plan_progress, plan_summaries, reading_date
+from ..progress import reading_date
 from ..services import caches, dashboard
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
+PUBLIC_ITEMS_PER_PAGE = 50
 
 
 class _Links:
@@ -218,7 +220,7 @@ def public_plan_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/public/plan_list.html",
-        {"summaries": plan_summaries(plans, as_of)},
+        {"summaries": current.summaries(plans, as_of)},
     )
 
 
@@ -226,9 +228,21 @@ def public_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
     """What the public may see of a published list: today's progress, lights and completion,
     never problems text, internal notes, people's names or phone numbers."""
     plan = get_object_or_404(Plan.objects.filter(status__in=PUBLIC_STATUSES), pk=plan_id)
-    progress = plan_progress(plan, parse_as_of(request))
+    head = current.headline(plan, parse_as_of(request))
+    page, items = current.item_page(
+        plan, head, None, "", request.GET.get("page"), per_page=PUBLIC_ITEMS_PER_PAGE
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "supervision/public/plan_detail.html",
-        {"plan": plan, "progress": progress, "summary": progress.summary},
+        {
+            "plan": plan,
+            "progress": head,
+            "summary": head.summary,
+            "items": items,
+            "page": page,
+            "query": query.urlencode(),
+        },
     )

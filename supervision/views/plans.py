@@ -20,7 +20,7 @@ from projects.models import Item, Plan
 
 from .. import current
 from ..filters import PlanTableFilter
-from ..progress import plan_progress, plan_summaries
+from ..progress import plan_progress
 from ..services import dashboard as item_dashboard
 
 ITEMS_PER_PAGE = 50
@@ -59,7 +59,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     plans = permissions.visible_plans(request.user).order_by("-year", "title")
     as_of = parse_as_of(request)
     scope = permissions.sub_item_scope(request.user)
-    summaries = plan_summaries(plans, as_of, sub_item_filter=scope)
+    summaries = current.summaries(plans, as_of, sub_item_filter=scope)
     return render(request, "projects/plan_list.html", {"summaries": summaries, "as_of": as_of})
 
 
@@ -84,24 +84,10 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         groups = _group_rows(plan, head, sub_filter, light, group)
         page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
         items = []
-    elif head.progress is not None:
-        page = Paginator(head.progress.items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-        items = page.object_list
     else:
-        counted = current.sub_items(plan, sub_filter, light if head.from_caches else "")
-        item_ids = (
-            Item.objects.filter(plan=plan, pk__in=counted.values("item_id"))
-            .order_by("number")
-            .values_list("pk", flat=True)
+        page, items = current.item_page(
+            plan, head, sub_filter, light, request.GET.get("page"), per_page=ITEMS_PER_PAGE
         )
-        page = Paginator(item_ids, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-        shown = plan_progress(
-            plan,
-            head.as_of,
-            sub_item_filter=sub_filter,
-            items=Item.objects.filter(pk__in=list(page.object_list)),
-        )
-        items = shown.with_light(light).items
     query = request.GET.copy()
     query.pop("page", None)
     return render(
