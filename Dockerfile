@@ -15,7 +15,7 @@ COPY pyproject.toml README.md ./
 COPY livelihood ./livelihood
 COPY projects ./projects
 COPY supervision ./supervision
-RUN pip install .
+RUN pip install ".[s3]"
 COPY . .
 RUN useradd --create-home --uid 1000 livelihood && mkdir -p /app/media /app/staticfiles \
     && chown -R livelihood /app/media /app/staticfiles
