@@ -258,8 +258,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.mark_overdue_rectifications",
         "schedule": crontab(hour=7, minute=30),
     },
-    # Uploaded lists wait under MEDIA_ROOT/imports/ between preview and confirmation; those never
-    # confirmed are removed after a day.
+    # Uploaded lists wait in the media storage under imports/ between preview and confirmation;
+    # those never confirmed are removed after a day.
     "hourly-abandoned-import-cleanup": {
         "task": "projects.tasks.remove_abandoned_import_files",
         "schedule": crontab(minute=40),
