@@ -2,8 +2,8 @@
 
 Without any variables set this is the embedded default: SQLite in the checkout, Celery tasks
 run eagerly in-process, console e-mail, a cache in each process's memory. Production sets
-DATABASE_URL, CELERY_BROKER_URL, DJANGO_CACHE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG=0 and
-DJANGO_ALLOWED_HOSTS (see .env.example).
+DATABASE_URL, CELERY_BROKER_URL, CELERY_RESULT_BACKEND, DJANGO_CACHE_URL, DJANGO_SECRET_KEY,
+DJANGO_DEBUG=0 and DJANGO_ALLOWED_HOSTS, and optionally DJANGO_MEDIA_STORAGE=s3 (see .env.example).
 """
 
 import os
@@ -139,8 +139,45 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 # streams the file itself or, when this prefix is set (nginx in docker-compose.yml), hands it to
 # the proxy's internal location with X-Accel-Redirect.
 MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+
+
+def media_storage(environ) -> dict:
+    """STORAGES["default"] for an environment: uploads on the local file system (MEDIA_ROOT, a
+    volume shared by every web and worker container) unless DJANGO_MEDIA_STORAGE=s3, which keeps
+    them in an S3-compatible bucket (django-storages, the `s3` extra). Objects stay private: no
+    ACL, and readers get a presigned URL that expires after AWS_QUERYSTRING_EXPIRE seconds, only
+    once the photo view has checked them (core.media)."""
+    kind = (environ.get("DJANGO_MEDIA_STORAGE") or "filesystem").strip().lower()
+    if kind in {"filesystem", "local"}:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise RuntimeError(f"DJANGO_MEDIA_STORAGE must be 'filesystem' or 's3', not {kind!r}")
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        raise RuntimeError("DJANGO_MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    options = {
+        "bucket_name": bucket,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": int(environ.get("AWS_QUERYSTRING_EXPIRE") or "300"),
+        "file_overwrite": False,
+    }
+    # Unset ones are left to boto3 (its own environment variables, instance roles, defaults).
+    for option, variable in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("region_name", "AWS_S3_REGION_NAME"),
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        ("addressing_style", "AWS_S3_ADDRESSING_STYLE"),
+        ("signature_version", "AWS_S3_SIGNATURE_VERSION"),
+    ):
+        if environ.get(variable):
+            options[option] = environ[variable]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -180,6 +217,27 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Each task goes to the queue of its kind, so each kind has its own workers (docker-compose.yml
+# starts one service per queue with -Q): a long export never delays the morning pace check or the
+# reminders. Every task of the apps is named here (tests/test_celery_routes.py fails on one that
+# is not); the default queue only catches a task sent by name that nobody routed.
+TASKS_BY_QUEUE = {
+    "checks": [
+        "supervision.tasks.run_daily_pace_check",
+        "supervision.tasks.take_monthly_snapshots",
+        "supervision.tasks.mark_overdue_rectifications",
+        "projects.tasks.remove_abandoned_import_files",
+    ],
+    "notifications": [
+        "supervision.tasks.send_report_reminders",
+    ],
+    "exports": [
+        "supervision.tasks.run_export",
+        "supervision.tasks.remove_old_exports",
+    ],
+}
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in TASKS_BY_QUEUE.items() for task in tasks}
+CELERY_TASK_DEFAULT_QUEUE = "checks"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     # Pages count today's figures from the pace rows when every one was checked today
@@ -207,8 +265,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.mark_overdue_rectifications",
         "schedule": crontab(hour=7, minute=30),
     },
-    # Uploaded lists wait under MEDIA_ROOT/imports/ between preview and confirmation; those never
-    # confirmed are removed after a day.
+    # Uploaded lists wait in the media storage under imports/ between preview and confirmation;
+    # those never confirmed are removed after a day.
     "hourly-abandoned-import-cleanup": {
         "task": "projects.tasks.remove_abandoned_import_files",
         "schedule": crontab(minute=40),

@@ -1,7 +1,8 @@
 """Importing an adopted list from a spreadsheet: upload, preview with every problem, confirm.
 
-The uploaded file waits under MEDIA_ROOT/imports/<uuid>.xlsx between preview and confirmation,
-and only when the preview can be confirmed; the confirmation parses it again and saves everything
+The uploaded file waits in the media storage as imports/<uuid>.xlsx between preview and
+confirmation (so another web replica may take the confirmation), and only when the preview can be
+confirmed; the confirmation parses it again and saves everything
 in one transaction, or nothing. Files left by previews never confirmed are removed by a periodic
 task (projects.tasks.remove_abandoned_import_files)."""
 
@@ -68,9 +69,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     region = form.cleaned_data["region"]
     problems = _dry_run_problems(parsed, year=year, title=title, region=region)
     if not problems:
-        path = importer.upload_path(token)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        importer.keep_upload(token, data)
     confirm = PlanImportConfirmForm(initial={"token": token, "year": year, "title": title, "region": region})
     return _preview(request, parsed, confirm, problems)
 
@@ -80,23 +79,24 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 def plan_import_confirm(request: HttpRequest) -> HttpResponse:
     _require_office(request.user)
     form = PlanImportConfirmForm(request.POST)
-    if not form.is_valid() or not importer.upload_path(form.cleaned_data["token"]).exists():
+    data = importer.read_upload(form.cleaned_data["token"]) if form.is_valid() else None
+    if data is None:
         messages.error(request, "上传的文件已失效，请重新上传。")
         return redirect("plan_import")
-    path = importer.upload_path(form.cleaned_data["token"])
+    token = form.cleaned_data["token"]
     fields = {k: form.cleaned_data[k] for k in ("year", "region")}
     fields["title"] = form.cleaned_data["title"] or f"{fields['year']}年民生实事清单"
     try:
-        parsed = importer.parse_file(path.read_bytes(), year=fields["year"])
+        parsed = importer.parse_file(data, year=fields["year"])
         plan = importer.save_plan(parsed, create_units=form.cleaned_data["create_units"], **fields)
     except ImportFileError as exc:
-        path.unlink(missing_ok=True)
+        importer.discard_upload(token)
         messages.error(request, str(exc))
         return redirect("plan_import")
     except PlanImportInvalid as exc:
         # Kept: the office may go back, tick "创建以下新单位" and confirm the same upload.
         return _preview(request, parsed, form, exc.problems)
-    path.unlink(missing_ok=True)
+    importer.discard_upload(token)
     messages.success(
         request, f"已导入“{plan.title}”：{parsed.headline}（草拟状态，核对后可在清单设置中公布）。"
     )

@@ -7,14 +7,19 @@ import os
 import re
 import time
 import zipfile
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from projects.models import Plan, SubItem
@@ -203,3 +208,42 @@ def test_a_target_written_in_the_text_is_proposed_in_the_preview_and_saved_on_co
         "新建改造农村公路35公里": (Decimal("35.00"), "公里", False),
         "新增学位1500个": (Decimal("1600.00"), "", False),
     }
+
+
+def test_with_a_remote_media_storage_the_upload_waits_in_it_for_any_replica_to_confirm(
+    client, login, units, settings
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    login(office_user())
+    preview = upload(client, xlsx_bytes([HEADER, [1, "项目甲", "任务甲", "县教育局"]]), title="远程存储清单")
+    token = preview.context["form"].initial["token"]
+    assert default_storage.exists(f"imports/{token}.xlsx")
+    assert waiting_uploads() == []  # nothing on this machine's disk
+
+    done = client.post(
+        reverse("plan_import_confirm"),
+        {"token": token, "year": 2024, "region": "测试县", "title": "远程存储清单"},
+    )
+
+    assert done.status_code == 302 and Plan.objects.filter(title="远程存储清单").exists()
+    assert not default_storage.exists(f"imports/{token}.xlsx")
+    again = client.post(
+        reverse("plan_import_confirm"),
+        {"token": token, "year": 2024, "region": "测试县", "title": "远程存储清单"},
+    )
+    assert again.status_code == 302 and Plan.objects.filter(title="远程存储清单").count() == 1
+
+
+def test_the_cleanup_task_removes_abandoned_uploads_from_a_remote_storage(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    default_storage.save("imports/abandoned.xlsx", ContentFile(b"PK"))
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        default_storage.save("imports/fresh.xlsx", ContentFile(b"PK"))
+        assert remove_abandoned_import_files.delay().get() == 1
+    assert default_storage.listdir("imports")[1] == ["fresh.xlsx"]

@@ -9,9 +9,11 @@ import io
 import re
 import struct
 import zlib
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import InMemoryStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +68,18 @@ def huge_png(width: int = 12000, height: int = 12000) -> SimpleUploadedFile:
 def size_of(content: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(content)) as image:
         return image.size
+
+
+class SignedUrlStorage(InMemoryStorage):
+    """A remote storage as the photo view sees S3: no local path, and url() gives a signed,
+    expiring address (what django-storages' S3Storage.url returns), without any network."""
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        query = {**(parameters or {}), "X-Amz-Expires": "300", "X-Amz-Signature": "5" * 64}
+        return f"https://oss.example.gov.cn/livelihood/{quote(name)}?{urlencode(query)}"
+
+
+REMOTE = {"BACKEND": "tests.test_security_media.SignedUrlStorage"}
 
 
 def body_of(response) -> bytes:
@@ -268,3 +282,54 @@ def test_pages_show_a_reduced_copy_and_the_link_opens_the_untouched_original(wor
 
     assert size_of(shown) == (1600, 1067) and len(shown) < len(original)
     assert original == buffer.getvalue()
+
+
+@pytest.fixture
+def remote_storage(settings):
+    settings.STORAGES = {**settings.STORAGES, "default": REMOTE}
+    settings.MEDIA_ACCEL_REDIRECT_PREFIX = "/protected-media/"  # not used for a remote storage
+
+
+def test_with_a_remote_storage_a_reader_is_sent_to_a_short_lived_signed_url(
+    world, client, login, remote_storage
+):
+    photo = visit_with_photo(world).photos.get()
+    login(world["deputy"])
+
+    for url, name in (
+        (f"/visits/photos/{photo.pk}/", photo.display.name),
+        (f"/visits/photos/{photo.pk}/original/", photo.image.name),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        location = urlsplit(response["Location"])
+        query = parse_qs(location.query)
+        assert location.netloc == "oss.example.gov.cn" and location.path == f"/livelihood/{name}"
+        assert query["X-Amz-Signature"] and query["X-Amz-Expires"] == ["300"]
+        # The bucket answers with the picture's type, shown inline, whatever the object says.
+        assert query["ResponseContentType"] == ["image/jpeg"]
+        assert query["ResponseContentDisposition"] == ["inline"]
+        assert response["Cache-Control"] == "private, no-store"
+        assert "X-Accel-Redirect" not in response
+
+
+def test_with_a_remote_storage_others_get_no_signed_url(world, client, login, remote_storage):
+    visit_photo = visit_with_photo(world).photos.get()
+    draft = ProgressReportFactory(sub_item=world["sub"])
+    (draft_photo,) = add_photos(draft, [picture("草稿.png")])
+
+    anonymous = client.get(f"/visits/photos/{visit_photo.pk}/")
+    assert anonymous.status_code == 302 and "oss.example.gov.cn" not in anonymous["Location"]
+
+    login(world["liaison"])
+    refused = client.get(f"/visits/photos/{visit_photo.pk}/original/")
+    assert refused.status_code in (403, 404) and not refused.has_header("Location")
+
+    login(world["deputy"])
+    refused = client.get(f"/reports/photos/{draft_photo.pk}/")
+    assert refused.status_code in (403, 404) and not refused.has_header("Location")
+    assert client.get("/visits/photos/999999/").status_code == 404
+
+    login(world["liaison"])
+    own_draft = client.get(f"/reports/photos/{draft_photo.pk}/original/")
+    assert own_draft.status_code == 302 and own_draft["Location"].startswith("https://oss.example.gov.cn/")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-import time
 import unicodedata
 import uuid
 import zipfile
@@ -20,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -875,26 +875,48 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str) -> Plan:
 
 
 # --- the uploaded file between preview and confirmation ------------------------------------
+# Kept in the media storage (the volume every container shares, or the S3 bucket), so the
+# confirmation may reach another web replica than the preview did.
 
 UPLOAD_DIR = "imports"
 
 
-def upload_path(token: uuid.UUID) -> Path:
-    """Where an upload waits between its preview and its confirmation."""
-    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR / f"{token}.xlsx"
+def _upload_name(token: uuid.UUID) -> str:
+    return f"{UPLOAD_DIR}/{token}.xlsx"
+
+
+def keep_upload(token: uuid.UUID, data: bytes) -> None:
+    """Keep an upload whose preview can be confirmed, until its confirmation."""
+    default_storage.save(_upload_name(token), ContentFile(data))
+
+
+def read_upload(token: uuid.UUID) -> bytes | None:
+    """The kept upload, or None when it is gone (confirmed already, or removed as abandoned)."""
+    try:
+        with default_storage.open(_upload_name(token), "rb") as upload:
+            return upload.read()
+    except FileNotFoundError:
+        return None
+
+
+def discard_upload(token: uuid.UUID) -> None:
+    default_storage.delete(_upload_name(token))
 
 
 def remove_abandoned_uploads(max_age: timedelta = timedelta(days=1)) -> int:
     """Delete waiting uploads older than ``max_age`` (previews never confirmed); returns how many."""
-    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-    if not folder.is_dir():
+    try:
+        _, names = default_storage.listdir(UPLOAD_DIR)
+    except FileNotFoundError:
         return 0
-    cutoff = time.time() - max_age.total_seconds()
+    cutoff = timezone.now() - max_age
     removed = 0
-    for path in folder.glob("*.xlsx"):
+    for name in names:
+        if not name.endswith(".xlsx"):
+            continue
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
+            if default_storage.get_modified_time(f"{UPLOAD_DIR}/{name}") < cutoff:
+                default_storage.delete(f"{UPLOAD_DIR}/{name}")
                 removed += 1
         except FileNotFoundError:  # confirmed (and removed) meanwhile
             continue
