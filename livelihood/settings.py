@@ -223,6 +223,7 @@ CELERY_TASK_ACKS_LATE = True
 # is not); the default queue only catches a task sent by name that nobody routed.
 TASKS_BY_QUEUE = {
     "checks": [
+        "supervision.tasks.refresh_pace_rows",
         "supervision.tasks.run_daily_pace_check",
         "supervision.tasks.take_monthly_snapshots",
         "supervision.tasks.mark_overdue_rectifications",

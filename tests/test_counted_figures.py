@@ -164,3 +164,18 @@ def test_the_lagging_list_pages_in_the_ledgers_order(demo, monkeypatch):
             break
     assert shown == expected
     assert ROWS_PER_PAGE >= 100
+
+
+def test_the_midnight_task_moves_every_pace_row_to_the_new_day(demo):
+    """After midnight yesterday's pace rows no longer count; the midnight task makes today's."""
+    from supervision.tasks import refresh_pace_rows
+
+    plan = demo["plan_now"]
+    today = dt.date.today()
+    SubItemPace.objects.filter(sub_item__item__plan=plan).update(checked_on=today - dt.timedelta(days=1))
+    assert not current.caches_hold(plan, today)
+
+    assert refresh_pace_rows.delay().get() >= 1
+
+    assert current.caches_hold(plan, today)
+    assert current.headline(plan).figures == plan_figures(plan_progress(plan))
