@@ -92,13 +92,14 @@ def _held_plan_ids(plans: list[Plan], on: date) -> set[int]:
     stale = (
         SubItem.objects.filter(item__plan_id__in=published)
         .filter(~Exists(checked))
+        .order_by()
         .values_list("item__plan_id", flat=True)
         .distinct()
     )
     return set(published) - set(stale)
 
 
-def _lagging_first():
+def red_first():
     return Case(When(pace__light=Light.RED, then=Value(0)), default=Value(1))
 
 
@@ -253,10 +254,14 @@ def item_page(
         return page, list(page.object_list)
     counted = sub_items(plan, sub_item_filter, light if head.from_caches else "")
     item_ids = (
-        Item.objects.filter(plan=plan, pk__in=counted.values("item_id"))
+        Item.objects.filter(plan=plan)
+        .filter(Exists(counted.filter(item=OuterRef("pk"))))
         .order_by("number")
         .values_list("pk", flat=True)
     )
+    if head.from_caches or (sub_item_filter is None and not light):
+        # The headline has counted the items already.
+        item_ids = Counted(item_ids, head.summary.items_total)
     page = Paginator(item_ids, per_page).get_page(page_number)
     shown = plan_progress(
         plan,
@@ -267,12 +272,28 @@ def item_page(
     return page, shown.with_light(light).items
 
 
+class Counted:
+    """A queryset whose length is known already: the paginator slices it, never counts it."""
+
+    def __init__(self, queryset: QuerySet, total: int):
+        self.queryset, self.total = queryset, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
 def lagging_ids(subs: QuerySet[SubItem], limit: int | None = None) -> list[int]:
     """The red then yellow sub-items of the cached pace rows, furthest behind first, as the
     dashboard's attention list orders them (``services.dashboard.attention_list``)."""
     qs = (
         subs.filter(pace__light__in=LAGGING_LIGHTS)
-        .order_by(_lagging_first(), "-pace__lag_points", "item__number", "number")
+        .order_by(red_first(), "-pace__lag_points", "item__number", "number")
         .values_list("pk", flat=True)
     )
     return list(qs[:limit] if limit is not None else qs)

@@ -10,11 +10,12 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from core.dates import parse_as_of
+from core.db import by_code_point
 from core.lights import LAGGING_LIGHTS, Light
 from projects import permissions
 from projects.models import Unit
@@ -79,16 +80,16 @@ def _paged_rows(
     the whole plan is read from the ledger. Today's list shows each row's stored forecast."""
     on = reading_date(plan, as_of)
     if current.caches_hold(plan, on):
-        keys = list(
-            current.sub_items(plan, sub_filter)
-            .filter(pace__light__in=LAGGING_LIGHTS)
-            .values_list(
-                "pk", "pace__light", "responsible_unit__name", "pace__lag_points", "item__number", "number"
-            )
-        )
-        counts = Counter(key[1] for key in keys)
-        ordered = [key[0] for key in sorted(keys, key=lambda key: lagging_order(*key[1:]))]
-        page = Paginator(ordered, ROWS_PER_PAGE).get_page(page_number)
+        lagging = current.sub_items(plan, sub_filter).filter(pace__light__in=LAGGING_LIGHTS)
+        counts = Counter(dict(lagging.order_by().values_list("pace__light").annotate(n=Count("pk"))))
+        ordered = lagging.order_by(
+            current.red_first(),
+            by_code_point("responsible_unit__name"),
+            "-pace__lag_points",
+            "item__number",
+            "number",
+        ).values_list("pk", flat=True)
+        page = Paginator(current.Counted(ordered, sum(counts.values())), ROWS_PER_PAGE).get_page(page_number)
         ids = list(page.object_list)
         progress = plan_progress(plan, on, sub_item_filter=Q(pk__in=ids))
         forecasts = dict(
