@@ -227,6 +227,12 @@ def _write_lagging_sheet(sheet: Sheet, rows: Sequence[SubItemState], *, title: s
 def lagging_workbook(rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -> bytes:
     """The lagging list (red, then yellow sub-items by unit) as its own workbook."""
     book = Book()
+    write_lagging(book, rows, plan=plan, as_of=as_of)
+    return book.close()
+
+
+def write_lagging(book: Book, rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -> None:
+    book.expect_rows(len(rows))
     counts = defaultdict(int)
     for state in rows:
         counts[state.light] += 1
@@ -236,7 +242,6 @@ def lagging_workbook(rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -
         title=f"{plan.title}滞后项目清单",
         subtitle=f"截至{_day(as_of)}：严重滞后（红灯）{counts[Light.RED]}项，滞后（黄灯）{counts[Light.YELLOW]}项",
     )
-    return book.close()
 
 
 # --- 资金情况 -------------------------------------------------------------------------------
@@ -445,10 +450,18 @@ def briefing_filename(plan: Plan, as_of: date) -> str:
 
 def build_briefing(progress: PlanProgress) -> bytes:
     """The four-sheet briefing (总体情况, 进展明细, 滞后项目, 资金情况) for a progress view."""
+    book = Book()
+    write_briefing(book, progress)
+    return book.close()
+
+
+def write_briefing(book: Book, progress: PlanProgress) -> None:
     plan = progress.plan
     subtitle = f"截至{_day(progress.as_of)}"
     figures = plan_figures(progress)
-    book = Book()
+    lagging = lagging_states(progress)
+    funding = funding_rows(progress)
+    book.expect_rows(sum(len(i.sub_states) for i in progress.items) + len(lagging) + len(funding))
     _write_overview(book.sheet("总体情况"), progress, figures)
     _write_item_table(
         book.sheet("进展明细"),
@@ -461,17 +474,16 @@ def build_briefing(progress: PlanProgress) -> bytes:
     )
     _write_lagging_sheet(
         book.sheet("滞后项目"),
-        lagging_states(progress),
+        lagging,
         title=f"{plan.title}滞后项目",
         subtitle=f"{subtitle}，按责任单位列出红灯、黄灯子项",
     )
     _write_funding_sheet(
         book.sheet("资金情况"),
-        funding_rows(progress),
+        funding,
         title=f"{plan.title}资金情况",
         subtitle=f"{subtitle}，单位：万元",
     )
-    return book.close()
 
 
 def briefing_for(plan: Plan, as_of: date | None = None, sub_item_filter=None) -> tuple[bytes, PlanProgress]:
@@ -498,7 +510,14 @@ def cooperating_unit_names(sub_item_ids: Iterable[int]) -> dict[int, list[str]]:
 
 def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]) -> bytes:
     """What the plan table shows (after its filters), with every registry column."""
+    book = Book()
+    write_plan_table(book, progress, item_states)
+    return book.close()
+
+
+def write_plan_table(book: Book, progress: PlanProgress, item_states: Sequence[ItemState]) -> None:
     plan = progress.plan
+    book.expect_rows(sum(len(i.sub_states) for i in item_states))
     cooperating = cooperating_unit_names(s.sub_item.pk for i in item_states for s in i.sub_states)
 
     def rows_for(item_state: ItemState, sub_states: Sequence[SubItemState]):
@@ -531,7 +550,6 @@ def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]
                 Styled(_status_text(state), _status_style(state)),
             ]
 
-    book = Book()
     _write_item_table(
         book.sheet("清单"),
         PLAN_TABLE_COLUMNS,
@@ -541,7 +559,6 @@ def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]
         title=plan.title,
         subtitle=f"截至{_day(progress.as_of)}  {progress.summary.headline}",
     )
-    return book.close()
 
 
 def rectifications_workbook(
@@ -550,6 +567,14 @@ def rectifications_workbook(
     """The rectifications board as shown, one row per rectification as it stood on the board's
     day (``rectification_state.RectificationOn``)."""
     book = Book()
+    write_rectifications(book, rectifications, title=title, subtitle=subtitle)
+    return book.close()
+
+
+def write_rectifications(
+    book: Book, rectifications: Sequence, *, title: str = "整改督办事项", subtitle: str = ""
+) -> None:
+    book.expect_rows(len(rectifications))
     rows = []
     for index, rect in enumerate(rectifications, start=1):
         target = rect.sub_item or rect.item
@@ -577,4 +602,3 @@ def rectifications_workbook(
         title=title,
         subtitle="，".join(filter(None, [subtitle, f"共{len(rows)}项"])),
     )
-    return book.close()
