@@ -184,3 +184,18 @@ def test_the_cleanup_runs_daily():
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "supervision.tasks.remove_old_exports" in tasks
+
+
+@pytest.mark.parametrize("query", [{}, {"light": "red"}])
+def test_the_plan_table_read_a_few_items_at_a_time_is_the_whole_tables(client, login, monkeypatch, query):
+    from supervision.filters import PlanTableFilter
+    from supervision.progress import plan_progress
+    from supervision.services import exports
+
+    plan = build_plan(items=3, subs_per_item=2)
+    monkeypatch.setattr(exports, "ITEMS_PER_READ", 2)
+    login(office_user())
+    batched = client.get(reverse("plan_export_xlsx", args=[plan.pk]), query).content
+    progress = plan_progress(plan)
+    whole = briefing.plan_table_workbook(progress, PlanTableFilter(query, plan=plan).filter_states(progress))
+    assert cells(batched) == cells(whole)

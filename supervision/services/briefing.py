@@ -511,14 +511,40 @@ def cooperating_unit_names(sub_item_ids: Iterable[int]) -> dict[int, list[str]]:
 def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]) -> bytes:
     """What the plan table shows (after its filters), with every registry column."""
     book = Book()
-    write_plan_table(book, progress, item_states)
+    write_plan_table(
+        book,
+        plan=progress.plan,
+        as_of=progress.as_of,
+        headline=progress.summary.headline,
+        chunks=[item_states],
+        rows=sum(len(i.sub_states) for i in item_states),
+    )
     return book.close()
 
 
-def write_plan_table(book: Book, progress: PlanProgress, item_states: Sequence[ItemState]) -> None:
-    plan = progress.plan
-    book.expect_rows(sum(len(i.sub_states) for i in item_states))
-    cooperating = cooperating_unit_names(s.sub_item.pk for i in item_states for s in i.sub_states)
+def write_plan_table(
+    book: Book,
+    *,
+    plan: Plan,
+    as_of: date,
+    headline: str,
+    chunks: Iterable[Sequence[ItemState]],
+    rows: int,
+) -> None:
+    """The plan table from item states given a batch of items at a time (each batch is read,
+    written and let go, so a large plan is never held whole), under the headline of all of
+    them; ``rows`` is the number of sub-item rows expected (the progress bar's total)."""
+    book.expect_rows(rows)
+    cooperating: dict[int, list[str]] = {}
+
+    def groups():
+        for item_states in chunks:
+            cooperating.clear()
+            cooperating.update(
+                cooperating_unit_names(s.sub_item.pk for i in item_states for s in i.sub_states)
+            )
+            for item_state in item_states:
+                yield item_state, item_state.sub_states
 
     def rows_for(item_state: ItemState, sub_states: Sequence[SubItemState]):
         item = item_state.item
@@ -554,10 +580,10 @@ def write_plan_table(book: Book, progress: PlanProgress, item_states: Sequence[I
         book.sheet("清单"),
         PLAN_TABLE_COLUMNS,
         PLAN_TABLE_ITEM_COLUMNS,
-        ((i, i.sub_states) for i in item_states),
+        groups(),
         rows_for,
         title=plan.title,
-        subtitle=f"截至{_day(progress.as_of)}  {progress.summary.headline}",
+        subtitle=f"截至{_day(as_of)}  {headline}",
     )
 
 
