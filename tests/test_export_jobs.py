@@ -135,7 +135,7 @@ def test_a_failing_build_marks_the_job_failed_with_a_chinese_message(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(briefing, "write_briefing", broken)
+    monkeypatch.setattr(briefing, "write_briefing_in_batches", broken)
     settings.EXPORT_INLINE_MAX_ROWS = 0
     login(leader_user())
     client.post(reverse("plan_briefing_xlsx", args=[plan.pk]))
@@ -199,3 +199,16 @@ def test_the_plan_table_read_a_few_items_at_a_time_is_the_whole_tables(client, l
     progress = plan_progress(plan)
     whole = briefing.plan_table_workbook(progress, PlanTableFilter(query, plan=plan).filter_states(progress))
     assert cells(batched) == cells(whole)
+
+
+def test_the_briefing_read_a_few_items_at_a_time_is_the_whole_briefing(client, login, monkeypatch):
+    from supervision.progress import plan_progress
+    from supervision.services import exports
+
+    plan = build_plan(items=3, subs_per_item=2)
+    monkeypatch.setattr(exports, "ITEMS_PER_READ", 2)
+    login(office_user())
+    batched = client.get(reverse("plan_briefing_xlsx", args=[plan.pk])).content
+    whole = briefing.build_briefing(plan_progress(plan))
+    assert cells(batched) == cells(whole)
+    assert [title for title, _ in cells(batched)] == ["总体情况", "进展明细", "滞后项目", "资金情况"]

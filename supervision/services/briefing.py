@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
@@ -23,7 +23,7 @@ from core.xlsx import Book, Column, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
-from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
+from ..progress import ItemState, PlanProgress, SubItemState, combine_progress, plan_progress
 from ..summary import FundingTotals, funding_by_source, plan_figures
 from ..views.pace import lagging_rows
 
@@ -271,54 +271,69 @@ def funding_rows(progress: PlanProgress) -> list[FundingRow]:
 
 def _write_funding_sheet(sheet: Sheet, rows: Sequence[FundingRow], *, title: str, subtitle: str) -> None:
     """One block per item (its number and title merged over its sources), a total, a note."""
-    columns = FUNDING_COLUMNS
-    header_row = sheet.write_title(title, len(columns), subtitle)
-    row = sheet.write_header(header_row, columns)
-    for _, group in groupby(rows, key=lambda funding: funding.item_state.item.pk):
-        values = []
-        for index, funding in enumerate(group):
-            item, totals = funding.item_state.item, funding.totals
-            values.append(
-                [
-                    item.number if index == 0 else None,
-                    item.title if index == 0 else None,
-                    funding.source_label,
-                    totals.planned,
-                    totals.allocated,
-                    totals.paid,
-                    xlsx.to_number(totals.allocation_rate),
-                    xlsx.to_number(totals.payment_rate),
-                ]
-            )
-        row = sheet.write_rows(row, columns, values, (1, 2))
-    total = FundingTotals(
-        planned=sum((f.totals.planned for f in rows), ZERO),
-        allocated=sum((f.totals.allocated for f in rows), ZERO),
-        paid=sum((f.totals.paid for f in rows), ZERO),
-    )
-    sheet.merge(row, 1, row, 3, "合计", "lh_total")
-    sheet.write_row(
-        row,
-        columns,
-        [
-            None,
-            None,
-            None,
-            Styled(total.planned, "lh_total_amount"),
-            Styled(total.allocated, "lh_total_amount"),
-            Styled(total.paid, "lh_total_amount"),
-            Styled(xlsx.to_number(total.allocation_rate), "lh_total_percent"),
-            Styled(xlsx.to_number(total.payment_rate), "lh_total_percent"),
-        ],
-        covered=(1, 2, 3),
-    )
-    note = (
-        "说明：计划投资取自清单；到位、支付为截至本简报日期各子项最新审核通过的填报所报累计数（有多个资金来源的按来源填报），"
-        "与“总体情况”合计一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
-    )
-    sheet.merge(row + 2, 1, row + 2, len(columns), note, "lh_note")
-    sheet.set_height(row + 2, 30)
-    sheet.finish(columns, header_row)
+    funding = _FundingSheet(sheet, title=title, subtitle=subtitle)
+    funding.add(rows)
+    funding.close()
+
+
+class _FundingSheet:
+    """The 资金情况 sheet written as its rows come (a batch of items at a time), its total
+    summed on the way."""
+
+    def __init__(self, sheet: Sheet, *, title: str, subtitle: str) -> None:
+        self.sheet = sheet
+        self.header_row = sheet.write_title(title, len(FUNDING_COLUMNS), subtitle)
+        self.row = sheet.write_header(self.header_row, FUNDING_COLUMNS)
+        self.planned = self.allocated = self.paid = ZERO
+
+    def add(self, rows: Sequence[FundingRow]) -> None:
+        for _, group in groupby(rows, key=lambda funding: funding.item_state.item.pk):
+            values = []
+            for index, funding in enumerate(group):
+                item, totals = funding.item_state.item, funding.totals
+                self.planned += totals.planned
+                self.allocated += totals.allocated
+                self.paid += totals.paid
+                values.append(
+                    [
+                        item.number if index == 0 else None,
+                        item.title if index == 0 else None,
+                        funding.source_label,
+                        totals.planned,
+                        totals.allocated,
+                        totals.paid,
+                        xlsx.to_number(totals.allocation_rate),
+                        xlsx.to_number(totals.payment_rate),
+                    ]
+                )
+            self.row = self.sheet.write_rows(self.row, FUNDING_COLUMNS, values, (1, 2))
+
+    def close(self) -> None:
+        sheet, row, columns = self.sheet, self.row, FUNDING_COLUMNS
+        total = FundingTotals(planned=self.planned, allocated=self.allocated, paid=self.paid)
+        sheet.merge(row, 1, row, 3, "合计", "lh_total")
+        sheet.write_row(
+            row,
+            columns,
+            [
+                None,
+                None,
+                None,
+                Styled(total.planned, "lh_total_amount"),
+                Styled(total.allocated, "lh_total_amount"),
+                Styled(total.paid, "lh_total_amount"),
+                Styled(xlsx.to_number(total.allocation_rate), "lh_total_percent"),
+                Styled(xlsx.to_number(total.payment_rate), "lh_total_percent"),
+            ],
+            covered=(1, 2, 3),
+        )
+        note = (
+            "说明：计划投资取自清单；到位、支付为截至本简报日期各子项最新审核通过的填报所报累计数（有多个资金来源的按来源填报），"
+            "与“总体情况”合计一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
+        )
+        sheet.merge(row + 2, 1, row + 2, len(columns), note, "lh_note")
+        sheet.set_height(row + 2, 30)
+        sheet.finish(columns, self.header_row)
 
 
 # --- 总体情况 -------------------------------------------------------------------------------
@@ -456,34 +471,66 @@ def build_briefing(progress: PlanProgress) -> bytes:
 
 
 def write_briefing(book: Book, progress: PlanProgress) -> None:
-    plan = progress.plan
-    subtitle = f"截至{_day(progress.as_of)}"
-    figures = plan_figures(progress)
-    lagging = lagging_states(progress)
-    funding = funding_rows(progress)
-    book.expect_rows(sum(len(i.sub_states) for i in progress.items) + len(lagging) + len(funding))
-    _write_overview(book.sheet("总体情况"), progress, figures)
+    write_briefing_in_batches(book, progress.plan, progress.as_of, [progress])
+
+
+def _figures_only(item_state: ItemState) -> ItemState:
+    """The item with its sub-items' figures only (status, light, percents, money), without
+    their registry rows and reports: all the overview and the money sheet read. Red and yellow
+    sub-items keep everything, for the lagging sheet."""
+    return replace(
+        item_state,
+        sub_states=[
+            state if state.light in LAGGING_LIGHTS else replace(state, sub_item=None, last_report=None)
+            for state in item_state.sub_states
+        ],
+    )
+
+
+def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iterable[PlanProgress]) -> None:
+    """The four-sheet briefing from the plan's progress read a batch of items at a time (in
+    item order; one batch is the whole plan): each batch's 进展明细 and 资金情况 rows are
+    written as it comes, and only its figures (and its red and yellow sub-items) are kept for
+    总体情况 and 滞后项目, which need the whole plan, so a large plan is never held whole."""
+    subtitle = f"截至{_day(as_of)}"
+    overview_sheet = book.sheet("总体情况")
+    detail_sheet = book.sheet("进展明细")
+    lagging_sheet = book.sheet("滞后项目")
+    funding = _FundingSheet(
+        book.sheet("资金情况"), title=f"{plan.title}资金情况", subtitle=f"{subtitle}，单位：万元"
+    )
+    parts: list[PlanProgress] = []
+
+    def detail_groups():
+        for progress in batches:
+            book.expect_rows(sum(len(i.sub_states) for i in progress.items))
+            for item_state in progress.items:
+                yield item_state, item_state.sub_states
+            rows = funding_rows(progress)
+            book.expect_rows(len(rows))
+            funding.add(rows)
+            parts.append(replace(progress, items=[_figures_only(i) for i in progress.items]))
+
     _write_item_table(
-        book.sheet("进展明细"),
+        detail_sheet,
         DETAIL_COLUMNS,
         DETAIL_ITEM_COLUMNS,
-        ((i, i.sub_states) for i in progress.items),
+        detail_groups(),
         _detail_rows,
         title=f"{plan.title}进展明细",
         subtitle=subtitle,
     )
+    funding.close()
+    progress = combine_progress(parts)
+    lagging = lagging_states(progress)
+    book.expect_rows(len(lagging))
     _write_lagging_sheet(
-        book.sheet("滞后项目"),
+        lagging_sheet,
         lagging,
         title=f"{plan.title}滞后项目",
         subtitle=f"{subtitle}，按责任单位列出红灯、黄灯子项",
     )
-    _write_funding_sheet(
-        book.sheet("资金情况"),
-        funding,
-        title=f"{plan.title}资金情况",
-        subtitle=f"{subtitle}，单位：万元",
-    )
+    _write_overview(overview_sheet, progress, plan_figures(progress))
 
 
 def briefing_for(plan: Plan, as_of: date | None = None, sub_item_filter=None) -> tuple[bytes, PlanProgress]:

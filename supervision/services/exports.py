@@ -50,7 +50,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
     Kind.RECTIFICATIONS: ("plan", "state", "unit", "overdue"),
 }
 PLAN_KINDS = (Kind.BRIEFING, Kind.PLAN_TABLE, Kind.LAGGING)
-# Items read at a time by the plan table export (about 5 sub-items each in a large plan).
+# Items read at a time by the briefing and plan table exports (about 5 sub-items each in a
+# large plan): a worker holds one batch's registry rows and reports, not the whole plan's.
 ITEMS_PER_READ = 2000
 
 FAILED_MESSAGE = "生成导出文件时出错，请稍后重试；如仍不成功，请联系督查室。"
@@ -146,8 +147,11 @@ def row_count(export: Export) -> int:
 def _progress_by_items(plan: Plan, day: date, sub_filter: Q | None) -> Iterable[PlanProgress]:
     """The plan's progress ``ITEMS_PER_READ`` items at a time, in item order: each batch is
     the same ``plan_progress`` read, narrowed to a range of item numbers, so a 100,000-sub-item
-    plan is never held whole (the plan table's figures are per sub-item and per item)."""
+    plan is never held whole (every figure is per sub-item or per item; the plan's own are
+    summed from them, see ``progress.combine_progress``)."""
     numbers = list(Item.objects.filter(plan=plan).order_by("number").values_list("number", flat=True))
+    if not numbers:  # an empty plan still has a (blank) progress view
+        yield plan_progress(plan, day, sub_item_filter=sub_filter)
     for start in range(0, len(numbers), ITEMS_PER_READ):
         batch = numbers[start : start + ITEMS_PER_READ]
         in_batch = Q(item__number__gte=batch[0], item__number__lte=batch[-1])
@@ -163,9 +167,8 @@ def write(export: Export, book: Book) -> str:
     """Write the export into the book; returns the file name to offer it under."""
     plan, day = export.plan, export.as_of
     if export.kind == Kind.BRIEFING:
-        progress = plan_progress(plan, day)
-        briefing.write_briefing(book, progress)
-        return briefing.briefing_filename(plan, progress.as_of)
+        briefing.write_briefing_in_batches(book, plan, day, _progress_by_items(plan, day, None))
+        return briefing.briefing_filename(plan, day)
     if export.kind == Kind.PLAN_TABLE:
         table_filter = _table_filter(export)
         sub_filter = _plan_table_sub_items(export, table_filter)
