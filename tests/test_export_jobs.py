@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -14,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects.models import Unit
-from supervision.models import ExportJob
+from projects.models import SubItem, Unit
+from supervision.models import ExportJob, ProgressReport
 from supervision.services import briefing
+from supervision.services.reports import accept_report
 from supervision.tasks import remove_old_exports, run_export
-from tests.factories import leader_user, liaison_user, office_user
+from tests.factories import ProgressReportFactory, leader_user, liaison_user, office_user
 from tests.test_briefing import build_plan
 
 pytestmark = pytest.mark.django_db
@@ -206,9 +208,23 @@ def test_the_briefing_read_a_few_items_at_a_time_is_the_whole_briefing(client, l
     from supervision.services import exports
 
     plan = build_plan(items=3, subs_per_item=2)
+    red = SubItem.objects.get(item__plan=plan, item__number=3, number=2)
+    report = ProgressReportFactory(
+        sub_item=red,
+        period_start=(timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1),
+        progress_percent=Decimal("1"),
+        state=ProgressReport.State.SUBMITTED,
+        submitted_at=timezone.now(),
+        problems="征地拆迁受阻",
+        next_steps="协调推进",
+    )
+    accept_report(report, office_user(username="reviewer-2"), on=timezone.localdate())
     monkeypatch.setattr(exports, "ITEMS_PER_READ", 2)
     login(office_user())
     batched = client.get(reverse("plan_briefing_xlsx", args=[plan.pk])).content
     whole = briefing.build_briefing(plan_progress(plan))
     assert cells(batched) == cells(whole)
-    assert [title for title, _ in cells(batched)] == ["总体情况", "进展明细", "滞后项目", "资金情况"]
+    sheets = dict(cells(batched))
+    assert list(sheets) == ["总体情况", "进展明细", "滞后项目", "资金情况"]
+    # 存在问题 and 下步计划 of a red sub-item, read again by report id after the batches
+    assert ("征地拆迁受阻", "协调推进") in {row[9:11] for row in sheets["滞后项目"][3:]}

@@ -2,8 +2,10 @@
 the lagging list and the rectifications board.
 
 Every figure comes from the read model (``supervision.progress.plan_progress``) and the headline
-figures (``supervision.summary``); the only extra reads are one query for funding lines by source
-and one for cooperating units. Nothing here recomputes a rule.
+figures (``supervision.summary``); the only extra reads are one query for funding lines by source,
+one for cooperating units and one for the lagging sub-items' report texts (read again by id, as
+the briefing keeps only figures while it reads a large plan in batches). Nothing here recomputes
+a rule.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from core.xlsx import Book, Column, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
+from ..models import ProgressReport
 from ..progress import ItemState, PlanProgress, SubItemState, combine_progress, plan_progress
 from ..summary import FundingTotals, funding_by_source, plan_figures
 from ..views.pace import lagging_rows
@@ -474,17 +477,33 @@ def write_briefing(book: Book, progress: PlanProgress) -> None:
     write_briefing_in_batches(book, progress.plan, progress.as_of, [progress])
 
 
-def _figures_only(item_state: ItemState) -> ItemState:
+def _figures_only(item_state: ItemState, report_ids: dict[int, int]) -> ItemState:
     """The item with its sub-items' figures only (status, light, percents, money), without
     their registry rows and reports: all the overview and the money sheet read. Red and yellow
-    sub-items keep everything, for the lagging sheet."""
-    return replace(
-        item_state,
-        sub_states=[
-            state if state.light in LAGGING_LIGHTS else replace(state, sub_item=None, last_report=None)
-            for state in item_state.sub_states
-        ],
-    )
+    sub-items keep their registry row, for the lagging sheet's order and columns; their report
+    is read again by id (``report_ids``) when that sheet is written."""
+    sub_states = []
+    for state in item_state.sub_states:
+        if state.light in LAGGING_LIGHTS:
+            if state.last_report is not None:
+                report_ids[state.sub_item.pk] = state.last_report.pk
+            sub_states.append(replace(state, last_report=None))
+        else:
+            sub_states.append(
+                replace(state, sub_item=None, last_report=None, actual_value=None, completed_on=None)
+            )
+    return replace(item_state, sub_states=sub_states)
+
+
+def _with_reports(states: Sequence[SubItemState], report_ids: dict[int, int]) -> list[SubItemState]:
+    """The states with the report texts the lagging sheet shows, read by id 5,000 at a time."""
+    ids = [report_ids[s.sub_item.pk] for s in states if s.sub_item.pk in report_ids]
+    reports = {}
+    for start in range(0, len(ids), 5000):
+        reports.update(
+            ProgressReport.objects.only("id", "problems", "next_steps").in_bulk(ids[start : start + 5000])
+        )
+    return [replace(s, last_report=reports.get(report_ids.get(s.sub_item.pk))) for s in states]
 
 
 def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iterable[PlanProgress]) -> None:
@@ -499,7 +518,13 @@ def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iter
     funding = _FundingSheet(
         book.sheet("资金情况"), title=f"{plan.title}资金情况", subtitle=f"{subtitle}，单位：万元"
     )
+    # A plan read in one batch is kept as it is; from a second batch on, each is kept as its
+    # figures only (the first one too).
     parts: list[PlanProgress] = []
+    report_ids: dict[int, int] = {}
+
+    def figures_only(progress: PlanProgress) -> PlanProgress:
+        return replace(progress, items=[_figures_only(i, report_ids) for i in progress.items])
 
     def detail_groups():
         for progress in batches:
@@ -509,7 +534,10 @@ def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iter
             rows = funding_rows(progress)
             book.expect_rows(len(rows))
             funding.add(rows)
-            parts.append(replace(progress, items=[_figures_only(i) for i in progress.items]))
+            if len(parts) == 1:
+                parts[0] = figures_only(parts[0])
+            parts.append(figures_only(progress) if parts else progress)
+            del progress
 
     _write_item_table(
         detail_sheet,
@@ -523,6 +551,8 @@ def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iter
     funding.close()
     progress = combine_progress(parts)
     lagging = lagging_states(progress)
+    if len(parts) > 1:
+        lagging = _with_reports(lagging, report_ids)
     book.expect_rows(len(lagging))
     _write_lagging_sheet(
         lagging_sheet,

@@ -52,7 +52,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
 PLAN_KINDS = (Kind.BRIEFING, Kind.PLAN_TABLE, Kind.LAGGING)
 # Items read at a time by the briefing and plan table exports (about 5 sub-items each in a
 # large plan): a worker holds one batch's registry rows and reports, not the whole plan's.
-ITEMS_PER_READ = 2000
+ITEMS_PER_READ = 1000
 
 FAILED_MESSAGE = "生成导出文件时出错，请稍后重试；如仍不成功，请联系督查室。"
 NOT_ALLOWED_MESSAGE = "您已无权导出此内容，或该清单已不可查看。"
