@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 TARGET_MB = 400
-KINDS = ("briefing", "plan_table")
+KINDS = ("briefing", "plan_table", "lagging")
 
 
 def _rss_mb() -> float:

@@ -228,3 +228,17 @@ def test_the_briefing_read_a_few_items_at_a_time_is_the_whole_briefing(client, l
     assert list(sheets) == ["总体情况", "进展明细", "滞后项目", "资金情况"]
     # 存在问题 and 下步计划 of a red sub-item, read again by report id after the batches
     assert ("征地拆迁受阻", "协调推进") in {row[9:11] for row in sheets["滞后项目"][3:]}
+
+
+def test_the_lagging_list_read_a_few_items_at_a_time_is_the_whole_list(client, login, monkeypatch):
+    from supervision.progress import plan_progress
+    from supervision.services import exports
+
+    plan = build_plan(items=3, subs_per_item=2)
+    monkeypatch.setattr(exports, "ITEMS_PER_READ", 1)
+    login(office_user())
+    batched = client.get(reverse("plan_lagging_xlsx", args=[plan.pk])).content
+    progress = plan_progress(plan)
+    whole = briefing.lagging_workbook(briefing.lagging_states(progress), plan=plan, as_of=progress.as_of)
+    assert cells(batched) == cells(whole)
+    assert len(cells(batched)[0][1]) > 6

@@ -29,13 +29,21 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core.dates import parse_as_of, today
+from core.lights import LAGGING_LIGHTS
 from core.xlsx import Book, RowProgress
 from projects import permissions
 from projects.models import Item, Plan
 
 from ..filters import PlanTableFilter
 from ..models import ExportJob, export_file_name
-from ..progress import PlanProgress, plan_progress, plan_summaries, reading_date, sub_items_for_plan
+from ..progress import (
+    PlanProgress,
+    combine_progress,
+    plan_progress,
+    plan_summaries,
+    reading_date,
+    sub_items_for_plan,
+)
 from . import briefing
 
 logger = logging.getLogger(__name__)
@@ -185,9 +193,16 @@ def write(export: Export, book: Book) -> str:
         )
         return f"{plan.title}_{day:%Y%m%d}.xlsx"
     if export.kind == Kind.LAGGING:
-        progress = plan_progress(plan, day, sub_item_filter=_lagging_sub_items(export))
-        briefing.write_lagging(book, briefing.lagging_states(progress), plan=plan, as_of=progress.as_of)
-        return f"{plan.title}_滞后项目_{progress.as_of:%Y%m%d}.xlsx"
+        # Each batch keeps only its red and yellow sub-items; the lagging page's order is then
+        # taken over all of them.
+        parts = [
+            batch.with_light(light)
+            for batch in _progress_by_items(plan, day, _lagging_sub_items(export))
+            for light in LAGGING_LIGHTS
+        ]
+        rows = briefing.lagging_states(combine_progress(parts))
+        briefing.write_lagging(book, rows, plan=plan, as_of=day)
+        return f"{plan.title}_滞后项目_{day:%Y%m%d}.xlsx"
     from ..views.rectifications import board_rows
 
     _form, selected, chosen = _board(export)
