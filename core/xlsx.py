@@ -166,8 +166,10 @@ class RowProgress:
         self._last = time.monotonic()
 
     def expect(self, rows: int) -> None:
+        first = self.total == 0
         self.total += rows
-        self._report()
+        if first or time.monotonic() - self._last >= self.every:
+            self._report()
 
     def advance(self, rows: int) -> None:
         self.done += rows

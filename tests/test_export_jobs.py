@@ -242,3 +242,16 @@ def test_the_lagging_list_read_a_few_items_at_a_time_is_the_whole_list(client, l
     whole = briefing.lagging_workbook(briefing.lagging_states(progress), plan=plan, as_of=progress.as_of)
     assert cells(batched) == cells(whole)
     assert len(cells(batched)[0][1]) > 6
+
+
+def test_a_workbook_reports_its_rows_as_it_writes_them():
+    from core.xlsx import Book, Column, RowProgress
+
+    reports = []
+    book = Book(progress=RowProgress(lambda done, total: reports.append((done, total)), every=0))
+    book.expect_rows(3)
+    book.sheet("表").write_table([Column("甲", 10)], [["a"], ["b"], ["c"]], title="标题")
+    assert cells(book.close())[0][1][2:] == [("a",), ("b",), ("c",)]
+    assert reports[0] == (0, 3)
+    assert (1, 3) in reports and (2, 3) in reports
+    assert reports[-1] == (3, 3)

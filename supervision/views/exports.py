@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -131,6 +131,8 @@ def export_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     if job.state != ExportJob.State.DONE or not job.file:
         return redirect("export_job", job.pk)
+    if not job.file.storage.exists(job.file.name):  # removed by hand or a restored backup
+        raise Http404
     return protected_file_response(
         job.file, content_type=xlsx.XLSX_CONTENT_TYPE, disposition=xlsx.attachment_disposition(job.filename)
     )
