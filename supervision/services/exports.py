@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from core.dates import parse_as_of, today
 from core.lights import LAGGING_LIGHTS
@@ -62,8 +63,10 @@ PLAN_KINDS = (Kind.BRIEFING, Kind.PLAN_TABLE, Kind.LAGGING)
 # large plan): a worker holds one batch's registry rows and reports, not the whole plan's.
 ITEMS_PER_READ = 1000
 
-FAILED_MESSAGE = "生成导出文件时出错，请稍后重试；如仍不成功，请联系督查室。"
-NOT_ALLOWED_MESSAGE = "您已无权导出此内容，或该清单已不可查看。"
+# Stored on the failed job in the language of the moment (gettext_noop marks them; _fail translates).
+FAILED_MESSAGE = gettext_noop("生成导出文件时出错，请稍后重试；如仍不成功，请联系督查室。")
+NOT_ALLOWED_MESSAGE = gettext_noop("您已无权导出此内容，或该清单已不可查看。")
+NOT_QUEUED_MESSAGE = gettext_noop("导出任务暂时无法排队，请稍后重试。")
 
 
 def may_export(kind: str, user) -> bool:
@@ -238,14 +241,14 @@ def start_job(user, kind: str, params: dict) -> ExportJob:
         run_export.delay(job.pk)
     except Exception:  # the broker is down: say so on the job page rather than a 500
         logger.exception("could not queue export job %s", job.pk)
-        _fail(job, "导出任务暂时无法排队，请稍后重试。")
+        _fail(job, NOT_QUEUED_MESSAGE)
     job.refresh_from_db()
     return job
 
 
 def _fail(job: ExportJob, message: str) -> None:
     ExportJob.objects.filter(pk=job.pk).update(
-        state=ExportJob.State.FAILED, error=message, finished_at=timezone.now()
+        state=ExportJob.State.FAILED, error=gettext(message), finished_at=timezone.now()
     )
 
 
