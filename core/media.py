@@ -16,13 +16,17 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 INLINE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
-def protected_file_response(file: FieldFile) -> HttpResponse:
+def protected_file_response(
+    file: FieldFile, *, content_type: str | None = None, disposition: str | None = None
+) -> HttpResponse:
     """The file's bytes, from the proxy (X-Accel-Redirect, when MEDIA_ACCEL_REDIRECT_PREFIX is
     set) or streamed by Django itself; from a remote storage (S3), a redirect to a short-lived
-    presigned URL instead, made only now that the reader has been checked."""
-    content_type = INLINE_TYPES.get(PurePosixPath(file.name).suffix.lower())
-    disposition = "inline" if content_type else "attachment"
-    content_type = content_type or "application/octet-stream"
+    presigned URL instead, made only now that the reader has been checked. A picture is shown
+    inline; anything else is a download, of the given type and Content-Disposition (an export's
+    file name) when given."""
+    inline_type = INLINE_TYPES.get(PurePosixPath(file.name).suffix.lower())
+    content_type = inline_type or content_type or "application/octet-stream"
+    disposition = "inline" if inline_type else (disposition or "attachment")
     if not is_local(file.storage):
         return _redirect_to_signed_url(file, content_type, disposition)
     prefix = settings.MEDIA_ACCEL_REDIRECT_PREFIX

@@ -8,16 +8,23 @@ fractions shown with a percent format, quantities carry their unit label in the 
 120 shown as "120个以上"); dates are dates.
 
 Rows and columns are numbered as Excel shows them, from 1.
+
+Workbooks are written in XlsxWriter's constant-memory mode to a temporary file: each row goes
+to disk once the next one is started, so a 100,000-row export holds one row in memory, not
+every cell. Rows must therefore be written top to bottom (``Sheet`` only ever does so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+import os
+import tempfile
+import time
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from io import BytesIO
+from pathlib import Path
 
 import xlsxwriter
 from django.http import HttpResponse
@@ -148,16 +155,59 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, -(-text_width(part) // usable)) for part in text.split("\n"))
 
 
-class Book:
-    """A workbook being written in memory; ``close()`` returns the .xlsx file."""
+class RowProgress:
+    """Counts the data rows a workbook has written out of those it announced, and reports
+    ``(done, total)`` to a callback at most every ``every`` seconds (and once at the end), so
+    a long export can show a progress bar without a database write per row."""
 
-    def __init__(self) -> None:
-        self._buffer = BytesIO()
+    def __init__(self, report: Callable[[int, int], None], every: float = 1.0) -> None:
+        self.report, self.every = report, every
+        self.done = self.total = 0
+        self._last = time.monotonic()
+
+    def expect(self, rows: int) -> None:
+        first = self.total == 0
+        self.total += rows
+        if first or time.monotonic() - self._last >= self.every:
+            self._report()
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if time.monotonic() - self._last >= self.every:
+            self._report()
+
+    def _report(self) -> None:
+        self._last = time.monotonic()
+        self.report(min(self.done, self.total), self.total)
+
+    def finish(self) -> None:
+        self.done = self.total
+        self._report()
+
+
+class Book:
+    """A workbook being written to a file: ``path`` when given (``close()`` leaves the file
+    there), else a temporary file whose bytes ``close()`` returns."""
+
+    def __init__(self, path: str | os.PathLike | None = None, progress: RowProgress | None = None) -> None:
+        if path is None:
+            handle, path = tempfile.mkstemp(suffix=".xlsx")
+            os.close(handle)
+            self._temporary = True
+        else:
+            self._temporary = False
+        self.path = Path(path)
+        self.progress = progress
         # Cells are written with the typed write_* methods only. merge_range() and any future
         # generic write() still go through XlsxWriter's type guessing, so turn off its turning
         # of "=…" into formulas and of "http…" into links as well.
         self._workbook = xlsxwriter.Workbook(
-            self._buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+            str(self.path),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
         )
         # One format per style, made once; XlsxWriter writes only those a cell uses.
         self.formats: dict[str, Format] = {name: self._workbook.add_format(p) for name, p in STYLES.items()}
@@ -165,6 +215,11 @@ class Book:
 
     def sheet(self, name: str) -> Sheet:
         return Sheet(self, self._workbook.add_worksheet(name))
+
+    def expect_rows(self, rows: int) -> None:
+        """Announce data rows about to be written (the progress bar's total)."""
+        if self.progress is not None:
+            self.progress.expect(rows)
 
     def format(self, style: str | None, number_format: str | None = None) -> Format | None:
         """The workbook's format for a style (None: Excel's default), or for a style with
@@ -178,9 +233,16 @@ class Book:
             )
         return self._number_formats[key]
 
-    def close(self) -> bytes:
-        self._workbook.close()
-        return self._buffer.getvalue()
+    def close(self) -> bytes | None:
+        """Finish the file; the bytes of a temporary one (which is then removed)."""
+        try:
+            self._workbook.close()
+            if self.progress is not None:
+                self.progress.finish()
+            return self.path.read_bytes() if self._temporary else None
+        finally:
+            if self._temporary:
+                self.path.unlink(missing_ok=True)
 
 
 class Sheet:
@@ -289,15 +351,19 @@ class Sheet:
     ) -> int:
         """Rows from ``row`` on; returns the next free row. The ``merged`` columns (numbered from
         1) span all the rows, as published tables show an item over its sub-items: they show
-        the first row's value, and the other rows leave them empty."""
-        if len(rows) < 2:
-            merged = ()
-        for column in merged:
-            cell_format = self.book.formats[columns[column - 1].style]
-            self.ws.merge_range(row - 1, column - 1, row + len(rows) - 2, column - 1, None, cell_format)
+        the first row's value, and the other rows leave them empty (blank cells in the column's
+        style, as a merged range's padding)."""
+        if len(rows) > 1:
+            last = row + len(rows) - 2
+            # merge_range() pads the range's lower rows at once, which in constant-memory mode
+            # would flush the first row before its cells are written; the range is recorded
+            # here and its cells written row by row with the rest.
+            self.ws.merge.extend([row - 1, column - 1, last, column - 1] for column in merged)
         for values in rows:
-            self.write_row(row, columns, values, merged)
+            self.write_row(row, columns, values)
             row += 1
+        if self.book.progress is not None:
+            self.book.progress.advance(len(rows))
         return row
 
     def write_table(
@@ -307,9 +373,12 @@ class Sheet:
         last row)."""
         header_row = self.write_title(title, len(columns), subtitle)
         row = self.write_header(header_row, columns)
+        progress = self.book.progress
         for values in rows:
             self.write_row(row, columns, values)
             row += 1
+            if progress is not None:
+                progress.advance(1)
         self.finish(columns, header_row)
         return header_row, row - 1
 
@@ -332,10 +401,13 @@ class Sheet:
         ws.set_footer("&C第 &P 页，共 &N 页")
 
 
+def attachment_disposition(filename: str) -> str:
+    """A Content-Disposition whose Chinese file name survives in every browser (RFC 5987)."""
+    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{escape_uri_path(filename)}"
+
+
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    """The workbook as a download; the Chinese file name survives in every browser (RFC 5987)."""
+    """The workbook as a download."""
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{escape_uri_path(filename)}"
-    )
+    response["Content-Disposition"] = attachment_disposition(filename)
     return response

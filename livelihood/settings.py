@@ -272,7 +272,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.remove_abandoned_import_files",
         "schedule": crontab(minute=40),
     },
+    # Export files built by workers are kept EXPORT_JOB_MAX_AGE_DAYS, then removed with their jobs.
+    "daily-old-export-cleanup": {
+        "task": "supervision.tasks.remove_old_exports",
+        "schedule": crontab(hour=3, minute=20),
+    },
 }
+
+# Exports reading more rows than this (sub-items, or rectifications) are built by a worker as an
+# ExportJob, with a progress page, instead of in the request.
+EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "5000"))
+EXPORT_JOB_MAX_AGE_DAYS = int(os.environ.get("EXPORT_JOB_MAX_AGE_DAYS", "7"))
 
 # Report reminders (催报): days before the due day, and days after it, that liaisons are reminded.
 REPORT_REMINDER_DAYS_BEFORE = int(os.environ.get("REPORT_REMINDER_DAYS_BEFORE", "2"))

@@ -7,6 +7,8 @@ or delete them: see migration 0002). Every figure "as of" a date is computed fro
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -564,3 +566,64 @@ class PlanFiguresVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} v{self.version}"
+
+
+def export_file_name(job: ExportJob, filename: str) -> str:
+    """A random name under exports/: the file is only ever served by the job's download view,
+    which checks who is asking, so its name must not be guessable from anything else."""
+    return f"exports/{secrets.token_hex(16)}.xlsx"
+
+
+class ExportJob(models.Model):
+    """A large export built by a worker (a Celery task) instead of in the request: who asked,
+    what exactly (the export's kind, plan, date and the page's filters), how far it has got and,
+    once done, the file. The file shows what was known on the ``as_of`` in its parameters."""
+
+    class Kind(models.TextChoices):
+        BRIEFING = "briefing", _("工作简报")
+        PLAN_TABLE = "plan_table", _("清单表")
+        LAGGING = "lagging", _("滞后项目")
+        RECTIFICATIONS = "rectifications", _("整改督办事项")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+    )
+    kind = models.CharField(_("导出类型"), max_length=20, choices=Kind.choices)
+    params = models.JSONField(_("参数"), default=dict, help_text=_("清单、截至日期与页面筛选条件"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    file = models.FileField(_("文件"), upload_to=export_file_name, blank=True, max_length=200)
+    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    error = models.CharField(_("错误信息"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

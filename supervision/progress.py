@@ -11,7 +11,7 @@ The whole plan loads in a fixed number of queries.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -175,6 +175,22 @@ class PlanProgress:
             light_counts=Counter(sub.light for s in items for sub in s.sub_states),
             is_final=self.is_final,
         )
+
+
+def combine_progress(parts: Sequence[PlanProgress]) -> PlanProgress:
+    """One plan's progress read in parts (batches of items, as of one date) as one view, its
+    headline and light counts over all of them."""
+    first = parts[0]
+    items = [item_state for part in parts for item_state in part.items]
+    return PlanProgress(
+        plan=first.plan,
+        as_of=first.as_of,
+        is_historical=first.is_historical,
+        items=items,
+        summary=summarize({state.item.pk: [s.status for s in state.sub_states] for state in items}),
+        light_counts=sum((part.light_counts for part in parts), Counter()),
+        is_final=first.is_final,
+    )
 
 
 def reading_date(plan: Plan, as_of: date | None) -> date:

@@ -62,3 +62,23 @@ def mark_overdue_rectifications() -> int:
     from supervision.services import rectifications
 
     return rectifications.mark_overdue()
+
+
+# --- Exports: large exports are built by a worker (routed to the "exports" queue), and old
+# ones removed daily. The work is in supervision.services.exports. ---
+
+
+@shared_task(name="supervision.tasks.run_export")
+def run_export(job_id: int) -> str:
+    """Build an ExportJob's file; never raises for a failed build (the job says why)."""
+    from supervision.services import exports
+
+    return exports.run_job(job_id)
+
+
+@shared_task(name="supervision.tasks.remove_old_exports")
+def remove_old_exports() -> int:
+    """Delete export jobs and their files older than EXPORT_JOB_MAX_AGE_DAYS."""
+    from supervision.services import exports
+
+    return exports.remove_old_jobs()

@@ -2,15 +2,17 @@
 the lagging list and the rectifications board.
 
 Every figure comes from the read model (``supervision.progress.plan_progress``) and the headline
-figures (``supervision.summary``); the only extra reads are one query for funding lines by source
-and one for cooperating units. Nothing here recomputes a rule.
+figures (``supervision.summary``); the only extra reads are one query for funding lines by source,
+one for cooperating units and one for the lagging sub-items' report texts (read again by id, as
+the briefing keeps only figures while it reads a large plan in batches). Nothing here recomputes
+a rule.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
@@ -23,7 +25,8 @@ from core.xlsx import Book, Column, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
-from ..progress import ItemState, PlanProgress, SubItemState, plan_progress
+from ..models import ProgressReport
+from ..progress import ItemState, PlanProgress, SubItemState, combine_progress, plan_progress
 from ..summary import FundingTotals, funding_by_source, plan_figures
 from ..views.pace import lagging_rows
 
@@ -227,6 +230,12 @@ def _write_lagging_sheet(sheet: Sheet, rows: Sequence[SubItemState], *, title: s
 def lagging_workbook(rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -> bytes:
     """The lagging list (red, then yellow sub-items by unit) as its own workbook."""
     book = Book()
+    write_lagging(book, rows, plan=plan, as_of=as_of)
+    return book.close()
+
+
+def write_lagging(book: Book, rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -> None:
+    book.expect_rows(len(rows))
     counts = defaultdict(int)
     for state in rows:
         counts[state.light] += 1
@@ -236,7 +245,6 @@ def lagging_workbook(rows: Sequence[SubItemState], *, plan: Plan, as_of: date) -
         title=f"{plan.title}滞后项目清单",
         subtitle=f"截至{_day(as_of)}：严重滞后（红灯）{counts[Light.RED]}项，滞后（黄灯）{counts[Light.YELLOW]}项",
     )
-    return book.close()
 
 
 # --- 资金情况 -------------------------------------------------------------------------------
@@ -266,54 +274,69 @@ def funding_rows(progress: PlanProgress) -> list[FundingRow]:
 
 def _write_funding_sheet(sheet: Sheet, rows: Sequence[FundingRow], *, title: str, subtitle: str) -> None:
     """One block per item (its number and title merged over its sources), a total, a note."""
-    columns = FUNDING_COLUMNS
-    header_row = sheet.write_title(title, len(columns), subtitle)
-    row = sheet.write_header(header_row, columns)
-    for _, group in groupby(rows, key=lambda funding: funding.item_state.item.pk):
-        values = []
-        for index, funding in enumerate(group):
-            item, totals = funding.item_state.item, funding.totals
-            values.append(
-                [
-                    item.number if index == 0 else None,
-                    item.title if index == 0 else None,
-                    funding.source_label,
-                    totals.planned,
-                    totals.allocated,
-                    totals.paid,
-                    xlsx.to_number(totals.allocation_rate),
-                    xlsx.to_number(totals.payment_rate),
-                ]
-            )
-        row = sheet.write_rows(row, columns, values, (1, 2))
-    total = FundingTotals(
-        planned=sum((f.totals.planned for f in rows), ZERO),
-        allocated=sum((f.totals.allocated for f in rows), ZERO),
-        paid=sum((f.totals.paid for f in rows), ZERO),
-    )
-    sheet.merge(row, 1, row, 3, "合计", "lh_total")
-    sheet.write_row(
-        row,
-        columns,
-        [
-            None,
-            None,
-            None,
-            Styled(total.planned, "lh_total_amount"),
-            Styled(total.allocated, "lh_total_amount"),
-            Styled(total.paid, "lh_total_amount"),
-            Styled(xlsx.to_number(total.allocation_rate), "lh_total_percent"),
-            Styled(xlsx.to_number(total.payment_rate), "lh_total_percent"),
-        ],
-        covered=(1, 2, 3),
-    )
-    note = (
-        "说明：计划投资取自清单；到位、支付为截至本简报日期各子项最新审核通过的填报所报累计数（有多个资金来源的按来源填报），"
-        "与“总体情况”合计一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
-    )
-    sheet.merge(row + 2, 1, row + 2, len(columns), note, "lh_note")
-    sheet.set_height(row + 2, 30)
-    sheet.finish(columns, header_row)
+    funding = _FundingSheet(sheet, title=title, subtitle=subtitle)
+    funding.add(rows)
+    funding.close()
+
+
+class _FundingSheet:
+    """The 资金情况 sheet written as its rows come (a batch of items at a time), its total
+    summed on the way."""
+
+    def __init__(self, sheet: Sheet, *, title: str, subtitle: str) -> None:
+        self.sheet = sheet
+        self.header_row = sheet.write_title(title, len(FUNDING_COLUMNS), subtitle)
+        self.row = sheet.write_header(self.header_row, FUNDING_COLUMNS)
+        self.planned = self.allocated = self.paid = ZERO
+
+    def add(self, rows: Sequence[FundingRow]) -> None:
+        for _, group in groupby(rows, key=lambda funding: funding.item_state.item.pk):
+            values = []
+            for index, funding in enumerate(group):
+                item, totals = funding.item_state.item, funding.totals
+                self.planned += totals.planned
+                self.allocated += totals.allocated
+                self.paid += totals.paid
+                values.append(
+                    [
+                        item.number if index == 0 else None,
+                        item.title if index == 0 else None,
+                        funding.source_label,
+                        totals.planned,
+                        totals.allocated,
+                        totals.paid,
+                        xlsx.to_number(totals.allocation_rate),
+                        xlsx.to_number(totals.payment_rate),
+                    ]
+                )
+            self.row = self.sheet.write_rows(self.row, FUNDING_COLUMNS, values, (1, 2))
+
+    def close(self) -> None:
+        sheet, row, columns = self.sheet, self.row, FUNDING_COLUMNS
+        total = FundingTotals(planned=self.planned, allocated=self.allocated, paid=self.paid)
+        sheet.merge(row, 1, row, 3, "合计", "lh_total")
+        sheet.write_row(
+            row,
+            columns,
+            [
+                None,
+                None,
+                None,
+                Styled(total.planned, "lh_total_amount"),
+                Styled(total.allocated, "lh_total_amount"),
+                Styled(total.paid, "lh_total_amount"),
+                Styled(xlsx.to_number(total.allocation_rate), "lh_total_percent"),
+                Styled(xlsx.to_number(total.payment_rate), "lh_total_percent"),
+            ],
+            covered=(1, 2, 3),
+        )
+        note = (
+            "说明：计划投资取自清单；到位、支付为截至本简报日期各子项最新审核通过的填报所报累计数（有多个资金来源的按来源填报），"
+            "与“总体情况”合计一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
+        )
+        sheet.merge(row + 2, 1, row + 2, len(columns), note, "lh_note")
+        sheet.set_height(row + 2, 30)
+        sheet.finish(columns, self.header_row)
 
 
 # --- 总体情况 -------------------------------------------------------------------------------
@@ -445,33 +468,99 @@ def briefing_filename(plan: Plan, as_of: date) -> str:
 
 def build_briefing(progress: PlanProgress) -> bytes:
     """The four-sheet briefing (总体情况, 进展明细, 滞后项目, 资金情况) for a progress view."""
-    plan = progress.plan
-    subtitle = f"截至{_day(progress.as_of)}"
-    figures = plan_figures(progress)
     book = Book()
-    _write_overview(book.sheet("总体情况"), progress, figures)
+    write_briefing(book, progress)
+    return book.close()
+
+
+def write_briefing(book: Book, progress: PlanProgress) -> None:
+    write_briefing_in_batches(book, progress.plan, progress.as_of, [progress])
+
+
+def _figures_only(item_state: ItemState, report_ids: dict[int, int]) -> ItemState:
+    """The item with its sub-items' figures only (status, light, percents, money), without
+    their registry rows and reports: all the overview and the money sheet read. Red and yellow
+    sub-items keep their registry row, for the lagging sheet's order and columns; their report
+    is read again by id (``report_ids``) when that sheet is written."""
+    sub_states = []
+    for state in item_state.sub_states:
+        if state.light in LAGGING_LIGHTS:
+            if state.last_report is not None:
+                report_ids[state.sub_item.pk] = state.last_report.pk
+            sub_states.append(replace(state, last_report=None))
+        else:
+            sub_states.append(
+                replace(state, sub_item=None, last_report=None, actual_value=None, completed_on=None)
+            )
+    return replace(item_state, sub_states=sub_states)
+
+
+def _with_reports(states: Sequence[SubItemState], report_ids: dict[int, int]) -> list[SubItemState]:
+    """The states with the report texts the lagging sheet shows, read by id 5,000 at a time."""
+    ids = [report_ids[s.sub_item.pk] for s in states if s.sub_item.pk in report_ids]
+    reports = {}
+    for start in range(0, len(ids), 5000):
+        reports.update(
+            ProgressReport.objects.only("id", "problems", "next_steps").in_bulk(ids[start : start + 5000])
+        )
+    return [replace(s, last_report=reports.get(report_ids.get(s.sub_item.pk))) for s in states]
+
+
+def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iterable[PlanProgress]) -> None:
+    """The four-sheet briefing from the plan's progress read a batch of items at a time (in
+    item order; one batch is the whole plan): each batch's 进展明细 and 资金情况 rows are
+    written as it comes, and only its figures (and its red and yellow sub-items) are kept for
+    总体情况 and 滞后项目, which need the whole plan, so a large plan is never held whole."""
+    subtitle = f"截至{_day(as_of)}"
+    overview_sheet = book.sheet("总体情况")
+    detail_sheet = book.sheet("进展明细")
+    lagging_sheet = book.sheet("滞后项目")
+    funding = _FundingSheet(
+        book.sheet("资金情况"), title=f"{plan.title}资金情况", subtitle=f"{subtitle}，单位：万元"
+    )
+    # A plan read in one batch is kept as it is; from a second batch on, each is kept as its
+    # figures only (the first one too).
+    parts: list[PlanProgress] = []
+    report_ids: dict[int, int] = {}
+
+    def figures_only(progress: PlanProgress) -> PlanProgress:
+        return replace(progress, items=[_figures_only(i, report_ids) for i in progress.items])
+
+    def detail_groups():
+        for progress in batches:
+            book.expect_rows(sum(len(i.sub_states) for i in progress.items))
+            for item_state in progress.items:
+                yield item_state, item_state.sub_states
+            rows = funding_rows(progress)
+            book.expect_rows(len(rows))
+            funding.add(rows)
+            if len(parts) == 1:
+                parts[0] = figures_only(parts[0])
+            parts.append(figures_only(progress) if parts else progress)
+            del progress
+
     _write_item_table(
-        book.sheet("进展明细"),
+        detail_sheet,
         DETAIL_COLUMNS,
         DETAIL_ITEM_COLUMNS,
-        ((i, i.sub_states) for i in progress.items),
+        detail_groups(),
         _detail_rows,
         title=f"{plan.title}进展明细",
         subtitle=subtitle,
     )
+    funding.close()
+    progress = combine_progress(parts)
+    lagging = lagging_states(progress)
+    if len(parts) > 1:
+        lagging = _with_reports(lagging, report_ids)
+    book.expect_rows(len(lagging))
     _write_lagging_sheet(
-        book.sheet("滞后项目"),
-        lagging_states(progress),
+        lagging_sheet,
+        lagging,
         title=f"{plan.title}滞后项目",
         subtitle=f"{subtitle}，按责任单位列出红灯、黄灯子项",
     )
-    _write_funding_sheet(
-        book.sheet("资金情况"),
-        funding_rows(progress),
-        title=f"{plan.title}资金情况",
-        subtitle=f"{subtitle}，单位：万元",
-    )
-    return book.close()
+    _write_overview(overview_sheet, progress, plan_figures(progress))
 
 
 def briefing_for(plan: Plan, as_of: date | None = None, sub_item_filter=None) -> tuple[bytes, PlanProgress]:
@@ -498,8 +587,41 @@ def cooperating_unit_names(sub_item_ids: Iterable[int]) -> dict[int, list[str]]:
 
 def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]) -> bytes:
     """What the plan table shows (after its filters), with every registry column."""
-    plan = progress.plan
-    cooperating = cooperating_unit_names(s.sub_item.pk for i in item_states for s in i.sub_states)
+    book = Book()
+    write_plan_table(
+        book,
+        plan=progress.plan,
+        as_of=progress.as_of,
+        headline=progress.summary.headline,
+        chunks=[item_states],
+        rows=sum(len(i.sub_states) for i in item_states),
+    )
+    return book.close()
+
+
+def write_plan_table(
+    book: Book,
+    *,
+    plan: Plan,
+    as_of: date,
+    headline: str,
+    chunks: Iterable[Sequence[ItemState]],
+    rows: int,
+) -> None:
+    """The plan table from item states given a batch of items at a time (each batch is read,
+    written and let go, so a large plan is never held whole), under the headline of all of
+    them; ``rows`` is the number of sub-item rows expected (the progress bar's total)."""
+    book.expect_rows(rows)
+    cooperating: dict[int, list[str]] = {}
+
+    def groups():
+        for item_states in chunks:
+            cooperating.clear()
+            cooperating.update(
+                cooperating_unit_names(s.sub_item.pk for i in item_states for s in i.sub_states)
+            )
+            for item_state in item_states:
+                yield item_state, item_state.sub_states
 
     def rows_for(item_state: ItemState, sub_states: Sequence[SubItemState]):
         item = item_state.item
@@ -531,17 +653,15 @@ def plan_table_workbook(progress: PlanProgress, item_states: Sequence[ItemState]
                 Styled(_status_text(state), _status_style(state)),
             ]
 
-    book = Book()
     _write_item_table(
         book.sheet("清单"),
         PLAN_TABLE_COLUMNS,
         PLAN_TABLE_ITEM_COLUMNS,
-        ((i, i.sub_states) for i in item_states),
+        groups(),
         rows_for,
         title=plan.title,
-        subtitle=f"截至{_day(progress.as_of)}  {progress.summary.headline}",
+        subtitle=f"截至{_day(as_of)}  {headline}",
     )
-    return book.close()
 
 
 def rectifications_workbook(
@@ -550,6 +670,14 @@ def rectifications_workbook(
     """The rectifications board as shown, one row per rectification as it stood on the board's
     day (``rectification_state.RectificationOn``)."""
     book = Book()
+    write_rectifications(book, rectifications, title=title, subtitle=subtitle)
+    return book.close()
+
+
+def write_rectifications(
+    book: Book, rectifications: Sequence, *, title: str = "整改督办事项", subtitle: str = ""
+) -> None:
+    book.expect_rows(len(rectifications))
     rows = []
     for index, rect in enumerate(rectifications, start=1):
         target = rect.sub_item or rect.item
@@ -577,4 +705,3 @@ def rectifications_workbook(
         title=title,
         subtitle="，".join(filter(None, [subtitle, f"共{len(rows)}项"])),
     )
-    return book.close()

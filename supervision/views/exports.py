@@ -1,92 +1,138 @@
 """Excel downloads: the leaders' briefing, and what each list page shows (plan table, lagging
-list, rectifications), with the same filters as the page."""
+list, rectifications), with the same filters as the page.
+
+An export reading at most settings.EXPORT_INLINE_MAX_ROWS rows downloads at once. A larger one
+answers its GET with a page offering to build it (a GET never writes); posting that page's form
+to the same address records an ``ExportJob`` a worker builds, and leads to the job's page, which
+shows a progress bar and then the download. Both ways build the file with
+``supervision.services.exports``.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core import xlsx
-from core.dates import parse_as_of
-from projects import permissions
-from projects.models import Plan
+from core.media import protected_file_response
 
-from ..filters import PlanTableFilter
-from ..models import Rectification
-from ..progress import plan_progress
-from ..services import briefing
-from .rectifications import filtered_board
+from ..models import ExportJob
+from ..services import exports
 
-State = Rectification.State
+Kind = ExportJob.Kind
 
 
-def _visible_plan(user, plan_id: int) -> Plan:
-    return get_object_or_404(permissions.visible_plans(user), pk=plan_id)
-
-
-def _require_export(user) -> None:
-    if not permissions.can_export(user):
+def _export(request: HttpRequest, kind: str, plan_id: int | None = None) -> HttpResponse:
+    if not exports.may_export(kind, request.user):
         raise PermissionDenied
+    plan = exports.visible_plan(request.user, plan_id) if plan_id is not None else None
+    params = exports.params_from_request(kind, request, plan)
+    if request.method == "POST":
+        job = exports.start_job(request.user, kind, params)
+        return redirect("export_job", job.pk)
+    export = exports.prepare(kind, request.user, params, plan)
+    rows = exports.row_count(export)
+    if rows > settings.EXPORT_INLINE_MAX_ROWS:
+        return render(
+            request,
+            "supervision/exports/confirm.html",
+            {
+                "kind_label": Kind(kind).label,
+                "plan": plan,
+                "export_as_of": export.as_of,
+                "rows": rows,
+                "limit": settings.EXPORT_INLINE_MAX_ROWS,
+                "action": request.get_full_path(),
+            },
+        )
+    data, filename = exports.build(export)
+    return xlsx.xlsx_response(data, filename)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def plan_briefing(request: HttpRequest, plan_id: int) -> HttpResponse:
-    _require_export(request.user)
-    plan = _visible_plan(request.user, plan_id)
-    data, progress = briefing.briefing_for(plan, parse_as_of(request))
-    return xlsx.xlsx_response(data, briefing.briefing_filename(plan, progress.as_of))
+    return _export(request, Kind.BRIEFING, plan_id)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def plan_table_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The plan table with the page's filters. Liaisons may export too, but see only their own
     unit's rows, exactly as on the page."""
-    if not (permissions.can_export(request.user) or permissions.is_liaison(request.user)):
-        raise PermissionDenied
-    plan = _visible_plan(request.user, plan_id)
-    table_filter = PlanTableFilter(request.GET, plan=plan)
-    progress = plan_progress(
-        plan,
-        parse_as_of(request),
-        sub_item_filter=table_filter.sub_item_filter(permissions.sub_item_scope(request.user)),
-    )
-    data = briefing.plan_table_workbook(progress, table_filter.filter_states(progress))
-    return xlsx.xlsx_response(data, f"{plan.title}_{progress.as_of:%Y%m%d}.xlsx")
+    return _export(request, Kind.PLAN_TABLE, plan_id)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def plan_lagging_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The lagging list with the page's unit filter; liaisons get their own unit's rows."""
-    if not permissions.can_view_registry(request.user):
-        raise PermissionDenied
-    plan = _visible_plan(request.user, plan_id)
-    scope = permissions.sub_item_scope(request.user)
-    sub_filter = scope if scope is not None else Q()
-    raw_unit = (request.GET.get("unit") or "").strip()
-    if raw_unit.isdigit():
-        sub_filter &= Q(responsible_unit_id=int(raw_unit))
-    progress = plan_progress(plan, parse_as_of(request), sub_item_filter=sub_filter)
-    rows = briefing.lagging_states(progress)
-    data = briefing.lagging_workbook(rows, plan=plan, as_of=progress.as_of)
-    return xlsx.xlsx_response(data, f"{plan.title}_滞后项目_{progress.as_of:%Y%m%d}.xlsx")
+    return _export(request, Kind.LAGGING, plan_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rectifications_export(request: HttpRequest) -> HttpResponse:
+    """The rectifications board with its plan / state / unit / overdue filters, in its order."""
+    return _export(request, Kind.RECTIFICATIONS)
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+def _job(request: HttpRequest, job_id: int) -> ExportJob:
+    """The job, if this user asked for it (or is staff or the office); 404 otherwise."""
+    return get_object_or_404(exports.visible_jobs(request.user), pk=job_id)
+
+
+def _status(job: ExportJob) -> dict:
+    return {
+        "state": job.state,
+        "state_label": str(job.get_state_display()),
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "percent": job.percent,
+        "finished": job.finished,
+        "error": job.error,
+        "download_url": reverse("export_job_download", args=[job.pk]) if job.state == job.State.DONE else "",
+    }
 
 
 @login_required
 @require_GET
-def rectifications_export(request: HttpRequest) -> HttpResponse:
-    """The rectifications board with its plan / state / unit / overdue filters, in its order."""
-    user = request.user
-    if not permissions.can_view_rectifications(user):
-        raise PermissionDenied
-    _form, day, rows = filtered_board(request)
-    return xlsx.xlsx_response(
-        briefing.rectifications_workbook(rows, subtitle=f"截至{day.year}年{day.month}月{day.day}日"),
-        "整改督办事项.xlsx",
+def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job's progress bar, refreshed by static/js/export_job.js (or, without JavaScript, by
+    reloading the page), and its download once done."""
+    job = _job(request, job_id)
+    plan_id = job.params.get("plan_id")
+    return render(
+        request,
+        "supervision/exports/job.html",
+        {"job": job, "status": _status(job), "plan_id": plan_id, "job_as_of": job.params.get("as_of")},
+    )
+
+
+@login_required
+@require_GET
+def export_job_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    response = JsonResponse(_status(_job(request, job_id)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def export_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    if job.state != ExportJob.State.DONE or not job.file:
+        return redirect("export_job", job.pk)
+    if not job.file.storage.exists(job.file.name):  # removed by hand or a restored backup
+        raise Http404
+    return protected_file_response(
+        job.file, content_type=xlsx.XLSX_CONTENT_TYPE, disposition=xlsx.attachment_disposition(job.filename)
     )

@@ -43,25 +43,37 @@ def filtered_board(request: HttpRequest):
     """The board's filter form, the day it is read as of (``?as_of=``, today by default) and
     the matters it selects as they stood at the end of that day: overdue first, then by state
     and deadline. The board page and its Excel export both show exactly this."""
-    user = request.user
     day = parse_as_of(request) or today()
+    form, selected, chosen = board_selection(request.user, request.GET or None, day)
+    return form, day, board_rows(selected, chosen, day)
+
+
+def board_selection(user, data, day):
+    """The filter form for ``data`` (the query string's values), the matters created by the end
+    of ``day`` that its plan and unit select, and the form's chosen values."""
     plans = permissions.published_plans_for(user)
     visible = service.visible_rectifications(user).filter(plan__in=plans)
     units = Unit.objects.filter(pk__in=visible.values("unit_id"))
-    form = BoardFilterForm(request.GET or None, plans=plans, units=units)
+    form = BoardFilterForm(data, plans=plans, units=units)
     chosen = form.cleaned_data if form.is_valid() else {}
     selected = visible.filter(created_at__lt=rectification_state.end_of(day))
     if chosen.get("plan"):
         selected = selected.filter(plan=chosen["plan"])
     if chosen.get("unit"):
         selected = selected.filter(unit=chosen["unit"])
+    return form, selected, chosen
+
+
+def board_rows(selected, chosen: dict, day) -> list:
+    """The selected matters as they stood on ``day``, with the chosen state and overdue filters,
+    overdue first, then by state and deadline."""
     rows = rectification_state.as_of(selected, day)
     if chosen.get("state"):
         rows = [r for r in rows if r.state == chosen["state"]]
     if chosen.get("overdue"):
         rows = [r for r in rows if r.is_overdue]
     rows.sort(key=lambda r: (not r.is_overdue, STATE_RANK[r.state], r.deadline, r.rectification.pk))
-    return form, day, rows
+    return rows
 
 
 @login_required
