@@ -507,3 +507,21 @@ def test_completing_stands_at_one_hundred_so_it_is_no_step_back(reporting):
         submit=True,
     )
     assert report.progress_percent == D("100")
+
+
+def test_the_sub_items_money_cache_follows_the_latest_report_that_stated_money(capsys):
+    """到位/支付 cached on the sub-item are the latest money-stating report's; a later report that
+    leaves money blank keeps them; verify_figures names a drifted one and --rebuild repairs it."""
+    sub = SubItemFactory()
+    accepted_report(sub, on=dt.date.today(), progress="20", allocated="80", paid="30")
+    accepted_report(sub, on=dt.date.today(), progress="40")
+    sub.refresh_from_db()
+    assert (sub.funds_allocated, sub.funds_paid) == (D("80"), D("30"))
+
+    SubItem.objects.filter(pk=sub.pk).update(funds_paid=D("0"))
+    with pytest.raises(CommandError):
+        call_command("verify_figures")
+    assert "funds_paid 缓存为 0.00，账本为 30" in capsys.readouterr().out
+    call_command("verify_figures", "--rebuild")
+    sub.refresh_from_db()
+    assert sub.funds_paid == D("30")
