@@ -244,6 +244,10 @@ def plan_progress(
     final = is_final(plan, on)
     sub_qs = sub_items_for_plan(plan, sub_item_filter)
     item_qs = items if items is not None else Item.objects.filter(plan=plan)
+    if items is None and sub_item_filter is not None:
+        # Only the items of the sub-items read, not the whole plan's (a page of 100 rows of a
+        # province's list would otherwise load its 20,000 items).
+        item_qs = item_qs.filter(pk__in=sub_qs.values("item_id"))
     if items is not None:
         # Every query below reads only these items' sub-items, not the whole plan's.
         sub_qs = sub_qs.filter(item__in=item_qs.values("pk"))

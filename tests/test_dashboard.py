@@ -274,3 +274,23 @@ def test_a_dashboard_without_its_stored_month_ends_says_they_are_being_computed(
 
     assert "另有12个月末的数据正在后台生成" in page
     assert not PlanSnapshot.objects.filter(plan=demo["plan_2023"]).exists()
+
+
+def test_a_province_of_units_ranks_the_best_and_the_worst_and_links_to_every_unit(deputy_client, db):
+    from supervision.views.dashboard import UNIT_ROWS
+
+    plan = PlanFactory()
+    total = UNIT_ROWS + 5
+    for number in range(1, total + 1):
+        SubItemFactory(item=ItemFactory(plan=plan, number=number))
+    cache.clear()
+    page = deputy_client.get(dashboard_url(plan)).text
+    table = re.search(r'id="table-units">(.*?)</table>', page, re.S).group(1)
+    ranks = [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", table)]
+
+    assert ranks == [*range(1, UNIT_ROWS // 2 + 1), *range(total - UNIT_ROWS // 2 + 1, total + 1)]
+    gap = re.search(r'<tr class="units-gap">(.*?)</tr>', table, re.S).group(1)
+    assert f"共{total}个单位" in gap
+    every_unit = html.unescape(re.search(r'href="([^"]+)"', gap).group(1))
+    grouped = deputy_client.get(every_unit).text
+    assert len(re.findall(r"<tr data-group=", grouped)) == total

@@ -59,8 +59,11 @@ def _dashboard_plans(user):
 # same transaction as every accepted report and registry edit of the plan), so it is never stale
 # for a change of its figures; the timeout only bounds renames of categories and units.
 CACHE_SECONDS = 10 * 60
-ATTENTION_ROWS = 200
-OVERDUE_ROWS = 100
+ATTENTION_ROWS = 50
+OVERDUE_ROWS = 50
+# A province has hundreds of units: the dashboard ranks the best and the worst, and links to
+# the plan table's row per unit for all of them.
+UNIT_ROWS = 40
 
 
 @login_required
@@ -178,13 +181,18 @@ def _body_context(
         "light_rows": light_rows,
         "categories": category_rows,
         "units": [
-            (
-                row,
-                links.to_table(unit=row.unit.pk, light=light),
-                links.to_table(unit=row.unit.pk, light=Light.RED),
+            None
+            if entry is None
+            else (
+                entry[0],
+                entry[1],
+                links.to_table(unit=entry[1].unit.pk, light=light),
+                links.to_table(unit=entry[1].unit.pk, light=Light.RED),
             )
-            for row in reading.units
+            for entry in _best_and_worst(reading.units)
         ],
+        "units_total": len(reading.units),
+        "units_url": links.to_table(group="unit", light=light),
         "trend": trend,
         "trend_missing": len(month_ends.missing),
         "attention": reading.attention,
@@ -210,6 +218,15 @@ def _body_context(
             "funding": figures["funding"],
         },
     }
+
+
+def _best_and_worst(units: list) -> list[tuple[int, object] | None]:
+    """(rank, row) of every unit, or of the first and last UNIT_ROWS / 2 with None between."""
+    ranked = list(enumerate(units, start=1))
+    if len(ranked) <= UNIT_ROWS:
+        return ranked
+    half = UNIT_ROWS // 2
+    return [*ranked[:half], None, *ranked[-half:]]
 
 
 def public_plan_list(request: HttpRequest) -> HttpResponse:
