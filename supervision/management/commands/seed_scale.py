@@ -17,6 +17,7 @@ import os
 import time
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from projects import roles
 from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
-from supervision import pace
+from supervision import ledger, pace
 from supervision.models import ProgressReport
 from supervision.services import caches
 from supervision.services.snapshots import month_ends, store_missing_snapshots, take_snapshot
@@ -317,7 +318,7 @@ def build_scale_plan(
                     ),
                     progress_percent=progress,
                     actual_value=_q(Decimal(100 + index % 400) * progress / 100) if last else None,
-                    completed_on=last.accepted_on if last and last.complete else None,
+                    completed_on=_completed_on(plan, last),
                     last_accepted_on=last.accepted_on if last else None,
                 )
             )
@@ -380,6 +381,17 @@ def build_scale_plan(
     # Bulk inserts send no signal: the plan's cached figures are told here.
     caches.bump_figures_version(plan)
     return plan, report_count
+
+
+def _completed_on(plan: Plan, last: _Report | None) -> dt.date | None:
+    """What ``ledger.completion_date`` says of the latest report: the end of the period it
+    covers, or its acceptance day if earlier."""
+    if last is None or not last.complete:
+        return None
+    report = SimpleNamespace(
+        marks_complete=True, period_start=last.period_start, accepted_on=last.accepted_on
+    )
+    return ledger.completion_date(report, plan.report_cadence, plan.report_due_day)
 
 
 @functools.cache
