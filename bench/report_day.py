@@ -38,6 +38,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import load_line, recreate_database, setup_django  # noqa: E402
+
 BIN = Path(sys.executable).parent
 DEFAULT_DATABASE = "postgres://root@127.0.0.1:5432/bench_report_day"
 DEFAULT_CACHE = "redis://127.0.0.1:6379/7"
@@ -128,25 +132,7 @@ def figure_lines(
     return lines, ok_all
 
 
-def load_line(label: str) -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {label}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
-
-
 # --- The run ---------------------------------------------------------------------------------
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
 
 
 def build_plan(items: int, subitems: int, units: int):
@@ -300,9 +286,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DJANGO_SECRET_KEY"] = secret  # sessions made here must verify in gunicorn
     started = time.perf_counter()
     recreate_database(database)
-    sys.path.insert(0, str(ROOT / "bench"))
-    from common import setup_django
-
     setup_django(database)
     plan = build_plan(args.items, args.subitems, args.units)
     prepared = prepare_users(plan, args.liaisons, args.login_share, args.office_users)
