@@ -318,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     plan_file, results_file = workdir / "plan.json", workdir / "results.json"
+    locust_log = workdir / "locust.log"
     plan_file.write_text(
         json.dumps(
             {**prepared, "base_url": base_url, "think_seconds": args.think, "office_users": args.office_users}
@@ -371,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             ],
             cwd=ROOT / "bench",
             env={**env, "REPORT_DAY_PLAN": str(plan_file), "REPORT_DAY_RESULTS": str(results_file)},
-            stdout=subprocess.DEVNULL,
+            stdout=locust_log.open("w"),
+            stderr=subprocess.STDOUT,
             check=False,
         )
     finally:
@@ -381,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
     if not results_file.exists():
-        print(f"Locust left no results (exit {locust.returncode})")
+        print(f"Locust left no results (exit {locust.returncode}); see {locust_log}")
         return 1
     results = json.loads(results_file.read_text(encoding="utf-8"))
     elapsed = results["ended"] - run_started
@@ -398,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in lines:
         print(line)
     print(load_line("at end"))
+    print(f"Locust's own summary: {locust_log}")
     print("shared 2-core machine: timings are noisy; Locust itself runs on the same cores.")
     print(f"report day: {'OK' if ok else 'MISSED'}")
     return 0 if ok else 1
