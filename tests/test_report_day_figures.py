@@ -41,26 +41,26 @@ def test_summarize_counts_errors_and_percentiles_per_request_type(report_day):
 
 def test_figures_meet_their_targets_only_without_errors(report_day):
     clean = report_day.summarize([(name, 100, True) for name in ("tasks page", "login")] * 10)
-    lines, ok = report_day.figure_lines(clean, elapsed=10, liaisons=10, accepted=10, journeys=10)
+    lines, ok = report_day.figure_lines(clean, elapsed=10, liaisons=10, played=10, accepted=10, journeys=10)
     assert ok
     assert all("target" in line for line in lines)
     assert any(line.startswith("errors") and "target 0: OK" in line for line in lines)
 
     failing = report_day.summarize([("tasks page", 100, True), ("submit report", 100, False)])
-    lines, ok = report_day.figure_lines(failing, elapsed=10, liaisons=1, accepted=1, journeys=1)
+    lines, ok = report_day.figure_lines(failing, elapsed=10, liaisons=1, played=1, accepted=1, journeys=1)
     assert not ok
     assert any(line.startswith("errors") and "MISSED" in line for line in lines)
 
 
 def test_a_report_not_accepted_misses_the_target(report_day):
     summary = report_day.summarize([("tasks page", 100, True)])
-    lines, ok = report_day.figure_lines(summary, elapsed=10, liaisons=2, accepted=1, journeys=2)
+    lines, ok = report_day.figure_lines(summary, elapsed=10, liaisons=2, played=2, accepted=1, journeys=2)
     assert not ok
     assert any("1 of 2" in line and "MISSED" in line for line in lines)
 
 
 def test_slow_pages_miss_their_latency_target(report_day):
     summary = report_day.summarize([("tasks page", 5000, True)] * 4)
-    lines, ok = report_day.figure_lines(summary, elapsed=10, liaisons=1, accepted=1, journeys=1)
+    lines, ok = report_day.figure_lines(summary, elapsed=10, liaisons=1, played=1, accepted=1, journeys=1)
     assert not ok
     assert any(line.startswith("tasks page") and "MISSED" in line for line in lines)
