@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wait_until_up(base_url, server)
         print(
-            f"gunicorn {args.workers} workers on {base_url}; {args.liaisons} liaisons arrive over "
+            f"gunicorn {args.workers} workers on {base_url}; "
             f"the hour's rate × {args.speedup:g}: {played} of {args.liaisons} liaisons arrive over "
             f"{window:.0f} s, think "
             f"{args.think[0]:g}–{args.think[1]:g} s, cap {cap:.0f} s",

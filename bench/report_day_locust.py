@@ -4,7 +4,7 @@ Liaisons work through the HTML pages as a browser would: the login form (or a se
 earlier that day), 我的任务, the report form and its submission, each POST carrying the CSRF
 token from the page and a Referer, behind what the TLS proxy in front of gunicorn would add
 (``X-Forwarded-Proto: https``; the session and CSRF cookies are Secure, and the client sends
-them on this plain-HTTP hop as the proxy's side would). Each liaison plays one journey and stops.
+them on this plain-HTTP hop as the proxy's side would). Each liaison plays one journey, then idles until the run ends.
 The office users open the review queue and accept submitted reports (each takes the reports
 whose id modulo the number of office users is its own index, so two never race on one) until
 every liaison has finished and the queue is empty; then the run ends.
@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 
 import gevent
 from locust import HttpUser, events, task
-from locust.exception import StopUser
 
 with open(os.environ["REPORT_DAY_PLAN"], encoding="utf-8") as fh:
     PLAN = json.load(fh)
@@ -77,6 +76,12 @@ class BrowserUser(HttpUser):
     def wait_for(self, seconds: float):
         gevent.sleep(seconds)
 
+    def idle(self):
+        """Done: stay (a stopped user would be spawned again to keep the count) until the run
+        ends."""
+        while True:
+            gevent.sleep(60)
+
     def get(self, path: str, name: str, expect: int = 200) -> str | None:
         with self.client.get(
             path, name=name, headers=HEADERS, catch_response=True, allow_redirects=False
@@ -107,16 +112,15 @@ class Liaison(BrowserUser):
 
     def on_start(self):
         super().on_start()
-        try:
-            self.me = next(_liaisons)
-        except StopIteration:
-            raise StopUser() from None
+        self.me = next(_liaisons, None)
 
     @task
     def report_day(self):
+        if self.me is None:
+            self.idle()
         ok = self.journey()
         STATE["liaisons_done" if ok else "liaisons_failed"] += 1
-        raise StopUser()
+        self.me = None
 
     def journey(self) -> bool:
         me = self.me
@@ -202,7 +206,7 @@ class Office(BrowserUser):
                 if STATE["office_done"] >= PLAN["office_users"]:
                     # From its own greenlet: quitting kills every user's, this one's too.
                     gevent.spawn(self.environment.runner.quit)
-                raise StopUser()
+                self.idle()
             self.wait_for(1)
             return
         for report_id in mine:
