@@ -29,10 +29,20 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Each script prints its figures beside their targets; seed_scale.py and report_day.py use
+# their own PostgreSQL databases on 127.0.0.1 (see their docstrings) and report_day.py Redis
+# database 7. Every script runs even when an earlier one misses a target; the exit status says
+# whether all met theirs.
 bench: install
-	$(BIN)/python bench/pace.py
-	$(BIN)/python bench/dashboard.py
-	$(BIN)/python bench/export.py
+	@$(BIN)/python -c "import os; print('make bench: load average at start: %.2f %.2f %.2f (%d cores)' % (*os.getloadavg(), os.cpu_count()))"
+	@status=0; \
+	$(BIN)/python bench/pace.py || status=1; \
+	$(BIN)/python bench/dashboard.py || status=1; \
+	$(BIN)/python bench/export.py || status=1; \
+	$(BIN)/python bench/seed_scale.py || status=1; \
+	$(BIN)/python bench/report_day.py || status=1; \
+	$(BIN)/python -c "import os; print('make bench: load average at end: %.2f %.2f %.2f (%d cores)' % (*os.getloadavg(), os.cpu_count()))"; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media/ .pytest_cache

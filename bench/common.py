@@ -23,6 +23,25 @@ def setup_django(default_database: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def recreate_database(url: str) -> None:
+    """Drop and create a PostgreSQL database (a benchmark's own), before Django connects."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+def load_line(label: str) -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {label}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
 def scale_plan(items: int, subitems: int):
     """The plan of the given size, built with a year of report history if it is missing."""
     from django.core.management import call_command
