@@ -11,7 +11,7 @@ Targets (issue 13): each page's median under 300 ms at 10,000 sub-items and 1.5 
 the summary within 5x its floor; no page over 1 MB of HTML. Prints each figure beside its
 target and the load average; exits 1 when one is missed.
 
-    DATABASE_URL=postgres://root@127.0.0.1:5432/bench_cold python bench/cold.py [--subitems N]
+    python bench/cold.py [--subitems N]    # DATABASE_URL default: postgres://…/bench_cold_N
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE = "postgres://root@127.0.0.1:5432/bench_cold"
+DEFAULT_DATABASE = "postgres://root@127.0.0.1:5432/bench_cold_{subitems}"
 DEFAULT_CACHE = "redis://127.0.0.1:6379/9"
 
 
@@ -62,7 +62,7 @@ def free_port() -> int:
 
 def main() -> int:
     args = parse_args()
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE)
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE.format(subitems=args.subitems))
     os.environ.setdefault("DJANGO_CACHE_URL", DEFAULT_CACHE)
     # The session made here must be signed with the server's key.
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-cold-" + "x" * 50)
@@ -70,7 +70,7 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import scale_plan, setup_django
 
-    setup_django(DEFAULT_DATABASE)
+    setup_django(os.environ["DATABASE_URL"])
     import requests
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
