@@ -338,6 +338,11 @@ def build_scale_plan(
                     actual_value=_q(Decimal(100 + index % 400) * progress / 100) if last else None,
                     completed_on=_completed_on(plan, last),
                     last_accepted_on=last.accepted_on if last else None,
+                    # Every seeded report states money: the latest one's (see the reports below).
+                    funds_allocated=_share(Decimal(50 + index % 450), progress) if last else Decimal("0"),
+                    funds_paid=_share(Decimal(50 + index % 450), progress, Decimal("0.8"))
+                    if last
+                    else Decimal("0"),
                 )
             )
             milestone_rows.append(milestones)
