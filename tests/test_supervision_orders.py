@@ -17,7 +17,6 @@ from docx import Document
 from supervision.models import (
     Notification,
     ProgressReport,
-    Rectification,
     SupervisionOrder,
     SupervisionOrderEvent,
 )
@@ -225,14 +224,22 @@ def test_a_talk_is_recorded_and_the_unit_answers_again(client, login, world):
 
     response = client.post(
         reverse("order_escalate", args=[order.pk]),
-        {"talk_on": talk_on.isoformat(), "participants": "副县长张三、住建局局长李四", "record": "要求月底前复工"},
+        {
+            "talk_on": talk_on.isoformat(),
+            "participants": "副县长张三、住建局局长李四",
+            "record": "要求月底前复工",
+        },
     )
 
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.state == State.ESCALATED
     talk = order.events.get(action=Action.ESCALATED)
-    assert (talk.talk_on, talk.participants, talk.text) == (talk_on, "副县长张三、住建局局长李四", "要求月底前复工")
+    assert (talk.talk_on, talk.participants, talk.text) == (
+        talk_on,
+        "副县长张三、住建局局长李四",
+        "要求月底前复工",
+    )
     page = client.get(reverse("order_detail", args=[order.pk])).content.decode()
     assert "副县长张三、住建局局长李四" in page and "要求月底前复工" in page
     service.answer(order, world["liaison"], "已复工")
@@ -346,9 +353,7 @@ def test_the_list_marks_orders_past_their_deadline_without_an_answer(client, log
 def test_the_list_as_of_an_earlier_day_shows_the_state_then(client, login, world):
     order = issue(world)
     service.sign(order, world["liaison"])
-    SupervisionOrder.objects.filter(pk=order.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=10)
-    )
+    SupervisionOrder.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(days=10))
     order.events.filter(action=Action.ISSUED).update(at=timezone.now() - dt.timedelta(days=10))
     login(world["office"])
 

@@ -177,7 +177,9 @@ def answer(order: SupervisionOrder, actor: User, text: str) -> SupervisionOrder:
     order.state = State.ANSWERED
     order.save(update_fields=["state"])
     _event(order, Action.ANSWERED, actor, text.strip())
-    _notify([order.created_by], order, f"督办单已答复：{order.code}", f"{order.unit}已答复办理情况，请审核办结。")
+    _notify(
+        [order.created_by], order, f"督办单已答复：{order.code}", f"{order.unit}已答复办理情况，请审核办结。"
+    )
     return order
 
 
@@ -187,7 +189,9 @@ def close(order: SupervisionOrder, actor: User, text: str = "") -> SupervisionOr
     order = _locked(order)
     _require(permissions.can_manage_orders(actor), "只有督查室可以办结督办单。")
     if order.state != State.ANSWERED:
-        raise TransitionError("该督办单已办结。" if order.state == State.CLOSED else "督办单位尚未答复，不能办结。")
+        raise TransitionError(
+            "该督办单已办结。" if order.state == State.CLOSED else "督办单位尚未答复，不能办结。"
+        )
     order.state = State.CLOSED
     order.closed_at = timezone.now()
     order.save(update_fields=["state", "closed_at"])
@@ -215,9 +219,7 @@ def escalate(
         raise ValidationError(errors)
     order.state = State.ESCALATED
     order.save(update_fields=["state"])
-    _event(
-        order, Action.ESCALATED, actor, record.strip(), talk_on=talk_on, participants=participants.strip()
-    )
+    _event(order, Action.ESCALATED, actor, record.strip(), talk_on=talk_on, participants=participants.strip())
     _notify(
         liaisons_of(order.unit_id),
         order,

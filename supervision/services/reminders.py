@@ -93,7 +93,9 @@ def last_reminded(
         logs = logs.filter(sent_at__lt=before)
     rows = logs.values("plan_id", "unit_id").annotate(last=Max("sent_at"))
     return {
-        (row["plan_id"], row["unit_id"]): row["last"] for row in rows if (row["plan_id"], row["unit_id"]) in pairs
+        (row["plan_id"], row["unit_id"]): row["last"]
+        for row in rows
+        if (row["plan_id"], row["unit_id"]) in pairs
     }
 
 
@@ -206,10 +208,20 @@ def send(user: User, kind: str, pairs: list[tuple[int, int]], message: str) -> S
 
 def _notify_unit(target: Target, kind: str, message: str) -> None:
     if kind == Kind.MANUAL_REPORT:
-        title, notice_kind, url = f"催报：{target.plan.title}", Notification.Kind.REPORT_REMINDER, reverse("my_tasks")
+        title, notice_kind, url = (
+            f"催报：{target.plan.title}",
+            Notification.Kind.REPORT_REMINDER,
+            reverse("my_tasks"),
+        )
     else:
-        title, notice_kind, url = f"催办：{target.plan.title}", Notification.Kind.RECTIFICATION, reverse("order_list")
-    for liaison in User.objects.filter(unit=target.unit, groups__name=roles.LIAISON, is_active=True).distinct():
+        title, notice_kind, url = (
+            f"催办：{target.plan.title}",
+            Notification.Kind.RECTIFICATION,
+            reverse("order_list"),
+        )
+    for liaison in User.objects.filter(
+        unit=target.unit, groups__name=roles.LIAISON, is_active=True
+    ).distinct():
         notify(liaison, notice_kind, title, message, url)
 
 

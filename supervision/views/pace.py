@@ -21,8 +21,8 @@ from projects.models import Unit
 
 from .. import current, periods
 from ..models import SubItemPace
-from ..services import reminders
 from ..progress import PlanProgress, SubItemState, plan_progress, reading_date
+from ..services import reminders
 
 
 @dataclass

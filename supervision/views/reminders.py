@@ -49,7 +49,9 @@ def remind(request: HttpRequest) -> HttpResponse:
     targets = service.preview(request.user, kind, pairs)
     form = ReminderForm(
         request.POST if request.method == "POST" else None,
-        initial={"message": service.default_message(kind, list({t.plan.pk: t.plan for t in targets}.values()))},
+        initial={
+            "message": service.default_message(kind, list({t.plan.pk: t.plan for t in targets}.values()))
+        },
     )
     if request.method == "POST" and form.is_valid():
         result = service.send(request.user, kind, pairs, form.cleaned_data["message"])
