@@ -19,7 +19,6 @@ from ..models import SupervisionOrder
 TITLE_FONT, TITLE_SIZE = "方正小标宋简体", Pt(22)
 BODY_FONT, BODY_SIZE = "仿宋_GB2312", Pt(16)
 HEADING_FONT = "黑体"
-ISSUER = "县人民政府督查室"
 
 
 def _run(paragraph, text: str, *, font: str = BODY_FONT, size=BODY_SIZE, bold: bool = False):
@@ -53,6 +52,11 @@ def _field(document, label: str, text: str) -> None:
         _run(_paragraph(document, indent=True), line.strip())
 
 
+def issuer(order: SupervisionOrder) -> str:
+    """The office signing the order: the plan's government's supervision office."""
+    return f"{order.plan.region}人民政府督查室" if order.plan.region else "人民政府督查室"
+
+
 def render(order: SupervisionOrder) -> bytes:
     document = Document()
     section = document.sections[0]
@@ -75,7 +79,7 @@ def render(order: SupervisionOrder) -> bytes:
     _field(document, "所属清单", order.plan.title)
     _paragraph(document)
 
-    for text in (ISSUER, f"{timezone.localtime(order.created_at):%Y年%m月%d日}"):
+    for text in (issuer(order), f"{timezone.localtime(order.created_at):%Y年%m月%d日}"):
         _run(_paragraph(document, align=WD_ALIGN_PARAGRAPH.RIGHT), text)
     _paragraph(document)
     _run(_paragraph(document), "签收人：                    签收日期：    年  月  日")
