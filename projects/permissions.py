@@ -157,6 +157,21 @@ def can_respond_to_rectification(user, rectification) -> bool:
     return is_liaison(user) and rectification.unit_id == user.unit_id
 
 
+def can_manage_orders(user) -> bool:
+    """Only the office issues supervision orders (督办单), closes them or calls a talk (约谈)."""
+    return is_office(user)
+
+
+def can_answer_order(user, order) -> bool:
+    """Only a liaison of the unit a supervision order went to signs for it and answers it."""
+    return is_liaison(user) and order.unit_id == user.unit_id
+
+
+def can_send_reminders(user) -> bool:
+    """Only the office sends one-click reminders (催报 / 催办) to units."""
+    return is_office(user)
+
+
 def published_plans_for(user) -> QuerySet[Plan]:
     """Plans whose supervision records (rectifications) a user may read, whatever units the
     plan's sub-items belong to: every plan but drafts, which only the office sees."""

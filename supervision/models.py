@@ -315,12 +315,19 @@ class ReminderLog(models.Model):
     class Kind(models.TextChoices):
         BEFORE_DUE = "before", _("截止前提醒")
         AFTER_DUE = "after", _("逾期催报")
+        # One-click reminders from the office; their period_start is the day they were sent,
+        # so the constraint below lets a unit be reminded once a day per plan and kind.
+        MANUAL_REPORT = "manual_report", _("催报")
+        MANUAL_ACTION = "manual_action", _("催办")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     period_start = models.DateField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("催报记录")
@@ -627,3 +634,110 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class SupervisionOrderSequence(models.Model):
+    """The last 督办单 number given out in a year; its row is locked while the next is taken."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), primary_key=True)
+    last_number = models.PositiveIntegerField(_("已用编号"), default=0)
+
+    class Meta:
+        verbose_name = _("督办单编号")
+        verbose_name_plural = _("督办单编号")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class SupervisionOrder(models.Model):
+    """A numbered supervision order (督办单, 督办〔2026〕3号) to a unit: the problem, what it must
+    do and by when. The unit signs for it and answers; the office closes it or calls the unit
+    head to a talk (约谈). Every step is a ``SupervisionOrderEvent``."""
+
+    class Source(models.TextChoices):
+        RED = "red", _("红灯子项")
+        OVERDUE_REPORT = "overdue_report", _("超期未报")
+        OVERDUE_RECTIFICATION = "overdue_rectification", _("整改逾期")
+
+    class State(models.TextChoices):
+        ISSUED = "issued", _("已下发")
+        SIGNED = "signed", _("已签收")
+        ANSWERED = "answered", _("已答复")
+        CLOSED = "closed", _("已办结")
+        ESCALATED = "escalated", _("已约谈")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="supervision_orders"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("编号"))
+    source = models.CharField(_("来源"), max_length=30, choices=Source.choices)
+    sub_item = models.ForeignKey(
+        SubItem,
+        verbose_name=_("子项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervision_orders",
+    )
+    rectification = models.ForeignKey(
+        Rectification,
+        verbose_name=_("整改事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervision_orders",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("督办单位"), on_delete=models.PROTECT, related_name="supervision_orders"
+    )
+    problem = models.TextField(_("督办事项"))
+    requirement = models.TextField(_("督办要求"))
+    deadline = models.DateField(_("办理时限"))
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.ISSUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("下发时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("督办单")
+        verbose_name_plural = _("督办单")
+        ordering = ["-year", "-number"]
+        constraints = [models.UniqueConstraint(fields=["year", "number"], name="order_number_once_per_year")]
+        indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["plan", "state"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"督办〔{self.year}〕{self.number}号"
+
+
+class SupervisionOrderEvent(models.Model):
+    """One step in a supervision order's history; a talk (约谈) also records its date, who took
+    part and what was said."""
+
+    class Action(models.TextChoices):
+        ISSUED = "issued", _("下发督办单")
+        SIGNED = "signed", _("签收")
+        ANSWERED = "answered", _("答复")
+        CLOSED = "closed", _("办结")
+        ESCALATED = "escalated", _("约谈")
+
+    order = models.ForeignKey(SupervisionOrder, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("说明"), blank=True)
+    talk_on = models.DateField(_("约谈日期"), null=True, blank=True)
+    participants = models.CharField(_("参加人员"), max_length=300, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("督办单记录")
+        verbose_name_plural = _("督办单记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d}"

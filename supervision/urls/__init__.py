@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("supervision.urls.pace")),
     path("", include("supervision.urls.visits")),
     path("", include("supervision.urls.rectifications")),
+    path("", include("supervision.urls.orders")),
     path("", include("supervision.urls.dashboard")),
     path("", include("supervision.urls.exports")),
     path("", include("supervision.urls.photos")),

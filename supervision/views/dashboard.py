@@ -23,7 +23,7 @@ from projects.models import Plan
 from .. import current
 from ..filters import PlanTableFilter
 from ..progress import reading_date
-from ..services import caches, dashboard
+from ..services import caches, dashboard, reminders
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
 PUBLIC_ITEMS_PER_PAGE = 50
@@ -126,6 +126,11 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     if unit:
         rectification_filter &= Q(unit=unit)
     day = reading_date(plan, as_of)
+    # The office reminds today's overdue units from here (outside the cached body, which
+    # every internal reader shares).
+    overdue_units = None
+    if permissions.can_send_reminders(request.user) and as_of is None:
+        overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope))
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     return render(
         request,
@@ -142,6 +147,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "rectifications": rectifications,
             "open_rectifications": open_count,
             "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",
+            "overdue_units": overdue_units,
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,6 +23,7 @@ from projects.models import Unit
 from .. import current, periods
 from ..models import SubItemPace
 from ..progress import PlanProgress, SubItemState, plan_progress, reading_date
+from ..services import reminders
 
 
 @dataclass
@@ -31,6 +32,7 @@ class LaggingRow:
     days_past_deadline: int
     days_report_overdue: int
     forecast: date | None
+    reminded_at: datetime | None = None
 
 
 def lagging_rows(progress: PlanProgress, forecasts: dict[int, date | None]) -> list[LaggingRow]:
@@ -127,6 +129,10 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
     if unit_id is not None:
         sub_filter &= Q(responsible_unit_id=unit_id)
     progress, rows, counts, page = _paged_rows(plan, as_of, sub_filter, request.GET.get("page"))
+    # Who was reminded (催报) when, as known on the day read: one query for the page.
+    reminded = reminders.reminded_units(plan, reminders.REPORT_KINDS, as_of)
+    for row in rows:
+        row.reminded_at = reminded.get(row.state.sub_item.responsible_unit_id)
     query = request.GET.copy()
     query.pop("page", None)
     units = Unit.objects.filter(
@@ -149,5 +155,6 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
             "units": units,
             "unit_id": unit_id,
             "as_of": as_of,
+            "can_remind": permissions.can_send_reminders(request.user) and as_of is None,
         },
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,7 @@ from .. import rectification_state
 from ..forms.rectifications import BoardFilterForm, CloseForm, RectificationForm, RespondForm, SendBackForm
 from ..models import InspectionVisit, Rectification, RectificationEvent
 from ..services import rectifications as service
+from ..services import reminders
 
 State = Rectification.State
 STATE_ORDER = Case(
@@ -34,6 +37,17 @@ STATE_ORDER = Case(
 def _require_reader(user) -> None:
     if not permissions.can_view_rectifications(user):
         raise PermissionDenied
+
+
+@dataclass
+class BoardRow:
+    """A row of the board and when its unit was last urged (催办) for the plan."""
+
+    row: rectification_state.RectificationOn
+    urged_at: datetime | None
+
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
 
 
 STATE_RANK = {State.OPEN: 0, State.RESPONDED: 1, State.CLOSED: 2}
@@ -96,6 +110,13 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
     for entry in board:
         entry["overdue"] = overdue[entry["unit_id"]]
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    # Who was urged (催办) when, as known at the end of the day read: one query for the page.
+    urged = reminders.last_reminded(
+        [(r.plan_id, r.unit_id) for r in page.object_list],
+        [reminders.Kind.MANUAL_ACTION],
+        before=rectification_state.end_of(day),
+    )
+    page.object_list = [BoardRow(r, urged.get((r.plan_id, r.unit_id))) for r in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -108,6 +129,8 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_create": permissions.can_manage_rectifications(request.user),
+            "can_remind": permissions.can_send_reminders(request.user) and day == today(),
+            "board_actions": True,
             "today": day,
             "as_of": None if day == today() else day,
         },
