@@ -215,7 +215,15 @@ class UnitChannelsAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "notification", "channel", "shown_destination", "state", "attempts", "last_error")
+    list_display = (
+        "created_at",
+        "notification",
+        "channel",
+        "shown_destination",
+        "state",
+        "attempts",
+        "last_error",
+    )
     list_filter = ("state", "channel")
 
     def has_add_permission(self, request):

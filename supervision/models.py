@@ -596,7 +596,9 @@ class UnitChannels(models.Model):
     group. The webhook addresses carry the robot's key and are as secret as the signing secret:
     pages, admin and logs show them masked."""
 
-    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="channels", verbose_name=_("单位"))
+    unit = models.OneToOneField(
+        Unit, on_delete=models.CASCADE, related_name="channels", verbose_name=_("单位")
+    )
     wecom_webhook = models.URLField(_("企业微信群机器人 Webhook"), max_length=500, blank=True)
     dingtalk_webhook = models.URLField(_("钉钉群机器人 Webhook"), max_length=500, blank=True)
     dingtalk_secret = models.CharField(

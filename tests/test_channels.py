@@ -74,7 +74,10 @@ class Receiver:
                     "slow": (200, b'{"errcode": 0, "errmsg": "ok"}'),
                     "500": (500, b"Internal Server Error"),
                     "bad_json": (200, b"<html>not json"),
-                    "errcode": (200, json.dumps({"errcode": 93000, "errmsg": f"invalid {self.path}"}).encode()),
+                    "errcode": (
+                        200,
+                        json.dumps({"errcode": 93000, "errmsg": f"invalid {self.path}"}).encode(),
+                    ),
                 }[answer]
                 try:
                     self.send_response(status)
@@ -207,7 +210,9 @@ def test_a_dingtalk_robot_without_a_secret_is_called_unsigned(
     assert receiver.requests[0]["query"] == {"access_token": DINGTALK_TOKEN}
 
 
-def test_sms_goes_through_the_gateway_to_users_who_chose_it(liaison, receiver, django_capture_on_commit_callbacks):
+def test_sms_goes_through_the_gateway_to_users_who_chose_it(
+    liaison, receiver, django_capture_on_commit_callbacks
+):
     UserChannels.objects.create(user=liaison, sms=True)
     send(liaison, django_capture_on_commit_callbacks)
 
@@ -291,7 +296,9 @@ def test_a_failed_send_stays_queued_with_its_error_and_no_secret_anywhere(
         assert secret not in shown
 
 
-def test_an_unreachable_robot_is_recorded_and_retried(liaison, unit, django_capture_on_commit_callbacks, caplog):
+def test_an_unreachable_robot_is_recorded_and_retried(
+    liaison, unit, django_capture_on_commit_callbacks, caplog
+):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -302,7 +309,9 @@ def test_an_unreachable_robot_is_recorded_and_retried(liaison, unit, django_capt
     assert WECOM_KEY not in failed.last_error + caplog.text
 
 
-def test_a_send_that_failed_succeeds_later_exactly_once(liaison, unit, receiver, django_capture_on_commit_callbacks):
+def test_a_send_that_failed_succeeds_later_exactly_once(
+    liaison, unit, receiver, django_capture_on_commit_callbacks
+):
     wecom(unit, receiver)
     receiver.answers = ["500"]
     send(liaison, django_capture_on_commit_callbacks)
@@ -400,12 +409,16 @@ def test_a_page_is_not_held_up_by_an_unreachable_robot(
     wecom(unit, receiver)
     receiver.default = "slow"
     report = ProgressReportFactory(
-        sub_item=SubItemFactory(item__lead_unit=unit), state=ProgressReport.State.SUBMITTED, created_by=liaison
+        sub_item=SubItemFactory(item__lead_unit=unit),
+        state=ProgressReport.State.SUBMITTED,
+        created_by=liaison,
     )
     client.force_login(office_user())
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/reports/{report.pk}/return/", {"version": report.version, "reason": "请补充照片"})
+        response = client.post(
+            f"/reports/{report.pk}/return/", {"version": report.version, "reason": "请补充照片"}
+        )
     assert response.status_code == 302 and time.monotonic() - started < TIMEOUT + 2
     report.refresh_from_db()
     assert report.state == ProgressReport.State.RETURNED

@@ -61,7 +61,8 @@ def queue(notification: Notification) -> list[Delivery]:
     ]
     for delivery in deliveries:
         if delivery.channel == Channel.IN_APP:
-            delivery.state, delivery.attempts, delivery.sent_at, delivery.next_attempt_at = State.SENT, 1, now, None
+            delivery.state, delivery.attempts, delivery.sent_at = State.SENT, 1, now
+            delivery.next_attempt_at = None
     Delivery.objects.bulk_create(deliveries)
     outward = [d.pk for d in deliveries if d.state == State.QUEUED]
     if outward:
@@ -115,7 +116,8 @@ def deliver(delivery_id: int, now: datetime | None = None) -> Delivery | None:
         except channels.SendError as exc:
             _record_failure(delivery, exc, now)
         else:
-            delivery.state, delivery.sent_at, delivery.next_attempt_at, delivery.last_error = State.SENT, now, None, ""
+            delivery.state, delivery.sent_at = State.SENT, now
+            delivery.next_attempt_at, delivery.last_error = None, ""
         delivery.save(update_fields=["state", "attempts", "last_error", "next_attempt_at", "sent_at"])
     return delivery
 
@@ -171,10 +173,11 @@ def _send(delivery: Delivery) -> None:
         channels.send_sms(delivery.destination, message_text(notification))
     elif delivery.channel in (Channel.WECOM, Channel.DINGTALK):
         robots = UnitChannels.objects.filter(unit_id=delivery.unit_id).first() or UnitChannels()
+        text = message_text(notification)
         if delivery.channel == Channel.WECOM:
-            channels.send_wecom(robots.wecom_webhook, message_text(notification))
+            channels.send_wecom(robots.wecom_webhook, text)
         else:
-            channels.send_dingtalk(robots.dingtalk_webhook, robots.dingtalk_secret, message_text(notification))
+            channels.send_dingtalk(robots.dingtalk_webhook, robots.dingtalk_secret, text)
 
 
 def send_due(now: datetime | None = None) -> int:

@@ -12,7 +12,9 @@ from . import deliveries
 
 
 def notify(recipient, kind: str, title: str, body: str = "", url: str = "") -> Notification:
-    notification = Notification.objects.create(recipient=recipient, kind=kind, title=title, body=body, url=url)
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title, body=body, url=url
+    )
     deliveries.queue(notification)
     return notification
 
