@@ -225,6 +225,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "last_error",
     )
     list_filter = ("state", "channel")
+    list_select_related = ("notification",)
 
     def has_add_permission(self, request):
         return False

@@ -170,3 +170,11 @@ def test_the_office_sets_unit_robots_in_the_admin_and_never_sees_the_keys_again(
         {"unit": unit.pk, "wecom_webhook": "not a url", "dingtalk_webhook": "", "dingtalk_secret": ""},
     )
     assert invalid.status_code == 200 and "请输入合法的URL" in invalid.content.decode()
+
+
+def test_the_admin_lists_deliveries_read_only(client, liaison):
+    failed_delivery(liaison, error="HTTP 500")
+    client.force_login(office_user(is_superuser=True))
+    page = client.get("/admin/supervision/delivery/")
+    assert page.status_code == 200 and "HTTP 500" in page.content.decode()
+    assert client.get("/admin/supervision/delivery/add/").status_code == 403
