@@ -199,6 +199,16 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "livelihood@localhost")
 
+# Notification channels (supervision/channels.py). SMS goes through an HTTP gateway taking a JSON
+# POST {"phone", "text"} with a bearer token; WeCom/DingTalk group robots are set per unit in the
+# admin. SITE_URL makes the links in outward messages absolute (e.g. https://minsheng.example.gov.cn).
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SITE_URL = os.environ.get("SITE_URL", "")
+NOTIFY_HTTP_TIMEOUT = float(os.environ.get("NOTIFY_HTTP_TIMEOUT", "5"))
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5"))
+NOTIFY_RETRY_SECONDS = int(os.environ.get("NOTIFY_RETRY_SECONDS", "60"))
+
 
 def cache_settings(url: str) -> dict:
     """CACHES for a cache URL: Redis shared by every worker and process when set (the plan
@@ -231,6 +241,8 @@ TASKS_BY_QUEUE = {
     ],
     "notifications": [
         "supervision.tasks.send_report_reminders",
+        "supervision.tasks.send_delivery",
+        "supervision.tasks.send_due_deliveries",
     ],
     "exports": [
         "supervision.tasks.run_export",
@@ -261,6 +273,11 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-plan-snapshots": {
         "task": "supervision.tasks.take_monthly_snapshots",
         "schedule": crontab(hour=1, minute=0),
+    },
+    # Deliveries whose retry task was lost or never queued (a broker outage) are sent from here.
+    "notification-delivery-sweep": {
+        "task": "supervision.tasks.send_due_deliveries",
+        "schedule": crontab(minute="*/2"),
     },
     "daily-rectification-check": {
         "task": "supervision.tasks.mark_overdue_rectifications",
@@ -341,4 +358,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # urllib3 logs each request's full address at DEBUG, and robot webhooks carry their key in it.
+    "loggers": {"urllib3": {"level": "WARNING"}},
 }

@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import channels
 from .models import (
+    Delivery,
     Flag,
     InspectionVisit,
     Notification,
@@ -13,6 +16,7 @@ from .models import (
     RectificationEvent,
     ReportFunding,
     ReportPhoto,
+    UnitChannels,
     VisitedItem,
     VisitPhoto,
 )
@@ -133,3 +137,98 @@ class NotificationAdmin(admin.ModelAdmin):
 class PlanSnapshotAdmin(admin.ModelAdmin):
     list_display = ("plan", "as_of", "created_at")
     list_filter = ("plan",)
+
+
+SECRET_FIELDS = ("wecom_webhook", "dingtalk_webhook", "dingtalk_secret")
+SECRET_INPUT = forms.PasswordInput(render_value=False, attrs={"size": 80, "autocomplete": "off"})
+
+
+class UnitChannelsForm(forms.ModelForm):
+    """Webhook addresses and the signing secret are written, never shown back: left blank, a
+    field keeps what is stored; "清除" removes it."""
+
+    wecom_webhook = forms.URLField(
+        label=_("企业微信群机器人 Webhook"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        widget=SECRET_INPUT,
+    )
+    dingtalk_webhook = forms.URLField(
+        label=_("钉钉群机器人 Webhook"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        widget=SECRET_INPUT,
+    )
+    clear = forms.MultipleChoiceField(
+        label=_("清除"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("wecom_webhook", _("企业微信群机器人")),
+            ("dingtalk_webhook", _("钉钉群机器人")),
+            ("dingtalk_secret", _("钉钉加签密钥")),
+        ],
+    )
+
+    class Meta:
+        model = UnitChannels
+        fields = ("unit", *SECRET_FIELDS)
+        widgets = {"dingtalk_secret": SECRET_INPUT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            if getattr(self.instance, name):
+                self.fields[name].help_text = _("已设置；留空则保持不变")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in SECRET_FIELDS:
+            if name in cleaned.get("clear", []):
+                cleaned[name] = ""
+            elif not cleaned.get(name) and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+@admin.register(UnitChannels)
+class UnitChannelsAdmin(admin.ModelAdmin):
+    form = UnitChannelsForm
+    list_display = ("unit", "wecom", "dingtalk", "signed")
+    search_fields = ("unit__name",)
+    autocomplete_fields = ("unit",)
+
+    @admin.display(description=_("企业微信群机器人"))
+    def wecom(self, obj):
+        return channels.describe_webhook(obj.wecom_webhook) or "—"
+
+    @admin.display(description=_("钉钉群机器人"))
+    def dingtalk(self, obj):
+        return channels.describe_webhook(obj.dingtalk_webhook) or "—"
+
+    @admin.display(description=_("加签"), boolean=True)
+    def signed(self, obj):
+        return bool(obj.dingtalk_secret)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "notification",
+        "channel",
+        "shown_destination",
+        "state",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("state", "channel")
+    list_select_related = ("notification",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -82,3 +82,28 @@ def remove_old_exports() -> int:
     from supervision.services import exports
 
     return exports.remove_old_jobs()
+
+
+# --- Notification channels: each delivery is sent by its own task, retried with back-off; a
+# sweep picks up deliveries whose task was lost. The rules live in supervision.services.deliveries.
+
+
+@shared_task(bind=True, name="supervision.tasks.send_delivery", max_retries=None)
+def send_delivery(self, delivery_id: int) -> str:
+    """One attempt at a delivery; while it stays queued, try again when it is due. Run eagerly
+    (no broker) it makes one attempt only: the sweep makes the later ones, never the request."""
+    from supervision.services import deliveries
+
+    delivery = deliveries.deliver(delivery_id)
+    if delivery is None:
+        return "missing"
+    if delivery.state == delivery.State.QUEUED and not self.request.is_eager:
+        raise self.retry(countdown=deliveries.seconds_until_due(delivery))
+    return delivery.state
+
+
+@shared_task(name="supervision.tasks.send_due_deliveries")
+def send_due_deliveries() -> int:
+    from supervision.services import deliveries
+
+    return deliveries.send_due()

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("supervision.urls.dashboard")),
     path("", include("supervision.urls.exports")),
     path("", include("supervision.urls.photos")),
+    path("", include("supervision.urls.deliveries")),
 ]
