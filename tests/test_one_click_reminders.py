@@ -206,3 +206,26 @@ def test_nothing_chosen_is_refused_with_a_message(client, login, world):
 
     assert response.status_code == 302
     assert "请先勾选要催报的单位。" in messages_of(response)
+
+
+def test_the_dashboard_names_a_few_of_a_units_overdue_sub_items_and_counts_the_rest(client, login, world):
+    edu = world["units"][0]
+    more = [SubItemFactory(item__plan=world["plan"], item__lead_unit=edu) for _ in range(4)]
+    for sub in more:
+        sub.responsible_unit = edu
+        sub.save()
+    login(world["office"])
+
+    response = client.get(reverse("plan_dashboard", args=[world["plan"].pk]))
+    html = response.content.decode()
+    html = html[html.index('id="overdue-remind"') :]
+    html = html[: html.index("</section>")]
+
+    entry = next(
+        e
+        for e in client.get(reverse("plan_dashboard", args=[world["plan"].pk])).context["overdue_units"]
+        if e.unit == edu
+    )
+    assert len(entry.sub_items) == 5
+    assert sum(sub.code in html for sub in entry.sub_items) == 3
+    assert "等另2项" in html

@@ -233,6 +233,17 @@ class OverdueUnit:
     sub_items: list[SubItem] = field(default_factory=list)
     reminded_at: dt.datetime | None = None
 
+    # A province's unit may owe hundreds: the dashboard names the first few.
+    SHOWN = 3
+
+    @property
+    def shown_sub_items(self) -> list[SubItem]:
+        return self.sub_items[: self.SHOWN]
+
+    @property
+    def more(self) -> int:
+        return max(0, len(self.sub_items) - self.SHOWN)
+
 
 def overdue_units(plan: Plan, sub_item_filter: Q | None = None) -> list[OverdueUnit]:
     """Today's overdue-to-report sub-items of a plan grouped by responsible unit, from the pace
