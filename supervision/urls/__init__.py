@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("supervision.urls.rectifications")),
     path("", include("supervision.urls.dashboard")),
     path("", include("supervision.urls.exports")),
+    path("", include("supervision.urls.circulars")),
     path("", include("supervision.urls.photos")),
 ]
