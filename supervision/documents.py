@@ -32,8 +32,9 @@ class Table:
     centered: tuple[int, ...] = ()
 
 
-def _table(doc: OfficialDocument, table: Table) -> None:
-    doc.table(table.caption, table.header, table.rows, table.widths, centered=table.centered)
+def _table(doc: OfficialDocument, table: Table, number: int | None = None) -> None:
+    caption = f"表{number}  {table.caption}" if number else table.caption
+    doc.table(caption, table.header, table.rows, table.widths, centered=table.centered)
 
 
 def draft_number(day: date) -> str:
@@ -65,11 +66,13 @@ def circular_docx(
         ("下步要求", text.requirements, []),
     ]
     shown = [(heading, body, tables) for heading, body, tables in sections if body.strip() or tables]
+    numbered = 0
     for index, (heading, body, tables) in enumerate(shown):
         doc.heading(f"{CHINESE_NUMERALS[index]}、{heading}")
         doc.paragraphs(body)
         for table in tables:
-            _table(doc, table)
+            numbered += 1
+            _table(doc, table, numbered)
     doc.signature(issuer, day)
     doc.imprint(issuer, day)
     return doc.to_bytes()

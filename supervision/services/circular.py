@@ -122,7 +122,7 @@ def _category_table(progress) -> Table:
         for row in dashboard.by_category(progress)
     ]
     return Table(
-        "表1  分领域完成情况",
+        "分领域完成情况",
         ("领域", "件数", "项数", "已完成件数", "已完成项数", "完成率"),
         rows,
         (4, 2, 2, 3, 3, 3),
@@ -145,7 +145,7 @@ def _unit_table(progress) -> Table:
         for index, row in enumerate(dashboard.unit_ranking(progress), start=1)
     ]
     return Table(
-        "表2  各责任单位推进情况（按按期完成率、平均滞后排序）",
+        "各责任单位推进情况（按按期完成率、平均滞后排序）",
         ("排名", "责任单位", "项数", "按期完成", "按期完成率", "平均滞后（百分点）", "红灯", "超期未报"),
         rows,
         (2, 5, 2, 2, 3, 3, 2, 2),
@@ -157,13 +157,13 @@ def _unit_table(progress) -> Table:
 
 
 def _beyond_target(progress) -> list[SubItemState]:
+    """Sub-items whose completion rate is above 100%, in list order."""
     return [s for s in progress.sub_states if s.completion_rate is not None and s.completion_rate > 1]
 
 
-def _highlights(progress) -> str:
+def _highlights(progress, beyond: list[SubItemState]) -> str:
     complete = [i for i in progress.items if i.is_complete]
     ahead = [i for i in progress.items if not i.is_complete and i.lag_points < 0]
-    beyond = _beyond_target(progress)
     lines = []
     if complete:
         names = "、".join(f"第{i.item.number}件{i.item.title}" for i in complete)
@@ -184,10 +184,9 @@ def _highlights(progress) -> str:
     return "\n".join(lines) or NO_HIGHLIGHTS
 
 
-def _beyond_table(progress) -> Table | None:
-    beyond = _beyond_target(progress)
+def _beyond_tables(beyond: list[SubItemState]) -> list[Table]:
     if not beyond:
-        return None
+        return []
     rows = [
         (
             s.sub_item.code,
@@ -199,13 +198,15 @@ def _beyond_table(progress) -> Table | None:
         )
         for s in beyond
     ]
-    return Table(
-        "表3  超额完成目标的项目",
-        ("序号", "目标任务", "责任单位", "目标值", "完成值", "完成率"),
-        rows,
-        (2, 8, 4, 3, 3, 3),
-        centered=(0, 3, 4, 5),
-    )
+    return [
+        Table(
+            "超额完成目标的项目",
+            ("序号", "目标任务", "责任单位", "目标值", "完成值", "完成率"),
+            rows,
+            (2, 8, 4, 3, 3, 3),
+            centered=(0, 3, 4, 5),
+        )
+    ]
 
 
 # --- 存在问题 -------------------------------------------------------------------------------
@@ -215,9 +216,7 @@ def _status(state: SubItemState) -> str:
     return str(Verdict(state.verdict).label) if state.verdict else str(state.light_label)
 
 
-def _problems(progress) -> str:
-    attention = dashboard.attention_list(progress)
-    overdue = dashboard.overdue_to_report(progress)
+def _problems(attention: list[dashboard.AttentionRow], overdue: list) -> str:
     lines = []
     if attention:
         units = Counter(str(row.state.sub_item.responsible_unit) for row in attention)
@@ -238,10 +237,9 @@ def _problems(progress) -> str:
     return "\n".join(lines) or NO_PROBLEMS
 
 
-def _problem_table(progress) -> Table | None:
-    attention = dashboard.attention_list(progress)
+def _problem_tables(attention: list[dashboard.AttentionRow]) -> list[Table]:
     if not attention:
-        return None
+        return []
     rows = [
         (
             row.state.sub_item.code,
@@ -253,13 +251,15 @@ def _problem_table(progress) -> Table | None:
         )
         for row in attention
     ]
-    return Table(
-        "表4  推进缓慢的项目",
-        ("序号", "目标任务", "责任单位", "滞后（百分点）", "状态", "存在问题"),
-        rows,
-        (2, 7, 4, 3, 3, 7),
-        centered=(0, 3, 4),
-    )
+    return [
+        Table(
+            "推进缓慢的项目",
+            ("序号", "目标任务", "责任单位", "滞后（百分点）", "状态", "存在问题"),
+            rows,
+            (2, 7, 4, 3, 3, 7),
+            centered=(0, 3, 4),
+        )
+    ]
 
 
 # --- 下步要求 -------------------------------------------------------------------------------
@@ -303,9 +303,11 @@ def read_circular(plan: Plan, as_of: date | None = None) -> CircularContent:
         text.overview = f"截至{day_text(head.as_of)}，{EMPTY_LIST}"
         return CircularContent(plan, head.as_of, head.summary.headline, True, text)
     progress = head.progress or plan_progress(plan, head.as_of)
+    beyond = _beyond_target(progress)
+    attention = dashboard.attention_list(progress)
     text.overview = _overview(head)
-    text.highlights = _highlights(progress)
-    text.problems = _problems(progress)
+    text.highlights = _highlights(progress, beyond)
+    text.problems = _problems(attention, dashboard.overdue_to_report(progress))
     return CircularContent(
         plan=plan,
         as_of=head.as_of,
@@ -313,8 +315,8 @@ def read_circular(plan: Plan, as_of: date | None = None) -> CircularContent:
         is_empty=False,
         text=text,
         overview_tables=[_category_table(progress), _unit_table(progress)],
-        highlight_tables=[t for t in [_beyond_table(progress)] if t],
-        problem_tables=[t for t in [_problem_table(progress)] if t],
+        highlight_tables=_beyond_tables(beyond),
+        problem_tables=_problem_tables(attention),
     )
 
 
