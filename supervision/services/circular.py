@@ -61,8 +61,6 @@ class CircularContent:
 
     plan: Plan
     as_of: date
-    headline: str
-    is_empty: bool
     text: CircularText
     overview_tables: list[Table] = field(default_factory=list)
     highlight_tables: list[Table] = field(default_factory=list)
@@ -301,7 +299,7 @@ def read_circular(plan: Plan, as_of: date | None = None) -> CircularContent:
     )
     if not head.summary.subitems_total:
         text.overview = f"截至{day_text(head.as_of)}，{EMPTY_LIST}"
-        return CircularContent(plan, head.as_of, head.summary.headline, True, text)
+        return CircularContent(plan, head.as_of, text)
     progress = head.progress or plan_progress(plan, head.as_of)
     beyond = _beyond_target(progress)
     attention = dashboard.attention_list(progress)
@@ -311,8 +309,6 @@ def read_circular(plan: Plan, as_of: date | None = None) -> CircularContent:
     return CircularContent(
         plan=plan,
         as_of=head.as_of,
-        headline=head.summary.headline,
-        is_empty=False,
         text=text,
         overview_tables=[_category_table(progress), _unit_table(progress)],
         highlight_tables=_beyond_tables(beyond),
@@ -360,13 +356,17 @@ def create_draft(actor: User, plan: Plan, as_of: date | None = None) -> Circular
 def update_draft(actor: User, circular: Circular, **text: str) -> Circular:
     """The office's edits to a draft's text (title, overview, highlights, problems, requirements)."""
     _require_office(actor)
-    _require_draft(circular)
-    for name, value in text.items():
-        if name not in TEXT_FIELDS:
-            raise ValueError(name)
-        setattr(circular, name, value)
-    circular.full_clean()
-    circular.save(update_fields=list(text))
+    unknown = set(text) - set(TEXT_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        # Re-read under the lock: an edit never lands on a circular issued meanwhile.
+        circular = Circular.objects.select_for_update().get(pk=circular.pk)
+        _require_draft(circular)
+        for name, value in text.items():
+            setattr(circular, name, value)
+        circular.full_clean()
+        circular.save(update_fields=list(text))
     return circular
 
 
