@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import date
 
 from django.core.exceptions import BadRequest, ValidationError
@@ -44,3 +46,31 @@ def parse_as_of(request: HttpRequest) -> date | None:
     if value >= today():
         return None
     return value
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+
+
+def month_from(raw: str) -> date | None:
+    """'2026-04' -> 2026-04-01; None when it is not a supported month."""
+    match = _MONTH.fullmatch(raw.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    first = date(int(match.group(1)), int(match.group(2)), 1)
+    return first if EARLIEST <= first <= LATEST else None
+
+
+def parse_month(request: HttpRequest) -> date | None:
+    """?month=YYYY-MM as the "as of" date it means: the month's last day, or None (today) for
+    a month not over yet, as ``parse_as_of`` reads a date. A malformed month answers 400."""
+    raw = request.GET.get("month") or ""
+    first = month_from(raw)
+    if first is None:
+        raise BadRequest("月份格式应为 YYYY-MM（2000年至2100年）")
+    last = month_end(first.year, first.month)
+    return None if last >= today() else last

@@ -118,6 +118,16 @@ def can_export(user) -> bool:
     return is_office(user) or is_leader(user) or is_deputy(user)
 
 
+def can_manage_circulars(user) -> bool:
+    """Only the office drafts, edits and issues circulars (通报) and publishes the 红黄榜."""
+    return is_office(user)
+
+
+def can_read_circulars(user) -> bool:
+    """Issued circulars and the 红黄榜 name units' failings: the office, leaders and deputies."""
+    return is_office(user) or is_leader(user) or is_deputy(user)
+
+
 def can_view_visits(user) -> bool:
     """Visit findings are internal: the office, leaders and deputies read every visit."""
     return is_office(user) or is_leader(user) or is_deputy(user)

@@ -19,6 +19,7 @@ from io import BytesIO
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from docx import Document
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -198,6 +199,27 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     response = web.get(f"/plans/{plan.pk}/briefing.xlsx", params)
     assert response.status_code == 200
     _briefing_totals(load_workbook(BytesIO(response.content)), summary)
+
+    # The circular's headline sentence.
+    circular = Document(BytesIO(web.get(f"/plans/{plan.pk}/circular.docx", params).content))
+    assert any(f"共{summary['headline']}。" in p.text for p in circular.paragraphs), f"circular on {as_of}"
+
+    # The 红黄榜 counts every sub-item once, under its unit.
+    units = _ranking_cells(web.get(f"/plans/{plan.pk}/ranking/", params).text)
+    assert sum(int(row[0]) for row in units) == summary["subitems_total"]
+    assert sum(int(row[1]) for row in units) == summary["subitems_completed"]
+    assert sum(int(row[5]) for row in units) == lights["red"]
+    assert sum(int(row[6]) for row in units) == lights["yellow"]
+    assert sum(int(row[7]) for row in units) == summary["overdue_report"]
+
+
+def _ranking_cells(page: str) -> list[list[str]]:
+    """The number cells of each unit's row of the 红黄榜's ranking table."""
+    table = page[page.index('id="ranking-table"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr data-unit-id[^>]*>(.*?)</tr>", table, flags=re.S)
+    assert rows, "the ranking has rows"
+    return [re.findall(r'<td class="num">\s*([^<]*?)\s*</td>', row) for row in rows]
 
 
 def _group_cells(page: str) -> list[list[int]]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("supervision.urls.orders")),
     path("", include("supervision.urls.dashboard")),
     path("", include("supervision.urls.exports")),
+    path("", include("supervision.urls.circulars")),
     path("", include("supervision.urls.photos")),
     path("", include("supervision.urls.deliveries")),
 ]

@@ -23,7 +23,7 @@ from projects.models import Plan
 from .. import current
 from ..filters import PlanTableFilter
 from ..progress import reading_date
-from ..services import caches, dashboard, reminders
+from ..services import caches, dashboard, ranking, reminders
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
 PUBLIC_ITEMS_PER_PAGE = 50
@@ -267,5 +267,7 @@ def public_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
             "items": items,
             "page": page,
             "query": query.urlencode(),
+            "ranking": ranking.latest_publication(plan),
+            "ranking_rules": ranking.RED_RULE + ranking.YELLOW_RULE,
         },
     )
