@@ -9,7 +9,7 @@ from core.dates import validate_supported
 from projects.models import Plan, SubItem, Unit
 
 from ..models import Rectification, SupervisionOrder
-from .rectifications import _style
+from .rectifications import BoardFilterForm, _style
 from .visits import SubItemChoiceField
 
 
@@ -81,27 +81,15 @@ class EscalateForm(forms.Form):
         _style(self)
 
 
-class OrderFilterForm(forms.Form):
-    plan = forms.ModelChoiceField(
-        label=_("清单"), queryset=Plan.objects.none(), required=False, empty_label=_("全部清单")
-    )
+class OrderFilterForm(BoardFilterForm):
+    """The rectification board's filters (plan, state, unit, overdue), over the orders' states."""
+
     state = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部状态"))] + list(SupervisionOrder.State.choices), required=False
     )
     unit = forms.ModelChoiceField(
         label=_("督办单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位")
     )
-    overdue = forms.BooleanField(label=_("只看逾期"), required=False)
-
-    def __init__(self, *args, plans, units, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = plans
-        self.fields["unit"].queryset = units
-        for name, field in self.fields.items():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            elif name == "overdue":
-                field.widget.attrs["class"] = "form-check-input"
 
 
 class ReminderForm(forms.Form):
