@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "simple_history",
+    "captcha",
     "projects",
     "supervision",
 ]

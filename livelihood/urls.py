@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("captcha/", include("captcha.urls")),
     path("api/", include("livelihood.api_urls")),
     path("", include("supervision.urls")),
     path("", include("projects.urls")),
