@@ -70,6 +70,8 @@ STYLES: dict[str, dict] = {
     "lh_subtitle": _style(size=11, align={"align": "left", "valign": "vcenter"}, border=False),
     "lh_section": _style(bold=True, size=12, align={"valign": "vcenter"}, border=False),
     "lh_note": _style(size=9, align={"text_wrap": True, "valign": "top"}, border=False),
+    "lh_label": _style(align=_CENTER, fill="F2F2F2"),
+    "lh_remark": _style(align={"text_wrap": True, "valign": "top"}),
     "lh_header": _style(bold=True, align=_CENTER, fill="D9E1F2"),
     "lh_text": _style(align=_WRAP),
     "lh_center": _style(align=_CENTER),
@@ -78,7 +80,8 @@ STYLES: dict[str, dict] = {
     "lh_amount": _style(align=_RIGHT, fmt=AMOUNT_FORMAT),
     "lh_points": _style(align=_RIGHT, fmt=POINTS_FORMAT),
     "lh_percent": _style(align=_RIGHT, fmt=PERCENT_FORMAT),
-    "lh_date": _style(align=_CENTER, fmt=DATE_FORMAT),
+    # A date never wraps (Excel would not wrap it either, and shows #### when it does not fit).
+    "lh_date": _style(align={"align": "center", "valign": "vcenter"}, fmt=DATE_FORMAT),
     "lh_total": _style(bold=True, align=_WRAP, fill="EDEDED"),
     "lh_total_amount": _style(bold=True, align=_RIGHT, fmt=AMOUNT_FORMAT, fill="EDEDED"),
     "lh_total_percent": _style(bold=True, align=_RIGHT, fmt=PERCENT_FORMAT, fill="EDEDED"),
@@ -98,10 +101,15 @@ class Column:
     header: str
     width: float
     style: str = "lh_text"
+    # A header that may wrap onto a second line (a narrow column on paper); otherwise the
+    # column is made wide enough for its header on one line.
+    header_wraps: bool = False
 
     @cached_property
     def effective_width(self) -> float:
         """The width the column is given: its own, or wide enough for its header."""
+        if self.header_wraps:
+            return self.width
         return max(self.width, min(text_width(self.header) + 2, 40))
 
 
@@ -142,17 +150,144 @@ def text_width(text: str) -> float:
     return (len(text.encode()) + len(text)) // 2
 
 
-LINE_HEIGHT = 13.5  # points per line of 10-point text
+# --- paper ------------------------------------------------------------------------------
+# Every sheet prints on A4 landscape at 100%: its columns fit the page's width (a test checks
+# each sheet's columns with ``fits_page_width``) and every text is 9 pt or more. Column widths
+# are in Excel's units, the width of a digit of the default font (Calibri 11: 7 pixels at 96 dpi,
+# so a width ``w`` takes ``7w + 5`` pixels); Chinese text is 10 pt, one character 10 pt wide.
+#
+# Rows are given their height when written (never left to the program that opens the file,
+# which would not grow them for wrapped text, and leaves rows of uneven height), so where each
+# page ends is known while writing: ``Pager`` puts the page breaks itself, between blocks of
+# rows that belong together (an item and its sub-items, a heading and its table), never inside
+# one unless it is taller than a page.
+
+PAGE_WIDTH_POINTS = 841.89  # A4 landscape
+PAGE_HEIGHT_POINTS = 595.28
+MARGIN_INCHES = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.8}
+HEADER_FOOTER_MARGIN_INCHES = 0.3
+PRINTABLE_WIDTH_PIXELS = (PAGE_WIDTH_POINTS - 72 * (MARGIN_INCHES["left"] + MARGIN_INCHES["right"])) / 0.75
+# The height pages are planned for: the page inside its margins is 494 pt; the rest is a reserve
+# for the rounding of row heights by Excel, WPS and LibreOffice.
+PAGE_BODY_POINTS = 470.0
+FOOTER = "&C第 &P 页 共 &N 页"
+# XlsxWriter (and Excel) keep at most this many manual page breaks in a sheet; past them the
+# spreadsheet program breaks pages itself.
+MAX_PAGE_BREAKS = 1023
+
+FONT_POINTS = 10
+LINE_HEIGHT = 13.5  # points per line of 10-point text (Excel's row for 宋体 10 pt)
+ROW_PADDING = 4.0
+ROW_HEIGHT = LINE_HEIGHT + ROW_PADDING  # a row of one line
+TITLE_HEIGHT = 30.0
+SUBTITLE_HEIGHT = 20.0
+HEADER_HEIGHT = 30.0  # two lines of header text
+
+
+def column_pixels(width: float) -> int:
+    """A column's width in pixels at 96 dpi, as Excel and XlsxWriter reckon it."""
+    return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+
+
+def fits_page_width(columns: Sequence[Column]) -> bool:
+    """Whether the columns print side by side on A4 landscape at 100%."""
+    return sum(column_pixels(c.effective_width) for c in columns) <= PRINTABLE_WIDTH_PIXELS
+
+
+def line_capacity(pixels: float, font_points: float = FONT_POINTS) -> int:
+    """How many Chinese characters one line of a cell this wide holds (a little fewer than fit,
+    for the cell's padding and the programs' differences)."""
+    return max(1, int((pixels * 0.75 - 6) / font_points))
+
+
+def text_lines(text: str, pixels: float, font_points: float = FONT_POINTS) -> int:
+    """How many lines a wrapped text takes in a cell ``pixels`` wide: each line break starts
+    a line, and a Latin letter or digit takes half a Chinese character."""
+    capacity = line_capacity(pixels, font_points)
+    if len(text) <= capacity and "\n" not in text:  # fits even if every character is Chinese
+        return 1
+    return sum(max(1, -(-text_width(part) // (2 * capacity))) for part in text.split("\n"))
 
 
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines a wrapped text takes in a column of the given width."""
-    usable = max(width - 1, 1)
-    if 2 * len(text) <= usable:  # fits even if every character is double-width
-        return 1
-    if "\n" not in text:
-        return max(1, -(-text_width(text) // usable))
-    return sum(max(1, -(-text_width(part) // usable)) for part in text.split("\n"))
+    return text_lines(text, column_pixels(width))
+
+
+def split_text(text: str, pixels: float, max_lines: int) -> list[str]:
+    """The text cut into parts of at most ``max_lines`` lines in a cell ``pixels`` wide: at
+    line breaks where it can, else inside a paragraph."""
+    if text_lines(text, pixels) <= max_lines:
+        return [text]
+    capacity = line_capacity(pixels)
+    parts: list[str] = []
+    current: list[str] = []
+    for paragraph in text.split("\n"):
+        while text_lines(paragraph, pixels) > max_lines:
+            # As many characters as fill max_lines lines even if all are Chinese.
+            head, paragraph = paragraph[: capacity * max_lines], paragraph[capacity * max_lines :]
+            if current:
+                parts.append("\n".join(current))
+                current = []
+            parts.append(head)
+        if current and text_lines("\n".join([*current, paragraph]), pixels) > max_lines:
+            parts.append("\n".join(current))
+            current = []
+        current.append(paragraph)
+    if current:
+        parts.append("\n".join(current))
+    return parts
+
+
+def row_height(lines: int) -> float:
+    return LINE_HEIGHT * lines + ROW_PADDING
+
+
+class Pager:
+    """Where a sheet's pages end. Rows are placed top to bottom with their heights; a row that
+    does not fit on the page starts the next one, and ``keep()`` moves a whole block of rows to
+    the next page when it does not fit on this one but fits on a page of its own. Every page
+    after the first starts with the rows printed at the top of each page (``repeat``)."""
+
+    def __init__(self, body: float = PAGE_BODY_POINTS) -> None:
+        self.body = body
+        self.used = 0.0
+        self.repeated = 0.0
+        self.breaks: list[int] = []  # rows (numbered from 1) that start a page
+
+    def repeat(self, height: float) -> None:
+        """Rows of this height are printed at the top of every page."""
+        self.repeated = height
+
+    @property
+    def room(self) -> float:
+        return self.body - self.used
+
+    @property
+    def fresh(self) -> bool:
+        """Nothing but the repeated rows on the page yet."""
+        return self.used <= self.repeated
+
+    def new_page(self, row: int) -> None:
+        self.breaks.append(row)
+        self.used = self.repeated
+
+    def keep(self, row: int, height: float) -> bool:
+        """Start a new page at ``row`` if a block of rows this tall starting there does not fit
+        on this page but would on a page of its own; whether it did."""
+        if height > self.room and not self.fresh and height <= self.body - self.repeated:
+            self.new_page(row)
+            return True
+        return False
+
+    def place(self, row: int, height: float) -> bool:
+        """Place one row; whether it starts a new page."""
+        broke = False
+        if height > self.room and not self.fresh:
+            self.new_page(row)
+            broke = True
+        self.used += height
+        return broke
 
 
 class RowProgress:
@@ -245,12 +380,23 @@ class Book:
                 self.path.unlink(missing_ok=True)
 
 
+@dataclass
+class Line:
+    """A table row to write: its values in the columns' order, and ranges of columns (numbered
+    from 1, first and last) merged across the row, each showing its first cell's value."""
+
+    values: list[object]
+    spans: Sequence[tuple[int, int]] = ()
+    height: float = 0.0
+
+
 class Sheet:
-    """A worksheet of a ``Book``: title, header, rows, merges and print settings."""
+    """A worksheet of a ``Book``: title, header, rows, merges, page breaks and print settings."""
 
     def __init__(self, book: Book, worksheet: Worksheet) -> None:
         self.book = book
         self.ws = worksheet
+        self.pager = Pager()
         # The typed write for each type of value; text always goes in with write_string, so
         # "=2+2" stays the text a user typed instead of becoming a formula.
         self._writers = {
@@ -292,15 +438,18 @@ class Sheet:
         self._write(first_row - 1, first_column - 1, value, cell_format)
 
     def set_height(self, row: int, height: float) -> None:
+        """Give a row its height and place it on the printed page."""
         self.ws.set_row(row - 1, height)
+        self.pager.place(row, height)
 
     def write_title(self, title: str, width: int, subtitle: str = "") -> int:
         """A title row (and subtitle row) merged across the table; returns the next free row."""
         self._title_row(1, title, width, "lh_title")
-        self.set_height(1, 30)
+        self.set_height(1, TITLE_HEIGHT)
         if not subtitle:
             return 2
         self._title_row(2, subtitle, width, "lh_subtitle")
+        self.set_height(2, SUBTITLE_HEIGHT)
         return 3
 
     def _title_row(self, row: int, text: str, width: int, style: str) -> None:
@@ -309,12 +458,31 @@ class Sheet:
         else:
             self.write(row, 1, text, style)
 
-    def write_header(self, row: int, columns: Sequence[Column]) -> int:
+    def write_header(self, row: int, columns: Sequence[Column], *, repeated: bool = True) -> int:
+        """The header row, printed again at the top of every page unless ``repeated`` is off
+        (a small table inside a sheet)."""
         cell_format = self.book.format("lh_header")
         for index, column in enumerate(columns):
             self._write(row - 1, index, column.header, cell_format)
-        self.set_height(row, 30)
+        self.set_height(row, HEADER_HEIGHT)
+        if repeated:
+            self.pager.repeat(HEADER_HEIGHT)
         return row + 1
+
+    def measure(self, columns: Sequence[Column], line: Line) -> float:
+        """The height a row needs for its tallest wrapped text (one line at least)."""
+        spans = {first: last for first, last in line.spans}
+        lines, col, count = 1, 0, len(columns)
+        while col < count:
+            value = line.values[col]
+            last = spans.get(col + 1, col + 1)
+            if value.__class__ is Styled:
+                value = value.value
+            if isinstance(value, str) and value:
+                pixels = sum(column_pixels(c.effective_width) for c in columns[col:last])
+                lines = max(lines, text_lines(value, pixels))
+            col = last
+        return row_height(lines)
 
     def write_row(
         self, row: int, columns: Sequence[Column], values: Iterable[object], covered: Container[int] = ()
@@ -322,9 +490,9 @@ class Sheet:
         """One data row in the columns' styles (a ``Styled`` value brings its own). Empty cells
         of the ``covered`` columns (numbered from 1) are left to the merge that spans them.
 
-        A row whose text wraps is given the height of its tallest cell: neither Excel nor
-        LibreOffice grows rows for wrapped text when opening a file, so without it long 目标任务
-        or 存在问题 text would print over the rows below."""
+        The row is given the height of its tallest wrapped text, and one line's height at least:
+        neither Excel nor LibreOffice grows rows for wrapped text when opening a file, so without
+        it long 目标任务 text would print over the rows below."""
         book, formats, writers, index, lines = self.book, self.book.formats, self._writers, row - 1, 1
         for col, (column, value) in enumerate(zip(columns, values, strict=True)):
             if value.__class__ is Styled:
@@ -339,8 +507,31 @@ class Sheet:
             (writers.get(value.__class__) or self._writer(value))(index, col, value, cell_format)
             if isinstance(value, str):
                 lines = max(lines, wrapped_lines(value, column.effective_width))
-        if lines > 1:
-            self.ws.set_row(index, LINE_HEIGHT * lines + 3)
+        self.set_height(row, row_height(lines))
+
+    def write_line(self, row: int, columns: Sequence[Column], line: Line) -> None:
+        """A ``Line``: its merged spans, then its other cells, at its measured height (it was
+        placed on the page by ``write_block``)."""
+        spanned: set[int] = set()
+        for first, last in line.spans:
+            value = line.values[first - 1]
+            style = columns[first - 1].style
+            if value.__class__ is Styled:
+                value, style = value.value, value.style or style
+            self.ws.merge_range(row - 1, first - 1, row - 1, last - 1, None, self.book.format(style))
+            self._write(row - 1, first - 1, value, self.book.format(style))
+            spanned.update(range(first, last + 1))
+        book, index = self.book, row - 1
+        for col, (column, value) in enumerate(zip(columns, line.values, strict=True), start=1):
+            if col in spanned:
+                continue
+            if value.__class__ is Styled:
+                cell_format = book.format(value.style or column.style, value.number_format)
+                value = value.value
+            else:
+                cell_format = book.formats[column.style]
+            self._write(index, col - 1, value, cell_format)
+        self.ws.set_row(index, line.height or self.measure(columns, line))
 
     def write_rows(
         self,
@@ -349,22 +540,67 @@ class Sheet:
         rows: Sequence[Sequence[object]],
         merged: Sequence[int] = (),
     ) -> int:
-        """Rows from ``row`` on; returns the next free row. The ``merged`` columns (numbered from
-        1) span all the rows, as published tables show an item over its sub-items: they show
-        the first row's value, and the other rows leave them empty (blank cells in the column's
-        style, as a merged range's padding)."""
-        if len(rows) > 1:
-            last = row + len(rows) - 2
-            # merge_range() pads the range's lower rows at once, which in constant-memory mode
-            # would flush the first row before its cells are written; the range is recorded
-            # here and its cells written row by row with the rest.
-            self.ws.merge.extend([row - 1, column - 1, last, column - 1] for column in merged)
-        for values in rows:
-            self.write_row(row, columns, values)
-            row += 1
+        """Rows from ``row`` on, kept on one page when they fit on one; returns the next free
+        row. The ``merged`` columns (numbered from 1) span all the rows, as published tables
+        show an item over its sub-items: they show the first row's value, and the other rows
+        leave them empty (blank cells in the column's style, as a merged range's padding)."""
+        return self.write_block(row, columns, [[Line(list(values))] for values in rows], merged)
+
+    def write_block(
+        self,
+        row: int,
+        columns: Sequence[Column],
+        units: Sequence[Sequence[Line]],
+        merged: Sequence[int] = (),
+        continued: Callable[[int, object], object] | None = None,
+    ) -> int:
+        """A block of rows printed on one page when it fits on one (an item: its sub-items, each
+        a unit of its own lines). A block taller than a page is broken between its units (a unit
+        taller than a page, between its lines); the ``merged`` columns (numbered from 1) then
+        span each page's part of the block, and a part after the first shows the first line's
+        values through ``continued(column, value)`` (e.g. "…（续）"). Returns the next free row."""
+        for unit in units:
+            for line in unit:
+                if not line.height:
+                    line.height = self.measure(columns, line)
+        unit_heights = [sum(line.height for line in unit) for unit in units]
+        pager = self.pager
+        pager.keep(row, sum(unit_heights))
+        first_values = units[0][0].values if units else []
+        part_start = row
+        parts: list[tuple[int, int]] = []
+        lines: list[Line] = []
+        for unit, height in zip(units, unit_heights, strict=True):
+            if pager.keep(row + len(lines), height) and lines:
+                parts.append((part_start, row + len(lines) - 1))
+                part_start = row + len(lines)
+            for line in unit:
+                here = row + len(lines)
+                if pager.place(here, line.height) and here != part_start:
+                    parts.append((part_start, here - 1))
+                    part_start = here
+                lines.append(line)
+        parts.append((part_start, row + len(lines) - 1))
+        starts = {first: last for first, last in parts}
+        # Vertical merges are recorded here and their cells written row by row: merge_range()
+        # pads the range's lower rows at once, which in constant-memory mode would flush the
+        # first row before its cells are written.
+        for first, last in parts:
+            if last > first:
+                self.ws.merge.extend([first - 1, column - 1, last - 1, column - 1] for column in merged)
+        for offset, line in enumerate(lines):
+            here = row + offset
+            values = line.values
+            if here in starts and here != row and merged:
+                values = list(values)
+                for column in merged:
+                    value = first_values[column - 1]
+                    values[column - 1] = continued(column, value) if continued else value
+                line = Line(values, line.spans, line.height)
+            self.write_line(here, columns, line)
         if self.book.progress is not None:
-            self.book.progress.advance(len(rows))
-        return row
+            self.book.progress.advance(len(units))
+        return row + len(lines)
 
     def write_table(
         self, columns: Sequence[Column], rows: Iterable[Sequence[object]], *, title: str, subtitle: str = ""
@@ -385,8 +621,9 @@ class Sheet:
     def finish(
         self, columns: Sequence[Column], header_row: int, title_rows: tuple[int, int] | None = None
     ) -> None:
-        """Widths, panes frozen below the header, A4 landscape fitted to the page width, the
-        header (or the given title rows) repeated on every printed page, page numbers."""
+        """Widths, panes frozen below the header, A4 landscape one page wide, the header (or the
+        given title rows) repeated on every printed page, the page breaks the pager chose, and
+        "第 N 页 共 M 页" in the footer."""
         ws = self.ws
         for index, column in enumerate(columns):
             ws.set_column(index, index, column.effective_width)
@@ -395,10 +632,16 @@ class Sheet:
         ws.repeat_rows(first - 1, last - 1)
         ws.set_landscape()
         ws.set_paper(9)  # A4
+        # One page wide: at 100% when the columns fit the page (as the briefing's all do),
+        # shrunk rather than cut when a user's program draws them wider.
         ws.fit_to_pages(1, 0)
         ws.center_horizontally()
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.set_margins(
+            **MARGIN_INCHES,
+        )
+        ws.set_header("", {"margin": HEADER_FOOTER_MARGIN_INCHES})
+        ws.set_footer(FOOTER, {"margin": HEADER_FOOTER_MARGIN_INCHES})
+        ws.set_h_pagebreaks([row - 1 for row in self.pager.breaks[:MAX_PAGE_BREAKS]])
 
 
 def attachment_disposition(filename: str) -> str:

@@ -17,10 +17,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from projects.models import FundingLine, SubItem
+from supervision.models import ProgressReport
+from supervision.services.reports import accept_report
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,
     PlanFactory,
+    ProgressReportFactory,
     SubItemFactory,
     UnitFactory,
     accepted_report,
@@ -89,10 +92,10 @@ def test_completion_rate_is_a_real_number_shown_as_percent(client, login):
     assert header == [
         "序号",
         "项目名称",
-        "目标任务",
         "牵头单位",
-        "责任单位",
         "责任领导",
+        "目标任务",
+        "责任单位",
         "完成时限",
         "目标值",
         "完成值",
@@ -100,9 +103,6 @@ def test_completion_rate_is_a_real_number_shown_as_percent(client, login):
         "进度",
         "序时进度",
         "状态",
-        "进展情况",
-        "存在问题",
-        "下步计划",
     ]
     rate = ws.cell(row=4, column=header.index("完成率") + 1)
     assert rate.value == 3.775
@@ -120,19 +120,47 @@ def test_an_item_spans_its_sub_item_rows_with_merged_cells(client, login):
     login(office_user())
     ws = briefing_of(client, plan)["进展明细"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A4:A5", "B4:B5", "D4:D5", "F4:F5", "A6:A7", "B6:B7"} <= merged
+    assert {"A4:A5", "B4:B5", "C4:C5", "D4:D5", "A6:A7", "B6:B7"} <= merged
     assert ws["B6"].value == "第2件实事"
 
 
-def test_rows_with_long_text_are_tall_enough_to_print_it(client, login):
+def test_report_texts_are_rows_of_their_own_under_their_sub_item(client, login):
+    plan = build_plan(items=1, subs_per_item=2)
+    sub = SubItem.objects.get(item__plan=plan, number=2)
+    report = ProgressReportFactory(
+        sub_item=sub,
+        period_start=timezone.localdate().replace(day=1),
+        progress_percent=Decimal("6"),
+        work_done="完成选址",
+        problems="征地拆迁受阻" * 40,
+        state=ProgressReport.State.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    accept_report(report, office_user(username="reviewer-t"), on=timezone.localdate())
+    login(office_user())
+    ws = briefing_of(client, plan)["进展明细"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert rows[1][4:6] == ["任务1.2", "区水利局"]
+    assert rows[2][4:6] == ["进展情况", "完成选址"]
+    assert rows[3][4:6] == ["存在问题", "征地拆迁受阻" * 40]
+    assert len(rows) == 4  # no 下步计划 row: the report left it empty
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"F6:M6", "F7:M7", "A4:A7", "B4:B7"} <= merged
+    # 240 characters across the figure columns (about 44 a line) take 6 lines.
+    assert ws.row_dimensions[7].height >= 6 * 13.5
+
+
+def test_rows_are_as_tall_as_their_longest_text_and_no_shorter_than_a_line(client, login):
     plan = build_plan(items=1, subs_per_item=2)
     SubItem.objects.filter(item__plan=plan, number=2).update(
         content="新建、改扩建公办幼儿园5所，新增学前教育学位1500个，同步配建室外活动场地和配套设施"
     )
     login(office_user())
     ws = briefing_of(client, plan)["进展明细"]
-    assert ws.row_dimensions[5].height >= 3 * 13.5  # the long 目标任务 wraps to 3 lines or more
-    assert ws.row_dimensions[4].height is None  # a short row keeps the default height
+    assert ws.row_dimensions[5].height >= 4 * 13.5  # the long 目标任务 wraps to 4 lines or more
+    # "测试区通信办" takes two lines of the 10-wide 牵头单位 column; every row has its height.
+    assert ws.row_dimensions[4].height == pytest.approx(2 * 13.5 + 4, abs=0.75)  # whole pixels
+    assert all(ws.row_dimensions[row].height for row in range(1, ws.max_row + 1))
 
 
 def test_sheets_print_on_a4_landscape_fitted_to_width_with_frozen_repeated_headers(client, login):
@@ -140,6 +168,7 @@ def test_sheets_print_on_a4_landscape_fitted_to_width_with_frozen_repeated_heade
     login(office_user())
     wb = briefing_of(client, plan)
     for ws in wb.worksheets:
+        assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.paperSize == 9  # A4
         # One page wide: fitToWidth="1" is the OOXML default, which XlsxWriter leaves out.
@@ -150,8 +179,22 @@ def test_sheets_print_on_a4_landscape_fitted_to_width_with_frozen_repeated_heade
     assert detail.freeze_panes == "A4"
     assert detail.print_title_rows == "$3:$3"
     assert detail["A3"].font.b
-    assert detail["C4"].alignment.wrap_text
-    assert detail.column_dimensions["C"].width >= 30
+    assert detail["E4"].alignment.wrap_text
+    assert detail.column_dimensions["E"].width >= 20
+
+
+def test_every_sheet_of_the_briefing_fits_a4_landscape_at_full_size():
+    from core import xlsx
+    from supervision.services import briefing
+
+    for columns in (
+        briefing.DETAIL_COLUMNS,
+        briefing.LAGGING_COLUMNS,
+        briefing.FUNDING_COLUMNS,
+        briefing.OVERVIEW_COLUMNS + [xlsx.Column("", 12)],
+    ):
+        assert xlsx.fits_page_width(columns), [c.header for c in columns]
+    assert not xlsx.fits_page_width(briefing.PLAN_TABLE_COLUMNS)  # the data export is not for paper
 
 
 def test_lagging_sheet_lists_red_sub_items_by_unit_with_their_lag(client, login):

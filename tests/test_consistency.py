@@ -274,7 +274,8 @@ def _briefing_totals(wb, summary: dict) -> None:
 
     detail = _rows(wb["进展明细"])
     header = detail.index(_row_starting(detail, "序号"))
-    subs = [row for row in detail[header + 1 :] if row[2]]
+    # A sub-item's row has its status; the rows of its report's texts under it do not.
+    subs = [row for row in detail[header + 1 :] if row[12]]
     assert len(subs) == summary["subitems_total"]
     statuses = [str(row[12]) for row in subs]
     if summary["is_final"]:

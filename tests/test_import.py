@@ -464,13 +464,32 @@ def test_an_exported_plan_imports_back_as_the_same_registry(client, login):
 
 
 def test_the_briefing_detail_sheet_imports_as_a_list(client, login):
+    from django.utils import timezone
+
+    from supervision.models import ProgressReport
+    from supervision.services.reports import accept_report
+    from tests.factories import ProgressReportFactory
     from tests.test_briefing import build_plan
 
     plan = build_plan(items=2, subs_per_item=2)
+    # The report texts printed as rows of their own under a sub-item are not sub-items.
+    sub = SubItem.objects.get(item__plan=plan, item__number=2, number=1)
+    report = ProgressReportFactory(
+        sub_item=sub,
+        period_start=timezone.localdate().replace(day=1),
+        progress_percent=Decimal("6"),
+        work_done="完成选址",
+        problems="征地拆迁受阻",
+        next_steps="协调推进",
+        state=ProgressReport.State.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    accept_report(report, office_user(username="reviewer-i"), on=timezone.localdate())
     login(office_user())
     briefing = client.get(reverse("plan_briefing_xlsx", args=[plan.pk])).content
     parsed = plan_import.parse_file(briefing, year=2030)
     assert parsed.sheet == "进展明细" and parsed.problems == []
+    assert parsed.subitem_count == 4
     copy = plan_import.save_plan(parsed, year=2030, title="简报导入", region="测试区")
     subs = SubItem.objects.filter(item__plan=copy).order_by("item__number", "number")
     assert [(s.target_value, s.target_unit, s.target_at_least) for s in subs][0] == (

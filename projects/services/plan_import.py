@@ -364,6 +364,16 @@ def _merged_fill(ws: Worksheet) -> dict[tuple[int, int], object]:
     return filled
 
 
+def _remark_rows(ws: Worksheet) -> set[int]:
+    """Rows carrying a text merged across three columns or more: a remark under a sub-item (the
+    briefing prints a report's 进展情况 so), not a sub-item of its own."""
+    return {
+        merged.min_row
+        for merged in ws.merged_cells.ranges
+        if merged.min_row == merged.max_row and merged.max_col - merged.min_col >= 2
+    }
+
+
 def _find_header(ws: Worksheet) -> tuple[int, dict[str, int]] | None:
     best: tuple[int, dict[str, int]] | None = None
     for row in ws.iter_rows(min_row=1, max_row=min(HEADER_SEARCH_ROWS, ws.max_row)):
@@ -564,6 +574,7 @@ def _parse_rows(
     ws: Worksheet, header_row: int, columns: dict[str, int], year: int, parsed: ParsedPlan
 ) -> None:
     filled = _merged_fill(ws)
+    remark_rows = _remark_rows(ws)
     problems = parsed.problems
     current: ParsedItem | None = None
     current_key: tuple | None = None
@@ -580,6 +591,8 @@ def _parse_rows(
         if len(non_empty) == 1 and not row.text("content"):
             if match := _SECTION.match(non_empty[0]):
                 section_category = _BRACKETS.sub("", match.group(1)).removesuffix("类").strip()
+            continue
+        if row_number in remark_rows:
             continue
 
         number_value = row.raw("number")
@@ -937,8 +950,8 @@ TEMPLATE_COLUMNS = [
     xlsx.Column("第一责任人", 14),
     xlsx.Column("目标值", 12, "lh_qty"),
     xlsx.Column("计量单位", 8, "lh_center"),
-    xlsx.Column("开工时间", 15, "lh_date"),
-    xlsx.Column("完成时限", 15, "lh_date"),
+    xlsx.Column("开工时间", 16, "lh_date"),
+    xlsx.Column("完成时限", 16, "lh_date"),
     xlsx.Column("地点", 14),
 ]
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core import xlsx
 from core.lights import LAGGING_LIGHTS, LIGHT_ORDER, VERDICT_COLOURS, Light, Verdict
-from core.xlsx import Book, Column, Sheet, Styled
+from core.xlsx import Book, Column, Line, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
@@ -32,39 +32,43 @@ from ..views.pace import lagging_rows
 
 ZERO = Decimal("0")
 
+# The briefing is read on paper: every sheet's columns fit A4 landscape at 100% and 10 pt
+# (tests/test_briefing_print.py prints it through LibreOffice). The item's own columns come first,
+# merged over its sub-items; the long texts of a sub-item's last accepted report are not columns
+# but rows of their own under it, each a label and the text across the figure columns.
 DETAIL_COLUMNS = [
-    Column("序号", 6, "lh_center"),
-    Column("项目名称", 20),
-    Column("目标任务", 34),
-    Column("牵头单位", 14),
-    Column("责任单位", 14),
-    Column("责任领导", 12),
-    Column("完成时限", 15, "lh_date"),
+    Column("序号", 5, "lh_center", header_wraps=True),
+    Column("项目名称", 12),
+    Column("牵头单位", 10),
+    Column("责任领导", 8, header_wraps=True),
+    Column("目标任务", 20),
+    Column("责任单位", 10),
+    Column("完成时限", 16, "lh_date"),
     Column("目标值", 11, "lh_qty"),
     Column("完成值", 11, "lh_qty"),
-    Column("完成率", 9, "lh_percent"),
-    Column("进度", 8, "lh_percent"),
-    Column("序时进度", 9, "lh_percent"),
+    Column("完成率", 8, "lh_percent"),
+    Column("进度", 7, "lh_percent"),
+    Column("序时进度", 8, "lh_percent", header_wraps=True),
     Column("状态", 10, "lh_center"),
-    Column("进展情况", 34),
-    Column("存在问题", 26),
-    Column("下步计划", 26),
 ]
-DETAIL_ITEM_COLUMNS = (1, 2, 4, 6)
+DETAIL_ITEM_COLUMNS = (1, 2, 3, 4)
+DETAIL_TEXTS = (("进展情况", "work_done"), ("存在问题", "problems"), ("下步计划", "next_steps"))
 
 LAGGING_COLUMNS = [
-    Column("责任单位", 14),
+    Column("责任单位", 12),
     Column("序号", 7, "lh_center"),
     Column("项目名称", 20),
     Column("目标任务", 30),
-    Column("完成时限", 15, "lh_date"),
+    Column("完成时限", 16, "lh_date"),
     Column("进度", 8, "lh_percent"),
-    Column("序时进度", 9, "lh_percent"),
-    Column("滞后（百分点）", 10, "lh_points"),
+    Column("序时进度", 10, "lh_percent"),
+    Column("滞后（百分点）", 10, "lh_points", header_wraps=True),
     Column("灯色", 10, "lh_center"),
-    Column("存在问题（滞后原因）", 32),
-    Column("下步计划", 28),
 ]
+LAGGING_TEXTS = (("存在问题（滞后原因）", "problems"), ("下步计划", "next_steps"))
+
+# A text longer than this many lines is cut into several rows, so no row is taller than a page.
+TEXT_ROW_LINES = 20
 
 FUNDING_COLUMNS = [
     Column("序号", 6, "lh_center"),
@@ -91,8 +95,8 @@ PLAN_TABLE_COLUMNS = [
     Column("第一责任人", 14),
     Column("目标值", 11, "lh_qty"),
     Column("计量单位", 8, "lh_center"),
-    Column("开工时间", 15, "lh_date"),
-    Column("完成时限", 15, "lh_date"),
+    Column("开工时间", 16, "lh_date"),
+    Column("完成时限", 16, "lh_date"),
     Column("地点", 14),
     Column("完成值", 11, "lh_qty"),
     Column("完成率", 9, "lh_percent"),
@@ -110,11 +114,11 @@ RECTIFICATION_COLUMNS = [
     Column("整改单位", 14),
     Column("来源", 10, "lh_center"),
     Column("整改要求", 32),
-    Column("整改时限", 15, "lh_date"),
+    Column("整改时限", 16, "lh_date"),
     Column("状态", 12, "lh_center"),
     Column("是否逾期", 8, "lh_center"),
-    Column("交办日期", 15, "lh_date"),
-    Column("销号日期", 15, "lh_date"),
+    Column("交办日期", 16, "lh_date"),
+    Column("销号日期", 16, "lh_date"),
 ]
 
 
@@ -143,18 +147,45 @@ def _report_text(state: SubItemState, field: str) -> str:
 # --- 进展明细 -------------------------------------------------------------------------------
 
 
-def _detail_rows(item_state: ItemState, sub_states: Sequence[SubItemState]) -> Iterable[list[object]]:
+def _text_lines(label: str, text: str, columns: Sequence[Column], label_column: int) -> list[Line]:
+    """A report text as rows of its own: the label in ``label_column`` (numbered from 1) and the
+    text merged across the columns after it, cut into rows of at most ``TEXT_ROW_LINES`` lines."""
+    last = len(columns)
+    pixels = sum(xlsx.column_pixels(c.effective_width) for c in columns[label_column:last])
+    lines = []
+    for index, part in enumerate(xlsx.split_text(text, pixels, TEXT_ROW_LINES)):
+        values: list[object] = [None] * last
+        values[label_column - 1] = Styled(label if index == 0 else f"{label}（续）", "lh_label")
+        values[label_column] = Styled(part, "lh_remark")
+        lines.append(Line(values, spans=[(label_column + 1, last)]))
+    return lines
+
+
+def _report_lines(
+    state: SubItemState, texts: Sequence[tuple[str, str]], columns: Sequence[Column], label_column: int
+) -> list[Line]:
+    lines = []
+    for label, field in texts:
+        text = _report_text(state, field)
+        if text:
+            lines += _text_lines(label, text, columns, label_column)
+    return lines
+
+
+def _detail_units(item_state: ItemState, sub_states: Sequence[SubItemState]) -> list[list[Line]]:
+    """An item's sub-items, each its row of figures and the rows of its report's texts."""
     item = item_state.item
+    units = []
     for index, state in enumerate(sub_states):
         sub = state.sub_item
         first = index == 0
-        yield [
+        figures = [
             item.number if first else None,
             item.title if first else None,
-            sub.content,
             str(item.lead_unit) if first else None,
-            str(sub.responsible_unit),
             item.responsible_leader if first else None,
+            sub.content,
+            str(sub.responsible_unit),
             sub.planned_end,
             _quantity(sub.target_value, sub, at_least=sub.target_at_least),
             _quantity(state.actual_value, sub, at_least=False),
@@ -162,10 +193,32 @@ def _detail_rows(item_state: ItemState, sub_states: Sequence[SubItemState]) -> I
             xlsx.percent_value(state.progress_percent),
             xlsx.percent_value(state.scheduled_percent),
             Styled(_status_text(state), _status_style(state)),
-            _report_text(state, "work_done"),
-            _report_text(state, "problems"),
-            _report_text(state, "next_steps"),
         ]
+        units.append([Line(figures), *_report_lines(state, DETAIL_TEXTS, DETAIL_COLUMNS, 5)])
+    return units
+
+
+def _continued(column: int, value: object) -> object:
+    """A merged item or unit cell where its block goes on over a page break."""
+    return f"{value}（续）" if isinstance(value, str) and column > 1 else value
+
+
+def _continued_unit(column: int, value: object) -> object:
+    return f"{value}（续）" if isinstance(value, str) else value
+
+
+def _write_detail_sheet(
+    sheet: Sheet, groups: Iterable[tuple[ItemState, Sequence[SubItemState]]], *, title: str, subtitle: str
+) -> None:
+    """One block per item, kept on one page when it fits on one."""
+    columns = DETAIL_COLUMNS
+    header_row = sheet.write_title(title, len(columns), subtitle)
+    row = sheet.write_header(header_row, columns)
+    for item_state, sub_states in groups:
+        row = sheet.write_block(
+            row, columns, _detail_units(item_state, sub_states), DETAIL_ITEM_COLUMNS, _continued
+        )
+    sheet.finish(columns, header_row)
 
 
 def _write_item_table(
@@ -193,9 +246,9 @@ def lagging_states(progress: PlanProgress) -> list[SubItemState]:
     return [row.state for row in lagging_rows(progress, {})]
 
 
-def _lagging_row(state: SubItemState, unit_name: str | None) -> list[object]:
+def _lagging_unit(state: SubItemState, unit_name: str | None) -> list[Line]:
     sub = state.sub_item
-    return [
+    figures = [
         unit_name,
         sub.code,
         sub.item.title,
@@ -205,23 +258,22 @@ def _lagging_row(state: SubItemState, unit_name: str | None) -> list[object]:
         xlsx.percent_value(state.scheduled_percent),
         xlsx.to_number(state.lag_points),
         Styled(_status_text(state), _status_style(state)),
-        _report_text(state, "problems"),
-        _report_text(state, "next_steps"),
     ]
+    return [Line(figures), *_report_lines(state, LAGGING_TEXTS, LAGGING_COLUMNS, 3)]
 
 
 def _write_lagging_sheet(sheet: Sheet, rows: Sequence[SubItemState], *, title: str, subtitle: str) -> None:
-    """One block per unit, its name merged over its rows."""
+    """One block per unit, its name merged over its rows, kept on one page when it fits."""
     columns = LAGGING_COLUMNS
     header_row = sheet.write_title(title, len(columns), subtitle)
     row = sheet.write_header(header_row, columns)
     for _, group in groupby(rows, key=lambda state: state.sub_item.responsible_unit_id):
         states = list(group)
         unit_name = str(states[0].sub_item.responsible_unit)
-        values = [
-            _lagging_row(state, unit_name if index == 0 else None) for index, state in enumerate(states)
+        units = [
+            _lagging_unit(state, unit_name if index == 0 else None) for index, state in enumerate(states)
         ]
-        row = sheet.write_rows(row, columns, values, (1,))
+        row = sheet.write_block(row, columns, units, (1,), _continued_unit)
     if not rows:
         sheet.write(row, 1, "无滞后项目。")
     sheet.finish(columns, header_row)
@@ -334,6 +386,7 @@ class _FundingSheet:
             "说明：计划投资取自清单；到位、支付为截至本简报日期各子项最新审核通过的填报所报累计数（有多个资金来源的按来源填报），"
             "与“总体情况”合计一致。到位率＝到位资金÷计划投资，支付率＝已支付÷到位资金。"
         )
+        sheet.set_height(row + 1, xlsx.ROW_HEIGHT)
         sheet.merge(row + 2, 1, row + 2, len(columns), note, "lh_note")
         sheet.set_height(row + 2, 30)
         sheet.finish(columns, self.header_row)
@@ -351,22 +404,35 @@ OVERVIEW_COLUMNS = [
 ]
 
 
-def _section(sheet: Sheet, row: int, text: str) -> int:
-    sheet.write(row, 1, text, "lh_section")
-    return row + 1
+SECTION_HEIGHT = 24.0  # a 12-point heading
 
 
-def _overview_table(sheet: Sheet, row: int, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    columns = [Column(h, 0) for h in header]
-    row = sheet.write_header(row, columns)
+def _overview_section(
+    sheet: Sheet, row: int, heading: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> int:
+    """A heading and its table, kept on one page (a heading never ends a page alone), then a
+    blank row. Returns the next free row."""
+    columns = [
+        replace(column, header=h)
+        for column, h in zip(OVERVIEW_COLUMNS + [Column("", 12)], header, strict=False)
+    ]
     styles = ["lh_text"] + ["lh_int"] * (len(header) - 1)
-    for values in rows:
-        typed = [
+    typed_rows = [
+        [
             v if isinstance(v, Styled) else Styled(v, styles[i] if not isinstance(v, float) else "lh_percent")
             for i, v in enumerate(values)
         ]
-        sheet.write_row(row, columns, typed)
+        for values in rows
+    ]
+    heights = [sheet.measure(columns, Line(values)) for values in typed_rows]
+    sheet.pager.keep(row, SECTION_HEIGHT + xlsx.HEADER_HEIGHT + sum(heights))
+    sheet.write(row, 1, heading, "lh_section")
+    sheet.set_height(row, SECTION_HEIGHT)
+    row = sheet.write_header(row + 1, columns, repeated=False)
+    for values in typed_rows:
+        sheet.write_row(row, columns, values)
         row += 1
+    sheet.set_height(row, xlsx.ROW_HEIGHT)
     return row + 1
 
 
@@ -402,14 +468,20 @@ def _write_overview(sheet: Sheet, progress: PlanProgress, figures: dict) -> None
     summary = progress.summary
     width = 7
     row = sheet.write_title(f"{plan.title}推进情况简报", width, f"截至{_day(progress.as_of)}")
+    sheet.pager.repeat(xlsx.TITLE_HEIGHT + xlsx.SUBTITLE_HEIGHT)
+    sheet.set_height(row, xlsx.ROW_HEIGHT)
     row += 1
-    sheet.merge(row, 1, row, width, f"总体情况：{plan.title}共{figures['headline']}。", "lh_section")
+    headline = f"总体情况：{plan.title}共{figures['headline']}。"
+    sheet.merge(row, 1, row, width, headline, "lh_section")
+    pixels = sum(xlsx.column_pixels(c.effective_width) for c in OVERVIEW_COLUMNS) + xlsx.column_pixels(12)
+    sheet.set_height(row, 16 * xlsx.text_lines(headline, pixels, font_points=12) + 8)
+    sheet.set_height(row + 1, xlsx.ROW_HEIGHT)
     row += 2
 
-    row = _section(sheet, row, "一、完成情况")
-    row = _overview_table(
+    row = _overview_section(
         sheet,
         row,
+        "一、完成情况",
         ["指标", "件", "项"],
         [
             ["清单总数", summary.items_total, summary.subitems_total],
@@ -419,7 +491,6 @@ def _write_overview(sheet: Sheet, progress: PlanProgress, figures: dict) -> None
         ],
     )
 
-    row = _section(sheet, row, "二、序时进度（红黄绿灯）")
     total = summary.subitems_total or 1
     light_rows = [
         [
@@ -430,21 +501,21 @@ def _write_overview(sheet: Sheet, progress: PlanProgress, figures: dict) -> None
         for light in LIGHT_ORDER
     ]
     light_rows.append(["超期未报", figures["overdue_report"], figures["overdue_report"] / total])
-    row = _overview_table(sheet, row, ["状态", "项数", "占比"], light_rows)
+    row = _overview_section(sheet, row, "二、序时进度（红黄绿灯）", ["状态", "项数", "占比"], light_rows)
 
-    row = _section(sheet, row, "三、分领域情况")
-    row = _overview_table(
+    row = _overview_section(
         sheet,
         row,
+        "三、分领域情况",
         ["领域", "件数", "项数", "已完成件数", "已完成项数", "项完成率", "滞后项数"],
         _category_rows(progress),
     )
 
-    row = _section(sheet, row, "四、资金情况（万元）")
     funding = figures["funding"]
-    row = _overview_table(
+    row = _overview_section(
         sheet,
         row,
+        "四、资金情况（万元）",
         ["计划投资", "到位资金", "已支付", "资金到位率", "支付率"],
         [
             [
@@ -539,15 +610,7 @@ def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iter
             parts.append(figures_only(progress) if parts else progress)
             del progress
 
-    _write_item_table(
-        detail_sheet,
-        DETAIL_COLUMNS,
-        DETAIL_ITEM_COLUMNS,
-        detail_groups(),
-        _detail_rows,
-        title=f"{plan.title}进展明细",
-        subtitle=subtitle,
-    )
+    _write_detail_sheet(detail_sheet, detail_groups(), title=f"{plan.title}进展明细", subtitle=subtitle)
     funding.close()
     progress = combine_progress(parts)
     lagging = lagging_states(progress)
