@@ -6,16 +6,21 @@ from django.utils.translation import gettext_lazy as _
 
 from . import channels
 from .models import (
+    Circular,
     Delivery,
     Flag,
     InspectionVisit,
     Notification,
     PlanSnapshot,
     ProgressReport,
+    RankingPublication,
     Rectification,
     RectificationEvent,
+    ReminderLog,
     ReportFunding,
     ReportPhoto,
+    SupervisionOrder,
+    SupervisionOrderEvent,
     UnitChannels,
     VisitedItem,
     VisitPhoto,
@@ -232,3 +237,58 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record the office's own pages write under their rules (numbering, state steps,
+    history): the admin shows it and never edits it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SupervisionOrderEventInline(admin.TabularInline):
+    model = SupervisionOrderEvent
+    fields = ("at", "action", "actor", "text", "talk_on", "participants")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "plan", "unit", "source", "deadline", "state", "created_at")
+    list_filter = ("state", "source", "year")
+    search_fields = ("problem", "unit__name")
+    list_select_related = ("plan", "unit")
+    inlines = [SupervisionOrderEventInline]
+
+
+@admin.register(Circular)
+class CircularAdmin(ReadOnlyAdmin):
+    list_display = ("title", "plan", "as_of", "state", "year", "number", "issued_at")
+    list_filter = ("state", "year")
+    search_fields = ("title",)
+    list_select_related = ("plan",)
+
+
+@admin.register(RankingPublication)
+class RankingPublicationAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "month", "published_by", "published_at")
+    list_select_related = ("plan", "published_by")
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "plan", "unit", "kind", "period_start", "sent_by")
+    list_filter = ("kind",)
+    list_select_related = ("plan", "unit", "sent_by")

@@ -142,3 +142,13 @@ def test_accepted_reports_cannot_be_edited_in_the_admin(client, office, demo):
     response = client.get(f"/admin/supervision/progressreport/{report.pk}/change/")
     assert response.status_code == 200
     assert 'name="progress_percent"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "model", ["supervisionorder", "circular", "rankingpublication", "reminderlog", "delivery"]
+)
+def test_the_paperwork_is_shown_in_the_admin_and_never_edited_there(client, office, demo, model):
+    """Orders, circulars, rankings and reminders are numbered and stepped by the office's pages;
+    the admin lists them read-only."""
+    assert client.get(f"/admin/supervision/{model}/").status_code == 200
+    assert client.get(f"/admin/supervision/{model}/add/").status_code == 403
