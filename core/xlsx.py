@@ -397,6 +397,7 @@ class Sheet:
         self.book = book
         self.ws = worksheet
         self.pager = Pager()
+        self._capacity: dict[int, tuple[Sequence[Column], list[int]]] = {}
         # The typed write for each type of value; text always goes in with write_string, so
         # "=2+2" stays the text a user typed instead of becoming a formula.
         self._writers = {
@@ -469,19 +470,31 @@ class Sheet:
             self.pager.repeat(HEADER_HEIGHT)
         return row + 1
 
+    def _capacities(self, columns: Sequence[Column]) -> list[int]:
+        """Characters a line of each column holds (kept per list of columns)."""
+        cached = self._capacity.get(id(columns))
+        if cached is None or cached[0] is not columns:
+            cached = (columns, [line_capacity(column_pixels(c.effective_width)) for c in columns])
+            self._capacity[id(columns)] = cached
+        return cached[1]
+
     def measure(self, columns: Sequence[Column], line: Line) -> float:
         """The height a row needs for its tallest wrapped text (one line at least)."""
-        spans = {first: last for first, last in line.spans}
-        lines, col, count = 1, 0, len(columns)
-        while col < count:
-            value = line.values[col]
-            last = spans.get(col + 1, col + 1)
+        lines = 1
+        spanned = set()
+        for first, last in line.spans:
+            value = line.values[first - 1]
             if value.__class__ is Styled:
                 value = value.value
             if isinstance(value, str) and value:
-                pixels = sum(column_pixels(c.effective_width) for c in columns[col:last])
+                pixels = sum(column_pixels(c.effective_width) for c in columns[first - 1 : last])
                 lines = max(lines, text_lines(value, pixels))
-            col = last
+            spanned.update(range(first - 1, last))
+        for col, (capacity, value) in enumerate(zip(self._capacities(columns), line.values, strict=True)):
+            if value.__class__ is Styled:
+                value = value.value
+            if value.__class__ is str and value and col not in spanned and len(value) > capacity:
+                lines = max(lines, text_lines(value, column_pixels(columns[col].effective_width)))
         return row_height(lines)
 
     def write_row(
@@ -512,25 +525,29 @@ class Sheet:
     def write_line(self, row: int, columns: Sequence[Column], line: Line) -> None:
         """A ``Line``: its merged spans, then its other cells, at its measured height (it was
         placed on the page by ``write_block``)."""
+        book, formats, writers, index = self.book, self.book.formats, self._writers, row - 1
         spanned: set[int] = set()
         for first, last in line.spans:
             value = line.values[first - 1]
             style = columns[first - 1].style
             if value.__class__ is Styled:
                 value, style = value.value, value.style or style
-            self.ws.merge_range(row - 1, first - 1, row - 1, last - 1, None, self.book.format(style))
-            self._write(row - 1, first - 1, value, self.book.format(style))
-            spanned.update(range(first, last + 1))
-        book, index = self.book, row - 1
-        for col, (column, value) in enumerate(zip(columns, line.values, strict=True), start=1):
-            if col in spanned:
+            self.ws.merge_range(index, first - 1, index, last - 1, None, book.format(style))
+            self._write(index, first - 1, value, book.format(style))
+            spanned.update(range(first - 1, last))
+        blank = self.ws.write_blank
+        for col, (column, value) in enumerate(zip(columns, line.values, strict=True)):
+            if spanned and col in spanned:
                 continue
             if value.__class__ is Styled:
                 cell_format = book.format(value.style or column.style, value.number_format)
                 value = value.value
             else:
-                cell_format = book.formats[column.style]
-            self._write(index, col - 1, value, cell_format)
+                cell_format = formats[column.style]
+            if value is None or value == "":
+                blank(index, col, None, cell_format)
+            else:
+                (writers.get(value.__class__) or self._writer(value))(index, col, value, cell_format)
         self.ws.set_row(index, line.height or self.measure(columns, line))
 
     def write_rows(

@@ -141,13 +141,13 @@ def test_report_texts_are_rows_of_their_own_under_their_sub_item(client, login):
     ws = briefing_of(client, plan)["进展明细"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
     assert rows[1][4:6] == ["任务1.2", "区水利局"]
-    assert rows[2][4:6] == ["进展情况", "完成选址"]
-    assert rows[3][4:6] == ["存在问题", "征地拆迁受阻" * 40]
-    assert len(rows) == 4  # no 下步计划 row: the report left it empty
+    # No 下步计划: the report left it empty.
+    assert rows[2][4:6] == ["情况说明", "进展情况：完成选址\n存在问题：" + "征地拆迁受阻" * 40]
+    assert len(rows) == 3
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"F6:M6", "F7:M7", "A4:A7", "B4:B7"} <= merged
-    # 240 characters across the figure columns (about 44 a line) take 6 lines.
-    assert ws.row_dimensions[7].height >= 6 * 13.5
+    assert {"F6:M6", "A4:A6", "B4:B6"} <= merged
+    # A line, then 245 characters across the figure columns (about 44 a line): 7 lines.
+    assert ws.row_dimensions[6].height >= 7 * 13.5
 
 
 def test_rows_are_as_tall_as_their_longest_text_and_no_shorter_than_a_line(client, login):

@@ -67,6 +67,7 @@ LAGGING_COLUMNS = [
 ]
 LAGGING_TEXTS = (("存在问题（滞后原因）", "problems"), ("下步计划", "next_steps"))
 
+REMARK_LABEL = "情况说明"
 # A text longer than this many lines is cut into several rows, so no row is taller than a page.
 TEXT_ROW_LINES = 20
 
@@ -148,8 +149,8 @@ def _report_text(state: SubItemState, field: str) -> str:
 
 
 def _text_lines(label: str, text: str, columns: Sequence[Column], label_column: int) -> list[Line]:
-    """A report text as rows of its own: the label in ``label_column`` (numbered from 1) and the
-    text merged across the columns after it, cut into rows of at most ``TEXT_ROW_LINES`` lines."""
+    """A text as rows of its own: the label in ``label_column`` (numbered from 1) and the text
+    merged across the columns after it, cut into rows of at most ``TEXT_ROW_LINES`` lines."""
     last = len(columns)
     pixels = sum(xlsx.column_pixels(c.effective_width) for c in columns[label_column:last])
     lines = []
@@ -164,12 +165,10 @@ def _text_lines(label: str, text: str, columns: Sequence[Column], label_column: 
 def _report_lines(
     state: SubItemState, texts: Sequence[tuple[str, str]], columns: Sequence[Column], label_column: int
 ) -> list[Line]:
-    lines = []
-    for label, field in texts:
-        text = _report_text(state, field)
-        if text:
-            lines += _text_lines(label, text, columns, label_column)
-    return lines
+    """The report's texts, each on its own line after its name ("存在问题：…"), in one row under
+    the sub-item's figures (one row, not one a text: each row pads its merged cells)."""
+    said = [f"{label}：{text}" for label, field in texts if (text := _report_text(state, field))]
+    return _text_lines(REMARK_LABEL, "\n".join(said), columns, label_column) if said else []
 
 
 def _detail_units(item_state: ItemState, sub_states: Sequence[SubItemState]) -> list[list[Line]]:
