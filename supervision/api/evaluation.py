@@ -4,7 +4,7 @@ read by ``supervision.evaluation`` as the page and the briefing read them."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -13,9 +13,17 @@ from rest_framework.views import APIView
 
 from core.dates import today
 from projects import permissions
+from projects.api.filters import SUPPORTED_DATE
+from projects.api.schema import ApiSchema
 
 from .. import evaluation as rules
-from .registry import AS_OF, _as_of
+from .registry import _as_of
+
+AS_OF = OpenApiParameter(
+    "as_of",
+    SUPPORTED_DATE,
+    description="截至日期 YYYY-MM-DD：按当日及之前的投票和纸质票统计计算。缺省为今天",
+)
 
 
 class CanReadEvaluation(BasePermission):
@@ -47,6 +55,7 @@ ROW = inline_serializer(
 
 class PlanEvaluationView(APIView):
     permission_classes = [CanReadEvaluation]
+    schema = ApiSchema()
 
     @extend_schema(
         tags=["supervision"],
