@@ -223,3 +223,21 @@ def can_write_report(user: User, sub_item: SubItem) -> bool:
     """Reports are written by a liaison of the responsible unit, and only while the plan is
     published (not in a draft or a closed plan)."""
     return can_report_on(user, sub_item) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+
+
+# --- the satisfaction evaluation (满意度测评) ---
+
+
+def can_read_evaluation(user) -> bool:
+    """The evaluation's results before publication: the office, leaders and deputies."""
+    return is_office(user) or is_leader(user) or is_deputy(user)
+
+
+def can_manage_evaluation(user) -> bool:
+    """Only the office opens an evaluation, enters paper tallies, closes and publishes it."""
+    return is_office(user)
+
+
+def can_vote_in_evaluation(user) -> bool:
+    """Deputies rate the items, each on their own phone, once."""
+    return is_deputy(user)

@@ -438,6 +438,7 @@ class Rectification(models.Model):
         VISIT = "visit", _("视察发现")
         PACE = "pace", _("序时进度红灯")
         OTHER = "other", _("其他")
+        EVALUATION = "evaluation", _("满意度测评")
 
     class State(models.TextChoices):
         OPEN = "open", _("待整改")
@@ -950,3 +951,7 @@ class RankingPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.month.year}年{self.month.month}月红黄榜"
+
+
+# The satisfaction evaluation's models live in their own module (registered with this app).
+from .models_evaluation import *  # noqa: E402, F403

@@ -322,3 +322,75 @@ def test_reminders_due_on_a_day_go_to_exactly_the_units_flagged_overdue(demo, ye
         before = Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count()
         sent = pace_check.send_report_reminders(day)
         assert Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count() - before == sent
+
+
+# --- the satisfaction evaluation: page, API and briefing sheet -------------------------------
+
+
+def _evaluation_page_rows(page: str) -> dict[int, tuple]:
+    table = page[page.index('id="evaluation-table"') :]
+    table = table[: table.index("</table>")]
+    rows = {}
+    for number, row in re.findall(r'<tr data-number="(\d+)">(.*?)</tr>', table, re.S):
+        cells = [re.sub(r"<[^>]+>|\s+", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows[int(number)] = (cells[1], *map(int, cells[3:7]), cells[7], cells[8])
+    return rows
+
+
+def _evaluation_surfaces(plan: Plan, day: dt.date | None) -> None:
+    from projects.completion import format_percent
+    from supervision.evaluation import evaluation_rows
+
+    web, api = _clients()
+    params = _query(day)
+    expected = evaluation_rows(plan, day)
+    page = web.get(f"/plans/{plan.pk}/evaluation/", params).content.decode()
+    answer = api.get(f"/api/plans/{plan.pk}/evaluation/", params).json()["items"]
+    book = load_workbook(BytesIO(web.get(f"/plans/{plan.pk}/briefing.xlsx", params).content))
+    if expected is None:
+        assert 'id="evaluation-none"' in page and answer == []
+        assert "满意度测评" not in book.sheetnames
+        return
+    figures = {
+        row.number: (row.title, row.satisfied, row.basically_satisfied, row.unsatisfied, row.valid)
+        for row in expected
+    }
+    assert {
+        row.number: (*figures[row.number], format_percent(row.rate), row.verdict) for row in expected
+    } == _evaluation_page_rows(page), f"evaluation page on {day}"
+    assert {
+        row["number"]: (
+            row["title"],
+            row["satisfied"],
+            row["basically_satisfied"],
+            row["unsatisfied"],
+            row["valid"],
+        )
+        for row in answer
+    } == figures, f"evaluation API on {day}"
+    assert [(row["rate"], row["passed"]) for row in answer] == [
+        (None if r.rate is None else float(r.rate), r.passed) for r in expected
+    ]
+    sheet = _rows(book["满意度测评"])
+    header = sheet.index(_row_starting(sheet, "序号"))
+    shown = {row[0]: (row[1], *row[3:7]) for row in sheet[header + 1 :]}
+    assert shown == figures, f"briefing sheet 满意度测评 on {day}"
+    rates = [(row[7], row[8]) for row in sheet[header + 1 :]]
+    assert rates == [(None if r.rate is None else float(r.rate), r.verdict) for r in expected]
+
+
+@pytest.mark.parametrize("year", ["2023", "current"])
+def test_the_evaluation_page_api_and_briefing_sheet_agree(demo, year):
+    from supervision import demo_evaluation
+
+    plan = demo["plan_2023"] if year == "2023" else demo["plan_now"]
+    days = reading_days(plan)
+    if year == "2023":
+        days += [
+            demo_evaluation.OPENED_ON,
+            demo_evaluation.COUNTED_ON,
+            demo_evaluation.PUBLISHED_ON,
+            plan.closed_on,
+        ]
+    for day in days:
+        _evaluation_surfaces(plan, day)

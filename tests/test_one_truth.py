@@ -402,6 +402,8 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
                 f"/plans/{plan.pk}/circulars/{query}",
                 f"/plans/{plan.pk}/ranking/{query}",
                 f"/plans/{plan.pk}/ranking.docx{query}",
+                f"/plans/{plan.pk}/evaluation/{query}",
+                f"/api/plans/{plan.pk}/evaluation/{query}",
                 f"/items/{sub.item_id}/{query}",
                 f"/subitems/{sub.pk}/{query}",
                 f"/public/plans/{plan.pk}/{query}",

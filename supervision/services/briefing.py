@@ -25,6 +25,7 @@ from core.xlsx import Book, Column, Line, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
 
+from .. import evaluation
 from ..models import ProgressReport
 from ..progress import ItemState, PlanProgress, SubItemState, combine_progress, plan_progress
 from ..summary import FundingTotals, funding_by_source, plan_figures
@@ -623,6 +624,7 @@ def write_briefing_in_batches(book: Book, plan: Plan, as_of: date, batches: Iter
         subtitle=f"{subtitle}，按责任单位列出红灯、黄灯子项",
     )
     _write_overview(overview_sheet, progress, plan_figures(progress))
+    write_evaluation(book, plan, as_of)
 
 
 def briefing_for(plan: Plan, as_of: date | None = None, sub_item_filter=None) -> tuple[bytes, PlanProgress]:
@@ -766,4 +768,51 @@ def write_rectifications(
         rows,
         title=title,
         subtitle="，".join(filter(None, [subtitle, f"共{len(rows)}项"])),
+    )
+
+
+# --- the satisfaction evaluation (满意度测评) ---------------------------------------------
+
+EVALUATION_COLUMNS = [
+    Column("序号", 6, "lh_center"),
+    Column("项目名称", 24),
+    Column("牵头单位", 14),
+    Column("满意", 8, "lh_int"),
+    Column("基本满意", 9, "lh_int"),
+    Column("不满意", 8, "lh_int"),
+    Column("有效票", 8, "lh_int"),
+    Column("满意率", 9, "lh_percent"),
+    Column("测评结果", 10, "lh_center"),
+    Column("视察满意度", 22),
+]
+
+
+def write_evaluation(book: Book, plan: Plan, as_of: date) -> None:
+    """The sheet 满意度测评: one row per item as ``supervision.evaluation`` reads it that day;
+    no sheet when the plan had no evaluation by then."""
+    reading = evaluation.read_evaluation(plan, as_of)
+    if reading is None:
+        return
+    book.expect_rows(len(reading.rows))
+    rows = [
+        [
+            row.number,
+            row.title,
+            str(row.item.lead_unit),
+            row.satisfied,
+            row.basically_satisfied,
+            row.unsatisfied,
+            row.valid,
+            None if row.rate is None else float(row.rate),
+            Styled(row.verdict, "lh_light_red" if row.passed is False else None),
+            row.visit_ratings_text,
+        ]
+        for row in reading.rows
+    ]
+    state = "已结束" if reading.is_closed else "进行中"
+    book.sheet("满意度测评").write_table(
+        EVALUATION_COLUMNS,
+        rows,
+        title=f"{plan.title}满意度测评",
+        subtitle=f"截至{_day(as_of)}，测评{state}，达标线{xlsx.to_number(reading.threshold)}%；{evaluation.RULE}",
     )

@@ -20,7 +20,7 @@ from core.lights import LIGHT_ORDER, Light
 from projects import permissions
 from projects.models import Plan
 
-from .. import current
+from .. import current, evaluation
 from ..filters import PlanTableFilter
 from ..progress import reading_date
 from ..services import caches, dashboard, ranking, reminders
@@ -269,5 +269,6 @@ def public_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
             "query": query.urlencode(),
             "ranking": ranking.latest_publication(plan),
             "ranking_rules": ranking.RED_RULE + ranking.YELLOW_RULE,
+            "evaluation": evaluation.public_evaluation(plan, head.as_of),
         },
     )
