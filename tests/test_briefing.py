@@ -191,6 +191,7 @@ def test_every_sheet_of_the_briefing_fits_a4_landscape_at_full_size():
         briefing.DETAIL_COLUMNS,
         briefing.LAGGING_COLUMNS,
         briefing.FUNDING_COLUMNS,
+        briefing.EVALUATION_COLUMNS,
         briefing.OVERVIEW_COLUMNS + [xlsx.Column("", 12)],
     ):
         assert xlsx.fits_page_width(columns), [c.header for c in columns]
