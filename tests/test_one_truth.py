@@ -404,6 +404,7 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
                 f"/plans/{plan.pk}/ranking.docx{query}",
                 f"/items/{sub.item_id}/{query}",
                 f"/subitems/{sub.pk}/{query}",
+                f"/subitems/{sub.pk}/photos/{query}",
                 f"/public/plans/{plan.pk}/{query}",
                 f"/api/plans/{plan.pk}/summary/{query}",
                 f"/api/subitems/{query}",

@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..photos import check_photo
+from ..models import PhotoDraft, PhotoStage
+from ..photos import check_photo, store_photo
 
 MAX_PHOTOS_PER_SAVE = 9
 ACCEPT = "image/jpeg,image/png,image/webp"
@@ -39,3 +40,45 @@ class MultiplePhotoField(forms.FileField):
         if errors:
             raise ValidationError(errors)
         return files
+
+
+def posted_drafts(request) -> list:
+    """The photo drafts a form came back with (hidden ``draft`` ids, the user's own only), each
+    with the caption and 改造前/改造后 typed beside it; a draft ticked for removal is deleted."""
+    ids = [value for value in request.POST.getlist("draft") if value.isdigit()]
+    kept = []
+    for draft in PhotoDraft.objects.filter(owner=request.user, pk__in=ids):
+        if request.POST.get(f"draft_remove_{draft.pk}"):
+            draft.delete()
+            continue
+        caption = request.POST.get(f"draft_caption_{draft.pk}", draft.caption).strip()[:200]
+        stage = request.POST.get(f"draft_stage_{draft.pk}", draft.stage)
+        stage = stage if stage in PhotoStage.values else ""
+        if (caption, stage) != (draft.caption, draft.stage):
+            draft.caption, draft.stage = caption, stage
+            draft.save(update_fields=["caption", "stage"])
+        kept.append(draft)
+    return kept
+
+
+def keep_uploads(request, field: str = "photos") -> list:
+    """Store the photos posted with a form that came back with an error as the user's drafts,
+    so that the form shows them again and saves them next time. A file that is not a photo we
+    keep is left out (the form says why)."""
+    drafts = []
+    for upload in request.FILES.getlist(field)[:MAX_PHOTOS_PER_SAVE]:
+        draft = PhotoDraft(owner=request.user, caption=(upload.name or "")[:200])
+        try:
+            store_photo(draft, upload)
+        except ValidationError:
+            continue
+        drafts.append(draft)
+    return drafts
+
+
+def drafts_to_show(request, draft_ids: list[int]) -> list:
+    """What a form that came back with an error shows under its photo field: the drafts it
+    was posted with (read again, since a save that failed rolled back their move onto the
+    record) and the photos just posted, now drafts too."""
+    kept = list(PhotoDraft.objects.filter(owner=request.user, pk__in=draft_ids))
+    return kept + keep_uploads(request)
