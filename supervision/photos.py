@@ -12,7 +12,7 @@ import io
 import uuid
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import zip_longest
 
@@ -238,3 +238,20 @@ def before_after_pairs(photos) -> list[tuple]:
         return sorted(chosen, key=lambda p: (p.taken_at or p.uploaded_at, p.pk))
 
     return list(zip_longest(ordered(PhotoStage.BEFORE), ordered(PhotoStage.AFTER)))
+
+
+DRAFT_MAX_AGE = timedelta(days=2)
+
+
+def remove_abandoned_drafts(now: datetime | None = None) -> int:
+    """Delete photo drafts nobody saved with a form within DRAFT_MAX_AGE, files and all
+    (a draft saved with a form is gone already: its files belong to the record now)."""
+    cutoff = (now or timezone.now()) - DRAFT_MAX_AGE
+    removed = 0
+    for draft in PhotoDraft.objects.filter(uploaded_at__lt=cutoff).iterator():
+        for field in (draft.image, draft.display):
+            if field.name:
+                field.storage.delete(field.name)
+        draft.delete()
+        removed += 1
+    return removed

@@ -216,7 +216,7 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     assert sum(classes.values()) == summary["subitems_total"] == notice.figures["subitems_total"]
     assert classes["ahead"] >= lights["blue"]
     page = Client().get(f"/public/plans/{plan.pk}/notices/{notice.pk}/").text
-    assert text_by_id(page, "notice-classes") == " ".join(class_sentences(notice.figures))
+    assert text_by_id(page, "notice-classes") == "".join(class_sentences(notice.figures))
 
     # The 红黄榜 counts every sub-item once, under its unit.
     units = _ranking_cells(web.get(f"/plans/{plan.pk}/ranking/", params).text)

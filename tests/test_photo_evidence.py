@@ -28,6 +28,7 @@ from supervision.periods import Period
 from supervision.photos import before_after_pairs, photo_marks, read_facts
 from supervision.services import rectifications as rectification_service
 from supervision.services.reports import accept_report, create_report
+from supervision.tasks import remove_abandoned_photo_drafts
 
 from .factories import (
     ItemFactory,
@@ -418,3 +419,20 @@ def test_only_the_office_marks_before_and_after(world, client, login):
     response = client.post(reverse("report_photo_stage", args=[report.photos.get().pk]), {"stage": "after"})
     assert response.status_code == 403
     assert report.photos.get().stage == ""
+
+
+def test_drafts_never_saved_are_removed_with_their_files_after_two_days(world, client, login):
+    login(world["liaison"])
+    client.post(
+        reverse("subitem_report", args=[world["sub"].pk]),
+        {**report_post(progress_percent="x"), "photos": [photo()]},
+    )
+    draft = PhotoDraft.objects.get()
+    storage, names = draft.image.storage, [draft.image.name, draft.display.name]
+    assert all(storage.exists(name) for name in names)
+
+    assert remove_abandoned_photo_drafts.apply().get() == 0
+    PhotoDraft.objects.update(uploaded_at=timezone.now() - dt.timedelta(days=2, minutes=1))
+    assert remove_abandoned_photo_drafts.apply().get() == 1
+    assert not PhotoDraft.objects.exists()
+    assert not any(storage.exists(name) for name in names)

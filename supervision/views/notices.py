@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import qr
-from core.dates import parse_as_of
+from core.dates import parse_as_of, today
 from core.public_forms import TOO_OFTEN, sent_too_often
 from projects import permissions
 from projects.models import Plan
@@ -34,6 +34,12 @@ OBJECTION_RATE_GROUP = "notice_objection"
 
 def _public_plan(plan_id: int) -> Plan:
     return get_object_or_404(Plan.objects.filter(status__in=service.NOTICE_STATUSES), pk=plan_id)
+
+
+def _known_on(request: HttpRequest) -> date:
+    """The day a notice page is read as of: notices are documents issued on days, so a closed
+    list's notices read as of today too (not as of its closing day, as its figures do)."""
+    return parse_as_of(request) or today()
 
 
 def _end_of(day: date) -> datetime:
@@ -56,7 +62,7 @@ def _notice_context(notice: ProgressNotice) -> dict:
 def public_notices(request: HttpRequest, plan_id: int) -> HttpResponse:
     """A published list's notices issued by the day, newest first, with the list's share link."""
     plan = _public_plan(plan_id)
-    on = reading_date(plan, parse_as_of(request))
+    on = _known_on(request)
     notices = list(ProgressNotice.objects.filter(plan=plan, issued_on__lte=on).order_by("-issued_on", "-id"))
     for notice in notices:
         notice.closes_on = service.closes_on(notice)
@@ -78,7 +84,7 @@ def public_notice(request: HttpRequest, plan_id: int, notice_id: int) -> HttpRes
     """A notice as issued, its answered objections (never a contact), and while its window is
     open the objection form (captcha, rate-limited per address)."""
     plan = _public_plan(plan_id)
-    on = reading_date(plan, parse_as_of(request))
+    on = _known_on(request)
     notice = get_object_or_404(ProgressNotice.objects.filter(plan=plan, issued_on__lte=on), pk=notice_id)
     status = 200
     form = ObjectionForm()
@@ -168,7 +174,7 @@ def plan_notices(request: HttpRequest, plan_id: int) -> HttpResponse:
             status = 400
     else:
         form = IssueNoticeForm(initial={"as_of": reading_date(plan, None)})
-    on = reading_date(plan, parse_as_of(request))
+    on = _known_on(request)
     notices = (
         ProgressNotice.objects.filter(plan=plan, issued_on__lte=on)
         .annotate(
