@@ -5,12 +5,14 @@ QR code of each notice and list."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import pytest
 import segno
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -332,3 +334,16 @@ def test_public_notice_pages_read_in_a_fixed_number_of_queries(world, notice, dj
         resident.get(objection_url(notice))
     with django_assert_max_num_queries(3):
         resident.get(reverse("public_notices", args=[world["plan"].pk]))
+
+
+def test_the_demo_has_the_2023_mid_year_notice_with_an_answered_objection_once(demo):
+    plan = demo["plan_2023"]
+    notice = ProgressNotice.objects.get(plan=plan)
+    assert notice.figures == notice_figures(plan, dt.date(2023, 6, 30))
+    page = Client().get(objection_url(notice)).content.decode()
+    answer = notice.objections.get().answer
+    assert answer in page and "138****0000" not in page
+    assert "意见反馈期已于 2023年7月9日 结束" in page
+    counts = (ProgressNotice.objects.count(), NoticeObjection.objects.count())
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert (ProgressNotice.objects.count(), NoticeObjection.objects.count()) == counts
