@@ -436,3 +436,12 @@ def test_drafts_never_saved_are_removed_with_their_files_after_two_days(world, c
     assert remove_abandoned_photo_drafts.apply().get() == 1
     assert not PhotoDraft.objects.exists()
     assert not any(storage.exists(name) for name in names)
+
+
+def test_review_queue_counts_the_photos_to_check(world, client, login):
+    _submitted_with(
+        world, photo("good.jpg", taken=exif_time(TODAY)), photo("plain.jpg", exif=False), photo("x.jpg")
+    )
+    login(world["office"])
+    page = client.get(reverse("review_queue")).content.decode()
+    assert "2张待核" in page

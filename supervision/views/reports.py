@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,8 +21,9 @@ from projects.models import Plan, SubItem
 from .. import ledger
 from ..forms.photos import drafts_to_show, posted_drafts
 from ..forms.reports import AcceptReportForm, ProgressReportForm, ReturnReportForm
-from ..models import Notification, ProgressReport
+from ..models import Notification, ProgressReport, ReportPhoto
 from ..periods import Period, period_containing, plan_open_period
+from ..photos import photo_marks
 from ..progress import SubItemState, plan_progress
 from ..services import notifications as notification_service
 from ..services.reports import (
@@ -348,9 +349,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             previous_progress=Subquery(previous.values("progress_percent")[:1]),
             previous_actual=Subquery(previous.values("actual_value")[:1]),
         )
+        .prefetch_related(
+            Prefetch("photos", queryset=ReportPhoto.objects.only("report_id", "has_exif", "taken_at"))
+        )
         .order_by("submitted_at", "id")
     )
-    return render(request, "supervision/reports/review_queue.html", {"reports": list(reports)})
+    reports = list(reports)
+    for report in reports:
+        # Photos the reviewer should check (``photos.photo_marks`` against the report's period).
+        plan = report.sub_item.item.plan
+        period = period_containing(report.period_start, plan.report_cadence, plan.report_due_day)
+        report.marked_photos = sum(1 for photo in report.photos.all() if photo_marks(photo, period))
+    return render(request, "supervision/reports/review_queue.html", {"reports": reports})
 
 
 @login_required
