@@ -445,3 +445,27 @@ def test_review_queue_counts_the_photos_to_check(world, client, login):
     login(world["office"])
     page = client.get(reverse("review_queue")).content.decode()
     assert "2张待核" in page
+
+
+def test_a_chosen_photo_is_stored_at_once_as_a_draft_by_the_forms_script(world, client, login):
+    login(world["liaison"])
+    fake = SimpleUploadedFile("假.jpg", b"not an image", content_type="image/jpeg")
+    answer = client.post(
+        reverse("photo_draft_upload"), {"photos": [photo("现场.jpg", taken=exif_time(TODAY)), fake]}
+    )
+    assert answer.status_code == 200
+    draft = PhotoDraft.objects.get(owner=world["liaison"])
+    body = answer.json()
+    assert f'name="draft" value="{draft.pk}"' in body["html"]
+    assert any("不是有效的图片文件" in message for message in body["errors"])
+
+    refused = client.post(reverse("photo_draft_upload"), {"photos": [fake]})
+    assert refused.status_code == 400 and refused.json()["html"].strip() == ""
+
+
+def test_only_those_who_attach_photos_may_store_drafts(client, login):
+    from .factories import leader_user
+
+    login(leader_user(username="leader"))
+    assert client.post(reverse("photo_draft_upload"), {"photos": [photo()]}).status_code == 403
+    assert not PhotoDraft.objects.exists()

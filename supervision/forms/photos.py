@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import PhotoDraft, PhotoStage
@@ -23,7 +24,11 @@ class MultiplePhotoField(forms.FileField):
     """Several photos from one <input type=file multiple>, each checked by its content."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        # With the script (static/js/photo-drafts.js) a chosen photo is stored as a draft at once.
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ACCEPT, "data-draft-url": reverse_lazy("photo_draft_upload")}),
+        )
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from core.media import protected_file_response
 from projects import permissions
 from projects.models import Plan
 
+from ..forms.photos import MultiplePhotoField, keep_uploads
 from ..models import PhotoDraft, PhotoStage, ProgressReport, RectificationPhoto, ReportPhoto, VisitPhoto
 from ..periods import period_containing
 from ..photos import before_after_pairs, capture_day, photo_marks
@@ -51,6 +53,25 @@ def photo(request: HttpRequest, kind: str, photo_id: int, original: bool = False
     with ``original`` the photo exactly as uploaded."""
     found = get_object_or_404(_readable_photos(request.user, kind), pk=photo_id)
     return protected_file_response(found.image if original or not found.display else found.display)
+
+
+@login_required
+@require_POST
+def photo_draft_upload(request: HttpRequest) -> HttpResponse:
+    """Photos chosen on a report, visit or rectification form, stored at once as the user's
+    drafts (the form's script posts them here as soon as they are chosen): the drafts' form
+    rows as HTML, or the refusals in Chinese. Without the script the form's own POST keeps
+    them (``forms.photos.keep_uploads``)."""
+    if not (permissions.can_create_reports(request.user) or permissions.can_record_visits(request.user)):
+        raise PermissionDenied
+    errors = []
+    try:
+        MultiplePhotoField().clean(request.FILES.getlist("photos"))
+    except ValidationError as exc:
+        errors = exc.messages
+    drafts = keep_uploads(request)
+    html = render_to_string("partials/photo_draft_items.html", {"drafts": drafts}, request=request)
+    return JsonResponse({"html": html, "errors": errors}, status=400 if errors and not drafts else 200)
 
 
 @login_required
