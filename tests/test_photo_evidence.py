@@ -469,3 +469,38 @@ def test_only_those_who_attach_photos_may_store_drafts(client, login):
     login(leader_user(username="leader"))
     assert client.post(reverse("photo_draft_upload"), {"photos": [photo()]}).status_code == 403
     assert not PhotoDraft.objects.exists()
+
+
+def test_timeline_shows_the_visits_and_rectifications_photos_to_those_who_may_read_them(world, client, login):
+    from supervision.services import visits as visit_service
+
+    visit_service.create_visit(
+        world["deputy"],
+        visit_service.VisitDetails(
+            plan=world["plan"], date=TODAY, kind=InspectionVisit.Kind.DEPUTY_INSPECTION, title="代表视察"
+        ),
+        rows=[visit_service.VisitedRow(item=world["sub"].item, sub_item=world["sub"])],
+        photos=[photo("视察.jpg", taken=exif_time(TODAY, 9))],
+    )
+    rectification = rectification_service.create_rectification(
+        world["office"],
+        plan=world["plan"],
+        unit=world["unit"],
+        title="外墙脱落",
+        required_action="修复",
+        deadline=TODAY + dt.timedelta(days=10),
+        source=Rectification.Source.PACE,
+        sub_item=world["sub"],
+    )
+    rectification_service.respond(rectification, world["liaison"], "已修复", [photo("整改.jpg")])
+    url = reverse("subitem_photos", args=[world["sub"].pk])
+
+    login(world["office"])
+    page = client.get(url).content.decode()
+    assert "视察：代表视察" in page and "整改：外墙脱落" in page
+    assert reverse("visit_photo", args=[VisitPhoto.objects.get().pk]) in page
+    assert page.count("photo-entry") == 2
+
+    login(world["liaison"])  # a liaison reads the unit's rectifications, not the visits
+    page = client.get(url).content.decode()
+    assert "整改：外墙脱落" in page and "视察：代表视察" not in page

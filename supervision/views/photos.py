@@ -4,6 +4,9 @@ rectification photo to readers of that rectification, a photo draft to the one w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +14,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +26,7 @@ from projects.models import Plan
 
 from ..forms.photos import MultiplePhotoField, keep_uploads
 from ..models import PhotoDraft, PhotoStage, ProgressReport, RectificationPhoto, ReportPhoto, VisitPhoto
-from ..periods import period_containing
+from ..periods import Period, period_containing
 from ..photos import before_after_pairs, capture_day, photo_marks
 from ..progress import reading_date
 from ..services.rectifications import visible_rectifications
@@ -81,31 +86,79 @@ def photo_draft(request: HttpRequest, draft_id: int) -> HttpResponse:
     return protected_file_response(found.display or found.image)
 
 
+@dataclass
+class TimelineEntry:
+    """One photo on a sub-item's timeline, whichever record it belongs to."""
+
+    photo: object
+    source: str
+    url: str
+    original_url: str
+    day: date
+    period: Period | None
+    marks: list[str]
+    can_mark: bool = False
+
+
+def _entry(photo, kind: str, source: str, period: Period | None) -> TimelineEntry:
+    return TimelineEntry(
+        photo=photo,
+        source=source,
+        url=reverse(f"{kind}_photo", args=[photo.pk]),
+        original_url=reverse(f"{kind}_photo_original", args=[photo.pk]),
+        day=capture_day(photo),
+        period=period,
+        marks=photo_marks(photo, period),
+    )
+
+
 @login_required
 def subitem_photos(request: HttpRequest, sub_item_id: int) -> HttpResponse:
-    """A sub-item's photo timeline: the photos of its reports accepted by the day, in the
-    order they were taken (uploaded, when the photo does not say), each with what the
-    reviewer should check, and its 改造前 / 改造后 pairs. Three queries."""
-    if not permissions.can_view_registry(request.user):
+    """A sub-item's photo timeline as known on a day, in the order the photos were taken
+    (uploaded, when a photo does not say): those of its reports accepted by then, of the
+    visits that saw it and of its rectifications' responses (for those who may read them),
+    each with what a reviewer should check, and its 改造前 / 改造后 pairs. Five queries."""
+    user = request.user
+    if not permissions.can_view_registry(user):
         raise PermissionDenied
     sub_item = get_object_or_404(
-        permissions.visible_sub_items(request.user)
+        permissions.visible_sub_items(user)
         .select_related("item__plan", "responsible_unit")
-        .filter(item__plan__in=permissions.visible_plans(request.user)),
+        .filter(item__plan__in=permissions.visible_plans(user)),
         pk=sub_item_id,
     )
     plan: Plan = sub_item.item.plan
     as_of = reading_date(plan, parse_as_of(request))
-    photos = list(
+    day_end = timezone.make_aware(datetime.combine(as_of, time.max))
+    can_mark = permissions.can_review_reports(user)
+    report_photos = list(
         ReportPhoto.objects.filter(
             report__in=ProgressReport.objects.filter(sub_item=sub_item).accepted_by(as_of)
         ).select_related("report")
     )
-    photos.sort(key=lambda p: (p.taken_at or p.uploaded_at, p.pk))
-    for p in photos:
-        p.period = period_containing(p.report.period_start, plan.report_cadence, plan.report_due_day)
-        p.marks = photo_marks(p, p.period)
-        p.day = capture_day(p)
+    entries = []
+    for photo in report_photos:
+        period = period_containing(photo.report.period_start, plan.report_cadence, plan.report_due_day)
+        entry = _entry(photo, "report", _("%(period)s填报") % {"period": period.label}, period)
+        entry.can_mark = can_mark
+        entries.append(entry)
+    if permissions.can_view_visits(user):
+        for photo in VisitPhoto.objects.filter(
+            visit__visited_items__sub_item=sub_item, visit__date__lte=as_of
+        ).select_related("visit"):
+            visit = photo.visit
+            day = Period(visit.date, visit.date, visit.date)
+            entries.append(_entry(photo, "visit", _("视察：%(title)s") % {"title": visit.title}, day))
+    if permissions.can_view_rectifications(user):
+        for photo in RectificationPhoto.objects.filter(
+            event__rectification__in=visible_rectifications(user).filter(sub_item=sub_item),
+            event__at__lte=day_end,
+        ).select_related("event__rectification"):
+            rectification = photo.event.rectification
+            entries.append(
+                _entry(photo, "rectification", _("整改：%(title)s") % {"title": rectification.title}, None)
+            )
+    entries.sort(key=lambda e: (e.photo.taken_at or e.photo.uploaded_at, e.source, e.photo.pk))
     return render(
         request,
         "supervision/photos/timeline.html",
@@ -113,10 +166,9 @@ def subitem_photos(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             "sub_item": sub_item,
             "plan": plan,
             "as_of": as_of,
-            "photos": photos,
-            "pairs": before_after_pairs(photos),
+            "entries": entries,
+            "pairs": before_after_pairs(report_photos),
             "stages": PhotoStage.choices,
-            "can_mark": permissions.can_review_reports(request.user),
         },
     )
 
