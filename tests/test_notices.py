@@ -302,7 +302,7 @@ def test_each_notice_and_list_has_a_share_link_and_a_qr_code_of_it(world, notice
     ):
         page = resident.get(page_url).content.decode()
         shared = "http://testserver" + shared_path
-        assert f'value="{shared}"' in page
+        assert f'id="share-url" href="{shared}"' in page
         assert f'src="{qr_url}"' in page
         code = resident.get(qr_url)
         assert code["Content-Type"] == "image/svg+xml"
@@ -311,7 +311,7 @@ def test_each_notice_and_list_has_a_share_link_and_a_qr_code_of_it(world, notice
 
     settings.SITE_URL = "https://minsheng.example.gov.cn"
     page = resident.get(objection_url(notice)).content.decode()
-    assert f'value="https://minsheng.example.gov.cn{objection_url(notice)}"' in page
+    assert f'href="https://minsheng.example.gov.cn{objection_url(notice)}"' in page
     assert resident.get(notice_qr).content == qr_svg(
         f"https://minsheng.example.gov.cn{objection_url(notice)}"
     )
@@ -347,3 +347,19 @@ def test_the_demo_has_the_2023_mid_year_notice_with_an_answered_objection_once(d
     counts = (ProgressNotice.objects.count(), NoticeObjection.objects.count())
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     assert (ProgressNotice.objects.count(), NoticeObjection.objects.count()) == counts
+
+
+def test_the_offices_notice_pages_read_in_a_fixed_number_of_queries(
+    world, notice, client, login, django_assert_max_num_queries
+):
+    for n in range(4):
+        service.send_objection(notice, f"意见{n}", f"1380000000{n}")
+    service.issue_notice(world["plan"], world["office"], as_of=TODAY)
+    login(world["office"])
+    with django_assert_max_num_queries(8):
+        listed = client.get(reverse("plan_notices", args=[world["plan"].pk]))
+    assert "意见 4 条，待答复 4 条" in listed.content.decode()
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("notice_manage", args=[world["plan"].pk, notice.pk])).content.decode()
+    assert page.count('class="border rounded bg-white p-2 mb-2 objection"') == 4
+    assert "13800000003" in page
