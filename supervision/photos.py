@@ -249,9 +249,14 @@ def remove_abandoned_drafts(now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - DRAFT_MAX_AGE
     removed = 0
     for draft in PhotoDraft.objects.filter(uploaded_at__lt=cutoff).iterator():
-        for field in (draft.image, draft.display):
-            if field.name:
-                field.storage.delete(field.name)
-        draft.delete()
+        discard_draft(draft)
         removed += 1
     return removed
+
+
+def discard_draft(draft: PhotoDraft) -> None:
+    """Delete a draft nobody will save, and its files (a saved draft's files are the record's)."""
+    for field in (draft.image, draft.display):
+        if field.name:
+            field.storage.delete(field.name)
+    draft.delete()

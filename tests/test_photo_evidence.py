@@ -215,6 +215,7 @@ def test_a_draft_photo_ticked_for_removal_is_gone_and_not_saved(world, client, l
     )
     assert response.status_code == 400
     assert list(PhotoDraft.objects.values_list("pk", flat=True)) == [second.pk]
+    assert not first.image.storage.exists(first.image.name)
     assert f'name="draft" value="{first.pk}"' not in response.content.decode()
 
     client.post(url, {**report_post(), "draft": [first.pk, second.pk]})

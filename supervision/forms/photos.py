@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import PhotoDraft, PhotoStage
-from ..photos import check_photo, store_photo
+from ..photos import check_photo, discard_draft, store_photo
 
 MAX_PHOTOS_PER_SAVE = 9
 ACCEPT = "image/jpeg,image/png,image/webp"
@@ -54,7 +54,7 @@ def posted_drafts(request) -> list:
     kept = []
     for draft in PhotoDraft.objects.filter(owner=request.user, pk__in=ids):
         if request.POST.get(f"draft_remove_{draft.pk}"):
-            draft.delete()
+            discard_draft(draft)
             continue
         caption = request.POST.get(f"draft_caption_{draft.pk}", draft.caption).strip()[:200]
         stage = request.POST.get(f"draft_stage_{draft.pk}", draft.stage)
