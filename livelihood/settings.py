@@ -239,6 +239,7 @@ TASKS_BY_QUEUE = {
         "supervision.tasks.take_monthly_snapshots",
         "supervision.tasks.mark_overdue_rectifications",
         "projects.tasks.remove_abandoned_import_files",
+        "supervision.tasks.remove_abandoned_photo_drafts",
     ],
     "notifications": [
         "supervision.tasks.send_report_reminders",
@@ -289,6 +290,12 @@ CELERY_BEAT_SCHEDULE = {
     "hourly-abandoned-import-cleanup": {
         "task": "projects.tasks.remove_abandoned_import_files",
         "schedule": crontab(minute=40),
+    },
+    # Photos chosen on a form that came back with an error wait as drafts; unsaved ones go
+    # after two days (supervision.photos.DRAFT_MAX_AGE).
+    "daily-photo-draft-cleanup": {
+        "task": "supervision.tasks.remove_abandoned_photo_drafts",
+        "schedule": crontab(hour=3, minute=20),
     },
     # Export files built by workers are kept EXPORT_JOB_MAX_AGE_DAYS, then removed with their jobs.
     "daily-old-export-cleanup": {

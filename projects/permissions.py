@@ -123,6 +123,11 @@ def can_manage_circulars(user) -> bool:
     return is_office(user)
 
 
+def can_manage_notices(user) -> bool:
+    """Only the office issues progress notices (公示), reads residents' contacts and answers."""
+    return is_office(user)
+
+
 def can_read_circulars(user) -> bool:
     """Issued circulars and the 红黄榜 name units' failings: the office, leaders and deputies."""
     return is_office(user) or is_leader(user) or is_deputy(user)

@@ -10,8 +10,10 @@ from .models import (
     Delivery,
     Flag,
     InspectionVisit,
+    NoticeObjection,
     Notification,
     PlanSnapshot,
+    ProgressNotice,
     ProgressReport,
     RankingPublication,
     Rectification,
@@ -136,6 +138,27 @@ class FlagAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("recipient", "kind", "title", "created_at", "read_at")
     list_filter = ("kind",)
+
+
+class NoticeObjectionInline(admin.TabularInline):
+    model = NoticeObjection
+    extra = 0
+    fields = ("sent_at", "text", "contact", "answer", "answered_at", "answered_by")
+    readonly_fields = ("sent_at", "text", "contact", "answered_at", "answered_by")
+
+
+@admin.register(ProgressNotice)
+class ProgressNoticeAdmin(admin.ModelAdmin):
+    """An issued notice is a document: its figures are as issued, never edited here (issue a
+    new notice instead); the office answers objections on the notice's page."""
+
+    list_display = ("title", "plan", "as_of", "issued_on", "objection_days")
+    list_filter = ("plan",)
+    readonly_fields = ("plan", "as_of", "issued_on", "figures", "issued_by", "issued_at")
+    inlines = [NoticeObjectionInline]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(PlanSnapshot)

@@ -176,17 +176,42 @@ class ReportFunding(models.Model):
         return f"{self.get_source_display()} {self.allocated}/{self.paid}万元"
 
 
+class PhotoFacts(models.Model):
+    """What a photo says about itself, read from its EXIF when it was stored
+    (``photos.read_facts``): when it was taken and where. Empty when the file does not say."""
+
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    has_exif = models.BooleanField(_("含EXIF信息"), default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_place(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class PhotoStage(models.TextChoices):
+    """A site photo's place in a before/after pair (改造前 / 改造后)."""
+
+    BEFORE = "before", _("改造前")
+    AFTER = "after", _("改造后")
+
+
 def report_photo_path(instance: ReportPhoto, filename: str) -> str:
     return f"reports/{instance.report.sub_item_id}/{instance.report_id}/{filename}"
 
 
-class ReportPhoto(models.Model):
+class ReportPhoto(PhotoFacts):
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("填报"), on_delete=models.PROTECT, related_name="photos"
     )
     image = models.ImageField(_("照片"), upload_to=report_photo_path)
     display = models.ImageField(_("展示图"), upload_to=report_photo_path, blank=True)
     caption = models.CharField(_("说明"), max_length=200, blank=True)
+    stage = models.CharField(_("改造前后"), max_length=10, choices=PhotoStage.choices, blank=True)
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:
@@ -416,7 +441,7 @@ def visit_photo_path(instance: VisitPhoto, filename: str) -> str:
     return f"visits/{instance.visit_id}/{filename}"
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(PhotoFacts):
     visit = models.ForeignKey(InspectionVisit, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("照片"), upload_to=visit_photo_path)
     display = models.ImageField(_("展示图"), upload_to=visit_photo_path, blank=True)
@@ -526,10 +551,11 @@ def rectification_photo_path(instance: RectificationPhoto, filename: str) -> str
     return f"rectifications/{instance.event.rectification_id}/{filename}"
 
 
-class RectificationPhoto(models.Model):
+class RectificationPhoto(PhotoFacts):
     event = models.ForeignKey(RectificationEvent, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("照片"), upload_to=rectification_photo_path)
     display = models.ImageField(_("展示图"), upload_to=rectification_photo_path, blank=True)
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -537,7 +563,34 @@ class RectificationPhoto(models.Model):
         verbose_name_plural = _("整改照片")
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.caption or self.image.name
+
+
+def draft_photo_path(instance: PhotoDraft, filename: str) -> str:
+    return f"drafts/{instance.owner_id}/{filename}"
+
+
+class PhotoDraft(PhotoFacts):
+    """A photo chosen on a report, visit or rectification form that has not been saved with
+    it yet: stored when the form came back with an error, so the user need not choose it again.
+    Only its owner sees it; saving the form moves it onto the record (``photos.store_photo``)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.CASCADE, related_name="+"
+    )
+    image = models.ImageField(_("照片"), upload_to=draft_photo_path)
+    display = models.ImageField(_("展示图"), upload_to=draft_photo_path, blank=True)
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
+    stage = models.CharField(_("改造前后"), max_length=10, choices=PhotoStage.choices, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("待保存照片")
+        verbose_name_plural = _("待保存照片")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
 
 
 class PlanSnapshot(models.Model):
@@ -951,6 +1004,65 @@ class RankingPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.month.year}年{self.month.month}月红黄榜"
+
+
+class ProgressNotice(models.Model):
+    """A progress notice (进展公示) the office issues on a published list as of a date: the
+    three classes' counts and shares and the slow sub-items with their units, as
+    ``notices.notice_figures`` gave them that day (an issued document keeps its figures), and
+    a window in which residents may object."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="notices")
+    title = models.CharField(_("标题"), max_length=200)
+    as_of = models.DateField(_("数据截至"))
+    issued_on = models.DateField(_("公示日期"))
+    objection_days = models.PositiveSmallIntegerField(
+        _("公示期（天）"), default=7, validators=[MinValueValidator(1)]
+    )
+    figures = models.JSONField(_("公示数据"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("进展公示")
+        verbose_name_plural = _("进展公示")
+        ordering = ["-issued_on", "-id"]
+        indexes = [models.Index(fields=["plan", "issued_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeObjection(models.Model):
+    """A resident's opinion or objection on a notice, sent within its window; the contact is
+    for the office only, the office's answer is public."""
+
+    notice = models.ForeignKey(
+        ProgressNotice, verbose_name=_("公示"), on_delete=models.CASCADE, related_name="objections"
+    )
+    text = models.TextField(_("意见或异议"))
+    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    answer = models.TextField(_("答复"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("公示意见")
+        verbose_name_plural = _("公示意见")
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 # The satisfaction evaluation's models live in their own module (registered with this app).

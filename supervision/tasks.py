@@ -107,3 +107,11 @@ def send_due_deliveries() -> int:
     from supervision.services import deliveries
 
     return deliveries.send_due()
+
+
+@shared_task(name="supervision.tasks.remove_abandoned_photo_drafts")
+def remove_abandoned_photo_drafts() -> int:
+    """Remove photos chosen on forms that were never saved (``photos.DRAFT_MAX_AGE``)."""
+    from supervision.photos import remove_abandoned_drafts
+
+    return remove_abandoned_drafts()

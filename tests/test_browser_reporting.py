@@ -84,3 +84,36 @@ def test_liaison_reports_with_a_photo_office_accepts_and_the_plan_shows_it(
 
     sub_item.refresh_from_db()
     assert sub_item.progress_percent == Decimal("55") and sub_item.actual_value == Decimal("10")
+
+
+@pytest.mark.browser
+def test_a_photo_chosen_on_the_phone_survives_an_error_and_is_saved_with_its_caption(
+    live_server, transactional_db, browser, tmp_path
+):
+    unit = UnitFactory(code="housing", name="区住建局", short_name="区住建局")
+    plan = PlanFactory(title="浏览器测试清单")
+    sub_item = SubItemFactory(item=ItemFactory(plan=plan, lead_unit=unit), content="改造老旧小区18个")
+    liaison_user(unit, username="liaison-housing")
+    photo = tmp_path / "site.jpg"
+    Image.new("RGB", (64, 48), (40, 140, 90)).save(photo, format="JPEG")
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = phone.new_page()
+    log_in(page, live_server.url, "liaison-housing")
+    page.goto(f"{live_server.url}/subitems/{sub_item.pk}/report/")
+    page.set_input_files("#id_photos", str(photo))
+    page.wait_for_selector("#photo-drafts .photo-draft")  # stored at once, before any submit
+    page.fill("#id_progress_percent", "150")
+    page.click("button[value=draft]")
+    page.wait_for_load_state("networkidle")
+    assert "累计进度须在0–100之间" in page.content()
+    assert page.locator("#photo-drafts .photo-draft").count() == 1
+    page.fill("#photo-drafts input[name^=draft_caption_]", "3号楼外墙")
+    page.fill("#id_progress_percent", "20")
+    page.click("button[value=draft]")
+    page.wait_for_load_state("networkidle")
+    assert "草稿已保存" in page.content()
+    report = ProgressReport.objects.get(sub_item=sub_item)
+    assert list(report.photos.values_list("caption", flat=True)) == ["3号楼外墙"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()

@@ -1,7 +1,8 @@
 """One truth, stated as a specification: for both demo lists, at every month-end of their year
 and today, every surface that shows a plan's figures says the same thing.
 
-The surfaces: the dashboard, the plan table, the lagging list, the public page, the API's
+The surfaces: the dashboard, the plan table, the lagging list, the public page, the progress
+notice (公示) issued that day, the API's
 /summary/ and /api/subitems/ under each light and overdue filter, the stored snapshot, every
 total on every sheet of the briefing, and the reminders due that day. A difference anywhere
 is a number a leader might read aloud that another page contradicts.
@@ -27,7 +28,9 @@ from core.lights import LIGHT_ORDER, Light, Verdict
 from projects.models import Plan, User
 from supervision import current
 from supervision.models import Notification, PlanSnapshot
+from supervision.notices import class_sentences, notice_figures
 from supervision.progress import plan_progress
+from supervision.services import notices as notices_service
 from supervision.services import pace_check, snapshots
 from supervision.summary import plan_figures
 
@@ -203,6 +206,17 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     # The circular's headline sentence.
     circular = Document(BytesIO(web.get(f"/plans/{plan.pk}/circular.docx", params).content))
     assert any(f"共{summary['headline']}。" in p.text for p in circular.paragraphs), f"circular on {as_of}"
+
+    # The progress notice (公示) issued as of that day publishes the live figures of that day,
+    # its slow class is the lagging count, and its three classes cover every sub-item once.
+    notice = notices_service.issue_notice(plan, User.objects.get(username="office"), as_of=as_of)
+    assert notice.figures == notice_figures(plan, as_of), f"notice on {as_of}"
+    classes = {key: row["count"] for key, row in notice.figures["classes"].items()}
+    assert classes["slow"] == lights["red"] + lights["yellow"] == len(notice.figures["slow"])
+    assert sum(classes.values()) == summary["subitems_total"] == notice.figures["subitems_total"]
+    assert classes["ahead"] >= lights["blue"]
+    page = Client().get(f"/public/plans/{plan.pk}/notices/{notice.pk}/").text
+    assert text_by_id(page, "notice-classes") == "".join(class_sentences(notice.figures))
 
     # The 红黄榜 counts every sub-item once, under its unit.
     units = _ranking_cells(web.get(f"/plans/{plan.pk}/ranking/", params).text)

@@ -20,6 +20,7 @@ from supervision import ledger
 from supervision.models import PlanSnapshot, ProgressReport, Rectification, SubItemPace
 from supervision.progress import plan_progress
 from supervision.services import caches, snapshots
+from supervision.services import notices as notices_service
 from supervision.services.reports import InvalidReport, accept_report, create_report
 from supervision.summary import plan_figures
 from tests.factories import (
@@ -390,8 +391,18 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
     api = APIClient()
     api.force_login(office_user())
     paths = []
+    notices = {
+        plan.pk: notices_service.issue_notice(
+            plan, office_user(), as_of=dt.date(2023, 6, 30), issued_on=dt.date(2023, 6, 30)
+        )
+        for plan in (demo["plan_2023"], demo["plan_now"])
+    }
     for plan in (demo["plan_2023"], demo["plan_now"]):
         sub = SubItem.objects.filter(item__plan=plan).first()
+        paths += [
+            f"/public/plans/{plan.pk}/qr.svg",
+            f"/public/plans/{plan.pk}/notices/{notices[plan.pk].pk}/qr.svg",
+        ]
         for query in ("", "?as_of=2023-06-30"):
             paths += [
                 f"/plans/{plan.pk}/{query}",
@@ -406,7 +417,12 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
                 f"/api/plans/{plan.pk}/evaluation/{query}",
                 f"/items/{sub.item_id}/{query}",
                 f"/subitems/{sub.pk}/{query}",
+                f"/subitems/{sub.pk}/photos/{query}",
                 f"/public/plans/{plan.pk}/{query}",
+                f"/public/plans/{plan.pk}/notices/{query}",
+                f"/public/plans/{plan.pk}/notices/{notices[plan.pk].pk}/{query}",
+                f"/plans/{plan.pk}/notices/{query}",
+                f"/plans/{plan.pk}/notices/{notices[plan.pk].pk}/{query}",
                 f"/api/plans/{plan.pk}/summary/{query}",
                 f"/api/subitems/{query}",
                 f"/api/items/{query}",

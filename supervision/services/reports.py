@@ -196,10 +196,12 @@ def save_report(
 
 
 def add_photos(report: ProgressReport, photos: Iterable[UploadedFile]) -> list[ReportPhoto]:
-    """Attach uploads as photos of the report (checked, renamed and reduced by store_photo)."""
+    """Attach uploads (or the user's photo drafts) as photos of the report (checked, renamed,
+    reduced and read for EXIF by store_photo)."""
     saved = []
     for upload in photos:
-        photo = ReportPhoto(report=report, caption=(upload.name or "")[:200])
+        # An upload is captioned with its file name; a draft brings the caption typed for it.
+        photo = ReportPhoto(report=report, caption=(getattr(upload, "name", "") or "")[:200])
         store_photo(photo, upload)
         saved.append(photo)
     return saved

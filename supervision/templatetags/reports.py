@@ -4,6 +4,7 @@ from django import template
 from django.db.models import Prefetch
 
 from ..models import ProgressReport, ReportPhoto
+from ..photos import photo_marks
 
 register = template.Library()
 
@@ -22,3 +23,9 @@ def report_timeline(sub_item, as_of):
         .latest_first()
     )
     return {"reports": list(reports), "sub_item": sub_item}
+
+
+@register.filter
+def marks_in(photo, period):
+    """What the reviewer should check about a photo (``photos.photo_marks``) for a period."""
+    return photo_marks(photo, period or None)

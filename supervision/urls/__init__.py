@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("supervision.urls.photos")),
     path("", include("supervision.urls.deliveries")),
     path("", include("supervision.urls.evaluation")),
+    path("", include("supervision.urls.notices")),
 ]

@@ -3,6 +3,10 @@ from django.urls import path
 from ..views import photos
 
 urlpatterns = [
+    path("photos/drafts/", photos.photo_draft_upload, name="photo_draft_upload"),
+    path("photos/drafts/<int:draft_id>/", photos.photo_draft, name="photo_draft"),
+    path("subitems/<int:sub_item_id>/photos/", photos.subitem_photos, name="subitem_photos"),
+    path("reports/photos/<int:photo_id>/stage/", photos.report_photo_stage, name="report_photo_stage"),
     path("reports/photos/<int:photo_id>/", photos.photo, {"kind": "report"}, name="report_photo"),
     path(
         "reports/photos/<int:photo_id>/original/",

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core import qr
 from core.dates import parse_as_of
 from core.lights import LIGHT_ORDER, Light
 from projects import permissions
@@ -270,5 +271,8 @@ def public_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
             "ranking": ranking.latest_publication(plan),
             "ranking_rules": ranking.RED_RULE + ranking.YELLOW_RULE,
             "evaluation": evaluation.public_evaluation(plan, head.as_of),
+            "share": qr.share(
+                request, reverse("public_plan", args=[plan.pk]), reverse("public_plan_qr", args=[plan.pk])
+            ),
         },
     )

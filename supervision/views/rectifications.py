@@ -20,6 +20,7 @@ from projects import permissions
 from projects.models import Plan, SubItem, Unit
 
 from .. import rectification_state
+from ..forms.photos import drafts_to_show, posted_drafts
 from ..forms.rectifications import BoardFilterForm, CloseForm, RectificationForm, RespondForm, SendBackForm
 from ..models import InspectionVisit, Rectification, RectificationEvent
 from ..services import rectifications as service
@@ -236,7 +237,7 @@ def _rectification_for(user, pk: int) -> Rectification:
     )
 
 
-def _detail(request, rectification: Rectification, **forms) -> HttpResponse:
+def _detail(request, rectification: Rectification, drafts: list | None = None, **forms) -> HttpResponse:
     user = request.user
     events = rectification.events.select_related("actor").prefetch_related("photos")
     can_respond = (
@@ -255,6 +256,7 @@ def _detail(request, rectification: Rectification, **forms) -> HttpResponse:
             "close_form": forms.get("close_form") or (CloseForm() if can_verify else None),
             "send_back_form": forms.get("send_back_form") or (SendBackForm() if can_verify else None),
             "Action": RectificationEvent.Action,
+            "drafts": drafts or [],
         },
         status=400 if forms else 200,
     )
@@ -266,7 +268,7 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _rectification_for(request.user, pk))
 
 
-def _step(request, pk: int, form_class, form_name: str, run, done: str) -> HttpResponse:
+def _step(request, pk: int, form_class, form_name: str, run, done: str, drafts=None) -> HttpResponse:
     _require_reader(request.user)
     rectification = _rectification_for(request.user, pk)
     form = form_class(request.POST, request.FILES)
@@ -279,20 +281,26 @@ def _step(request, pk: int, form_class, form_name: str, run, done: str) -> HttpR
             messages.success(request, done)
             return redirect("rectification_detail", rectification.pk)
     rectification.refresh_from_db()
-    return _detail(request, rectification, **{form_name: form})
+    return _detail(request, rectification, drafts=drafts() if drafts else None, **{form_name: form})
 
 
 @login_required
 @require_POST
 def rectification_respond(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(
+    """The unit's response; photos chosen with a response that came back with an error are
+    kept as drafts and shown again."""
+    drafts = posted_drafts(request)
+    draft_ids = [draft.pk for draft in drafts]
+    response = _step(
         request,
         pk,
         RespondForm,
         "respond_form",
-        lambda r, d: service.respond(r, request.user, d["text"], d["photos"]),
+        lambda r, d: service.respond(r, request.user, d["text"], [*drafts, *d["photos"]]),
         "整改情况已反馈，等待督查室核实。",
+        drafts=lambda: drafts_to_show(request, draft_ids),
     )
+    return response
 
 
 @login_required

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,9 +19,11 @@ from projects import permissions
 from projects.models import Plan, SubItem
 
 from .. import ledger
+from ..forms.photos import drafts_to_show, posted_drafts
 from ..forms.reports import AcceptReportForm, ProgressReportForm, ReturnReportForm
-from ..models import Notification, ProgressReport
-from ..periods import Period, plan_open_period
+from ..models import Notification, ProgressReport, ReportPhoto
+from ..periods import Period, period_containing, plan_open_period
+from ..photos import photo_marks
 from ..progress import SubItemState, plan_progress
 from ..services import notifications as notification_service
 from ..services.reports import (
@@ -189,7 +191,10 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
     period = plan_open_period(plan, dates.today())
     last = latest_accepted_report(sub_item.pk)
     status = 200
+    drafts = []
     if request.method == "POST":
+        drafts = posted_drafts(request)
+        draft_ids = [draft.pk for draft in drafts]
         form = _report_form(
             sub_item,
             request.POST,
@@ -202,7 +207,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
                     sub_item,
                     request.user,
                     form.report_data(),
-                    form.cleaned_data["photos"],
+                    [*drafts, *form.cleaned_data["photos"]],
                     period_start=period.start,
                     submit=request.POST.get("action") == "submit",
                 )
@@ -216,6 +221,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
                 return _after_save(request, form, report)
         else:
             status = 400
+        drafts = drafts_to_show(request, draft_ids)
     else:
         form = _report_form(sub_item, initial=_initial_figures(last))
     return render(
@@ -228,6 +234,8 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             "period": period,
             "last_accepted": last,
             "form": form,
+            "drafts": drafts,
+            "report_period": period,
             "existing": open_report(sub_item.pk) if status == 409 else None,
         },
         status=status,
@@ -249,6 +257,7 @@ def _render_report(
     *,
     form: ProgressReportForm | None = None,
     return_form: ReturnReportForm | None = None,
+    drafts: list | None = None,
     status: int = 200,
 ) -> HttpResponse:
     sub_item = report.sub_item
@@ -272,6 +281,8 @@ def _render_report(
             "last_accepted": last,
             "form": form,
             "photos": report.photos.all(),
+            "drafts": drafts or [],
+            "report_period": period_containing(report.period_start, plan.report_cadence, plan.report_due_day),
             "can_review": can_review,
             "return_form": return_form,
         },
@@ -289,28 +300,36 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     sub_item = report.sub_item
     if not permissions.can_write_report(request.user, sub_item):
         raise PermissionDenied
+    drafts = posted_drafts(request)
+    draft_ids = [draft.pk for draft in drafts]
     form = _report_form(sub_item, request.POST, request.FILES, instance=report)
     if not form.is_valid():
-        return _render_report(request, report, form=form, status=400)
+        return _render_report(
+            request, report, form=form, drafts=drafts_to_show(request, draft_ids), status=400
+        )
     version = form.cleaned_data.get("version")
     try:
         saved = save_report(
             report,
             form.report_data(),
-            form.cleaned_data["photos"],
+            [*drafts, *form.cleaned_data["photos"]],
             version=-1 if version is None else version,
             period_start=plan_open_period(sub_item.item.plan, dates.today()).start,
             submit=request.POST.get("action") == "submit",
         )
     except InvalidReport as exc:
         _show_errors(form, exc)
-        return _render_report(request, report, form=form, status=400)
+        return _render_report(
+            request, report, form=form, drafts=drafts_to_show(request, draft_ids), status=400
+        )
     except ReportConflict as exc:
         form.add_error(None, exc.message)
         # The header shows the report as it is now; the form keeps what the user typed, still
         # at the version they started from, so saving again cannot overwrite the other change.
         current = _visible_report(request.user, report_id)
-        return _render_report(request, current, form=form, status=409)
+        return _render_report(
+            request, current, form=form, drafts=drafts_to_show(request, draft_ids), status=409
+        )
     return _after_save(request, form, saved)
 
 
@@ -330,9 +349,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             previous_progress=Subquery(previous.values("progress_percent")[:1]),
             previous_actual=Subquery(previous.values("actual_value")[:1]),
         )
+        .prefetch_related(
+            Prefetch("photos", queryset=ReportPhoto.objects.only("report_id", "has_exif", "taken_at"))
+        )
         .order_by("submitted_at", "id")
     )
-    return render(request, "supervision/reports/review_queue.html", {"reports": list(reports)})
+    reports = list(reports)
+    for report in reports:
+        # Photos the reviewer should check (``photos.photo_marks`` against the report's period).
+        plan = report.sub_item.item.plan
+        period = period_containing(report.period_start, plan.report_cadence, plan.report_due_day)
+        report.marked_photos = sum(1 for photo in report.photos.all() if photo_marks(photo, period))
+    return render(request, "supervision/reports/review_queue.html", {"reports": reports})
 
 
 @login_required

@@ -16,8 +16,10 @@ from projects import permissions
 from projects.models import Plan
 
 from .. import rectification_state
+from ..forms.photos import drafts_to_show, posted_drafts
 from ..forms.visits import VisitedItemFormSet, VisitForm, visited_initial
 from ..models import InspectionVisit, Rectification, VisitedItem
+from ..periods import Period
 from ..services import visits as visit_service
 
 
@@ -98,6 +100,8 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
             "visited": visited,
             "participants": visit.participants.all(),
             "photos": visit.photos.all(),
+            # A visit's photos should have been taken on the day of the visit.
+            "visit_day": Period(visit.date, visit.date, visit.date),
             "rectifications": rectifications,
             "can_edit": permissions.can_edit_visit(request.user, visit),
             "can_lock": permissions.can_lock_visits(request.user),
@@ -136,7 +140,10 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_record_visits(request.user):
         raise PermissionDenied
     plan = _plan_for_new_visit(request)
+    drafts = []
     if request.method == "POST":
+        drafts = posted_drafts(request)
+        draft_ids = [draft.pk for draft in drafts]
         form = VisitForm(request.POST, request.FILES, plan=plan)
         formset = VisitedItemFormSet(request.POST, form_kwargs={"plan": plan}, prefix="items")
         response = _save(
@@ -148,18 +155,25 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                 f.details(),
                 f.cleaned_data["participants"],
                 fs.rows(),
-                f.cleaned_data["photos"],
+                [*drafts, *f.cleaned_data["photos"]],
             ),
         )
         if response:
             return response
+        drafts = drafts_to_show(request, draft_ids)
     else:
         form = VisitForm(plan=plan)
         formset = VisitedItemFormSet(form_kwargs={"plan": plan}, prefix="items")
     return render(
         request,
         "supervision/visits/form.html",
-        {"form": form, "formset": formset, "plan": plan, "plans": _visible_plans(request.user)},
+        {
+            "form": form,
+            "formset": formset,
+            "plan": plan,
+            "plans": _visible_plans(request.user),
+            "drafts": drafts,
+        },
     )
 
 
@@ -170,7 +184,10 @@ def visit_edit(request: HttpRequest, visit_id: int) -> HttpResponse:
     if not permissions.can_edit_visit(request.user, visit):
         raise PermissionDenied("该视察记录已锁定或不是您记录的，不能修改。")
     plan = visit.plan
+    drafts = []
     if request.method == "POST":
+        drafts = posted_drafts(request)
+        draft_ids = [draft.pk for draft in drafts]
         form = VisitForm(request.POST, request.FILES, instance=visit, plan=plan)
         formset = VisitedItemFormSet(request.POST, form_kwargs={"plan": plan}, prefix="items")
         response = _save(
@@ -183,12 +200,13 @@ def visit_edit(request: HttpRequest, visit_id: int) -> HttpResponse:
                 f.details(),
                 f.cleaned_data["participants"],
                 fs.rows(),
-                f.cleaned_data["photos"],
+                [*drafts, *f.cleaned_data["photos"]],
                 remove_photo_ids=[p.pk for p in f.cleaned_data["remove_photos"]],
             ),
         )
         if response:
             return response
+        drafts = drafts_to_show(request, draft_ids)
     else:
         form = VisitForm(instance=visit, plan=plan)
         formset = VisitedItemFormSet(
@@ -197,7 +215,7 @@ def visit_edit(request: HttpRequest, visit_id: int) -> HttpResponse:
     return render(
         request,
         "supervision/visits/form.html",
-        {"form": form, "formset": formset, "plan": plan, "visit": visit},
+        {"form": form, "formset": formset, "plan": plan, "visit": visit, "drafts": drafts},
     )
 
 

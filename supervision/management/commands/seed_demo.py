@@ -8,6 +8,7 @@ from projects import demo
 from projects.models import Plan, User
 from supervision import demo as supervision_demo
 from supervision.demo_evaluation import seed_evaluation
+from supervision.demo_notices import seed_notices
 from supervision.demo_visits import seed_visits
 from supervision.services.snapshots import take_monthly_snapshots
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         reports += supervision_demo.seed_report_history(seeded_now, today, office)
         seed_visits()
         seed_evaluation()
+        seed_notices(plan_2023, plan_now, office)
         take_monthly_snapshots()  # what the nightly task would have stored by now
 
         self.stdout.write(
