@@ -89,3 +89,21 @@ def test_the_screen_reads_a_fixed_number_of_queries(client, plan, django_assert_
         client.get(f"/plans/{plan.pk}/screen/")
     with django_assert_max_num_queries(30):
         client.get(f"/plans/{plan.pk}/screen.json", {"as_of": "2025-06-30"})
+
+
+def test_the_screen_shows_the_latest_photos_accepted_by_the_day(client, plan):
+    from supervision.models import ProgressReport, ReportPhoto
+
+    sub = plan.items.get(number=1).sub_items.get()
+    reports = ProgressReport.objects.filter(sub_item=sub, state=ProgressReport.State.ACCEPTED)
+    ReportPhoto.objects.create(report=reports.get(), image="reports/march.jpg", caption="开工前")
+    later = accepted_report(sub, on=dt.date(2025, 7, 3), progress="60", period_start=dt.date(2025, 6, 1))
+    ReportPhoto.objects.create(report=later, image="reports/july.jpg", caption="主体封顶")
+    client.force_login(leader_user())
+
+    june = client.get(f"/plans/{plan.pk}/screen.json", {"as_of": "2025-06-30"}).json()["photos"]
+    july = client.get(f"/plans/{plan.pk}/screen.json", {"as_of": "2025-07-31"}).json()["photos"]
+
+    assert [p["caption"] for p in june] == [f"{sub.code} 开工前"]
+    assert [p["caption"] for p in july] == [f"{sub.code} 主体封顶", f"{sub.code} 开工前"]
+    assert july[0]["date"] == "2025-07-03" and july[0]["url"].startswith("/reports/photos/")
