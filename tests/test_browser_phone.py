@@ -90,6 +90,7 @@ def _pages() -> dict[str | None, list[str]]:
         f"/plans/{now.pk}/dashboard/",
         f"/plans/{old.pk}/dashboard/",
         f"/items/{item.pk}/",
+        f"/subitems/{item.sub_items.order_by('number').first().pk}/",
     ]
     return {
         None: ["/public/", f"/public/plans/{now.pk}/", f"/public/plans/{old.pk}/"],
@@ -102,6 +103,7 @@ def _pages() -> dict[str | None, list[str]]:
             "/plans/",
             f"/plans/{now.pk}/",
             f"/items/{unit_sub.item_id}/",
+            f"/subitems/{unit_sub.pk}/",
             f"/subitems/{unit_sub.pk}/report/",
         ],
     }
