@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import completion
+from . import completion, roles
 from .versioning import VersionedModel
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -202,6 +202,7 @@ class Item(VersionedModel):
         null=True,
         blank=True,
         related_name="answered_items",
+        limit_choices_to={"groups__name": roles.LEADER},
         help_text=_("该领导登录后在“我分管的”中看到本件"),
     )
     summary = models.TextField(_("简介"), blank=True)

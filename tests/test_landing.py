@@ -114,3 +114,41 @@ def test_the_demo_vice_head_answers_for_her_items(client, demo):
         assert item.title in section
     for item in plan.items.exclude(responsible_leader="副区长 陈静"):
         assert item.title not in section
+
+
+def test_the_answered_items_cost_the_same_queries_however_many_there_are(client, lists):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    chen = leader_user(username="leader-chen")
+    plan = lists["current"]
+    url = f"/plans/{plan.pk}/dashboard/"
+    client.force_login(chen)
+
+    def queries() -> tuple[int, str]:
+        client.get(url)  # the shared body, cached for the plan's figures
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        return len(captured), page
+
+    SubItemFactory(item=ItemFactory(plan=plan, responsible_leader_account=chen))
+    one, _page = queries()
+    for _ in range(12):
+        SubItemFactory(item=ItemFactory(plan=plan, responsible_leader_account=chen))
+    thirteen, page = queries()
+    assert page.count('class="card-row"') == 13
+    assert thirteen == one and one < 40
+
+
+def test_only_leaders_can_be_chosen_as_an_items_responsible_leader(client, lists):
+    import re
+
+    leader_user(username="vice-head")
+    liaison_user(UnitFactory(), username="a-liaison")
+    office = office_user(username="the-office", is_superuser=True)
+    item = lists["current"].items.get()
+    client.force_login(office)
+    page = client.get(f"/admin/projects/item/{item.pk}/change/").content.decode()
+    select = re.search(r'<select name="responsible_leader_account".*?</select>', page, flags=re.S).group(0)
+    assert "vice-head" in select
+    assert "a-liaison" not in select and "the-office" not in select
