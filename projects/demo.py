@@ -79,6 +79,9 @@ class ItemSpec:
 
 D = Decimal
 
+# A vice head with a demo account of her own, who signs in to the items she answers for (我分管的).
+RESPONSIBLE_LEADERS = {"leader-chen": ("副区长", "陈", "副区长 陈静")}
+
 PLAN_2023_TITLE = "2023年区级十件民生实事"
 PLAN_2023_AS_OF = date(2023, 10, 25)  # the office's record before the late-October inspection
 PLAN_2023_CLOSED_ON = date(2024, 1, 20)  # closed with the year-end evaluation, when the next list was adopted
@@ -630,6 +633,8 @@ def seed_units_and_people() -> dict[str, Unit]:
     _demo_user("office", "督查室", "王", groups[roles.OFFICE], staff=True)
     _demo_user("deputy", "代表", "林", groups[roles.DEPUTY])
     _demo_user("leader", "区长", "黄", groups[roles.LEADER])
+    for username, (first, last, _name) in RESPONSIBLE_LEADERS.items():
+        _demo_user(username, first, last, groups[roles.LEADER])
     return units
 
 
@@ -697,6 +702,9 @@ def seed_plan(
         },
     )
     categories = {c.name: c for c in Category.objects.all()}
+    leader_accounts = {
+        name: User.objects.get(username=username) for username, (_f, _l, name) in RESPONSIBLE_LEADERS.items()
+    }
     seeded = []
     for spec in specs:
         item, _ = Item.objects.update_or_create(
@@ -707,6 +715,7 @@ def seed_plan(
                 "category": categories[spec.category],
                 "lead_unit": units[spec.lead],
                 "responsible_leader": spec.leader,
+                "responsible_leader_account": leader_accounts.get(spec.leader),
                 "summary": spec.summary,
             },
         )

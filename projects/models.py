@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import completion
+from . import completion, roles
 from .versioning import VersionedModel
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -193,6 +193,18 @@ class Item(VersionedModel):
         Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="led_items"
     )
     responsible_leader = models.CharField(_("责任领导"), max_length=100, blank=True)
+    # The leader's own account, so that the items they answer for (我分管的) are theirs to see
+    # on signing in; the name above is what documents print.
+    responsible_leader_account = models.ForeignKey(
+        User,
+        verbose_name=_("责任领导账号"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answered_items",
+        limit_choices_to={"groups__name": roles.LEADER},
+        help_text=_("该领导登录后在“我分管的”中看到本件"),
+    )
     summary = models.TextField(_("简介"), blank=True)
     history = HistoricalRecords(excluded_fields=["version"])
 

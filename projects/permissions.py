@@ -246,3 +246,19 @@ def can_manage_evaluation(user) -> bool:
 def can_vote_in_evaluation(user) -> bool:
     """Deputies rate the items, each on their own phone, once."""
     return is_deputy(user)
+
+
+def current_plan(user) -> Plan | None:
+    """The list a reader lands on: the newest published list they may read (None when none is)."""
+    return (
+        visible_plans(user, Plan.objects.filter(status=Plan.Status.PUBLISHED))
+        .order_by("-year", "-published_on", "-pk")
+        .first()
+    )
+
+
+def answered_items(user, plan: Plan) -> QuerySet[Item]:
+    """The items of a plan a signed-in leader answers for (我分管的: they are its 责任领导)."""
+    if not user.is_authenticated:
+        return Item.objects.none()
+    return visible_items(user, Item.objects.filter(plan=plan, responsible_leader_account=user))

@@ -17,8 +17,16 @@ from .api.authentication import CSRF_REFUSED
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if permissions.is_liaison(request.user):
+    """Liaisons land on their tasks; leaders (a responsible leader finds 我分管的 at the top) and
+    deputies (with the latest visits) on the current list's dashboard; everyone else on the
+    lists."""
+    user = request.user
+    if permissions.is_liaison(user):
         return redirect("my_tasks")
+    if permissions.is_leader(user) or permissions.is_deputy(user):
+        plan = permissions.current_plan(user)
+        if plan is not None:
+            return redirect("plan_dashboard", plan_id=plan.pk)
     return redirect("plan_list")
 
 

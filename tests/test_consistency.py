@@ -1,8 +1,8 @@
 """One truth, stated as a specification: for both demo lists, at every month-end of their year
 and today, every surface that shows a plan's figures says the same thing.
 
-The surfaces: the dashboard, the plan table, the lagging list, the public page, the progress
-notice (公示) issued that day, the API's
+The surfaces: the dashboard, the meeting-room screen and its JSON, the plan table, the lagging list,
+the public page, the progress notice (公示) issued that day, the API's
 /summary/ and /api/subitems/ under each light and overdue filter, the stored snapshot, every
 total on every sheet of the briefing, and the reminders due that day. A difference anywhere
 is a number a leader might read aloud that another page contradicts.
@@ -183,6 +183,27 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     for label, key in (("计划投资", "planned"), ("到位资金", "allocated"), ("已支付", "paid")):
         shown = re.search(re.escape(label) + r"\s*([\d.]+)", funding_table).group(1)
         assert money(shown) == money(summary["funding"][key]), f"dashboard {label} on {as_of}"
+
+    # The meeting-room screen, as drawn and as refreshed (its own cache must not serve another day's).
+    cache.clear()
+    page = web.get(f"/plans/{plan.pk}/screen/", params).text
+    assert text_by_id(page, "headline") == summary["headline"]
+    shown = dict(re.findall(r'data-light="(\w+)">(\d+)<', page))
+    assert {k: int(v) for k, v in shown.items()} == lights
+    assert int(text_by_id(page, "overdue-count")) == summary["overdue_report"]
+    screen = web.get(f"/plans/{plan.pk}/screen.json", params).json()
+    assert screen["figures"] == summary, f"screen figures on {as_of}"
+    assert sum(row["subitems_total"] for row in screen["categories"]) == summary["subitems_total"]
+    assert sum(row["subitems_completed"] for row in screen["categories"]) == summary["subitems_completed"]
+    # The demo's units all fit on the screen's ranking, so its rows add up to the headline.
+    assert len(screen["units"]) == screen["units_total"]
+    assert sum(row["subitems_total"] for row in screen["units"]) == summary["subitems_total"]
+    assert sum(row["completed"] for row in screen["units"]) == summary["subitems_completed"]
+    assert sum(row["red"] for row in screen["units"]) == lights["red"]
+    assert sum(row["yellow"] for row in screen["units"]) == lights["yellow"]
+    assert sum(row["overdue_report"] for row in screen["units"]) == summary["overdue_report"]
+    trend_end = screen["trend"][-1]
+    assert (trend_end["as_of"], trend_end["completed"]) == (summary["as_of"], summary["subitems_completed"])
 
     # The lagging list.
     page = web.get(f"/plans/{plan.pk}/lagging/", params).text

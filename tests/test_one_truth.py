@@ -407,6 +407,8 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
             paths += [
                 f"/plans/{plan.pk}/{query}",
                 f"/plans/{plan.pk}/dashboard/{query}",
+                f"/plans/{plan.pk}/screen/{query}",
+                f"/plans/{plan.pk}/screen.json{query}",
                 f"/plans/{plan.pk}/lagging/{query}",
                 f"/plans/{plan.pk}/briefing.xlsx{query}",
                 f"/plans/{plan.pk}/circular.docx{query}",

@@ -11,6 +11,8 @@
   var data = JSON.parse(source.textContent);
   var FONT = '"Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif';
   var LIGHT_COLOURS = { blue: "#1f6fd1", green: "#2e9e4f", yellow: "#e0a800", red: "#d63333" };
+  // A zero-wide bar segment gets no label: its "0" would sit on the next segment's edge.
+  var BAR_LABEL = { show: true, formatter: function (params) { return params.value ? String(params.value) : ""; } };
   var charts = [];
 
   function draw(id, option, onClick) {
@@ -71,7 +73,7 @@
           type: "bar",
           stack: "subitems",
           itemStyle: { color: LIGHT_COLOURS.blue },
-          label: { show: true },
+          label: BAR_LABEL,
           data: categories.map(function (row) { return row.completed; }),
         },
         {
@@ -79,7 +81,7 @@
           type: "bar",
           stack: "subitems",
           itemStyle: { color: "#adb5bd" },
-          label: { show: true },
+          label: BAR_LABEL,
           data: categories.map(function (row) { return row.remaining; }),
         },
       ],

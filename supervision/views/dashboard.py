@@ -23,7 +23,7 @@ from projects.models import Plan
 
 from .. import current, evaluation
 from ..filters import PlanTableFilter
-from ..progress import reading_date
+from ..progress import plan_progress, reading_date
 from ..services import caches, dashboard, ranking, reminders
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
@@ -133,6 +133,8 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     if permissions.can_send_reminders(request.user) and as_of is None:
         overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope))
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
+    answered = permissions.answered_items(request.user, plan)
+    answered_states = plan_progress(plan, day, items=answered).items if answered.exists() else []
     return render(
         request,
         "supervision/dashboard/plan_dashboard.html",
@@ -149,6 +151,8 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "open_rectifications": open_count,
             "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",
             "overdue_units": overdue_units,
+            "answered": answered_states,
+            "visits_first": permissions.is_deputy(request.user),
         },
     )
 

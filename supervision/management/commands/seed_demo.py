@@ -51,7 +51,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"演示数据就绪：{plan_2023}、{plan_now}；新增填报 {reports} 条。")
         )
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
-        for user in User.objects.filter(username__in=["office", "deputy", "leader"]).order_by("username"):
+        for user in User.objects.filter(
+            username__in=["office", "deputy", "leader", *demo.RESPONSIBLE_LEADERS]
+        ).order_by("username"):
             self.stdout.write(f"  {user.username:<20} {', '.join(g.name for g in user.groups.all())}")
         for user in (
             User.objects.filter(username__startswith="liaison-").select_related("unit").order_by("username")
