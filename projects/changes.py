@@ -88,7 +88,9 @@ def apply_changes(
             target_after = change.new_target_value
         elif change.kind == Kind.TERMINATE:
             terminated = True
-        applied.append(AppliedChange(change, change.decided_on, target_value, target_after, planned_end, end_after))
+        applied.append(
+            AppliedChange(change, change.decided_on, target_value, target_after, planned_end, end_after)
+        )
         target_value, planned_end = target_after, end_after
     return Promise(target_value, planned_end, terminated, tuple(applied))
 
@@ -97,7 +99,9 @@ def adopted_promise(sub_item: SubItem) -> Promise:
     return Promise(sub_item.target_value, sub_item.planned_end)
 
 
-def changes_in_effect(sub_items: QuerySet[SubItem] | Iterable[int], day: date) -> dict[int, list[ChangeRequest]]:
+def changes_in_effect(
+    sub_items: QuerySet[SubItem] | Iterable[int], day: date
+) -> dict[int, list[ChangeRequest]]:
     """The approved changes in effect on a day, by sub-item id (one query)."""
     by_sub: dict[int, list[ChangeRequest]] = defaultdict(list)
     for change in ChangeRequest.objects.filter(approved_by(day), sub_item__in=sub_items):
@@ -105,11 +109,15 @@ def changes_in_effect(sub_items: QuerySet[SubItem] | Iterable[int], day: date) -
     return by_sub
 
 
-def promises_on(sub_items: list[SubItem], day: date, changes: dict[int, list[ChangeRequest]] | None = None) -> dict[int, Promise]:
+def promises_on(
+    sub_items: list[SubItem], day: date, changes: dict[int, list[ChangeRequest]] | None = None
+) -> dict[int, Promise]:
     """Each sub-item's promise on a day, by id (one query, none when ``changes`` is given)."""
     if changes is None:
         changes = changes_in_effect([sub.pk for sub in sub_items], day)
-    return {sub.pk: apply_changes(sub.target_value, sub.planned_end, changes.get(sub.pk, ())) for sub in sub_items}
+    return {
+        sub.pk: apply_changes(sub.target_value, sub.planned_end, changes.get(sub.pk, ())) for sub in sub_items
+    }
 
 
 def promise_on(sub_item: SubItem, day: date) -> Promise:
@@ -120,7 +128,9 @@ def promise_on(sub_item: SubItem, day: date) -> Promise:
 def has_changes_by(day) -> Exists:
     """Annotation for a SubItem queryset: an approved change is in effect on ``day`` (a date or
     an expression)."""
-    return Exists(ChangeRequest.objects.filter(sub_item=OuterRef("pk"), state=State.APPROVED, decided_on__lte=day))
+    return Exists(
+        ChangeRequest.objects.filter(sub_item=OuterRef("pk"), state=State.APPROVED, decided_on__lte=day)
+    )
 
 
 def terminated_by(day) -> Exists:
@@ -204,7 +214,9 @@ def file_change(
     new_target_value = new_target_value if kind == Kind.RETARGET else None
     # Serialise requests on one sub-item, so that two at once cannot both be open.
     SubItem.objects.select_for_update().filter(pk=sub_item.pk).first()
-    check_change(sub_item, kind, new_planned_end=new_planned_end, new_target_value=new_target_value, on=today())
+    check_change(
+        sub_item, kind, new_planned_end=new_planned_end, new_target_value=new_target_value, on=today()
+    )
     try:
         check_documents(attachments)
     except ValidationError as exc:
@@ -240,7 +252,9 @@ def decide_change(
     committee's approval (date and document number) first."""
     if not permissions.can_decide_changes(user):
         raise PermissionError
-    change = ChangeRequest.objects.select_for_update().select_related("sub_item__item__plan").get(pk=change.pk)
+    change = (
+        ChangeRequest.objects.select_for_update().select_related("sub_item__item__plan").get(pk=change.pk)
+    )
     if change.state != State.PENDING:
         raise _fail("state", _("该调整申请已审批，不能重复审批"))
     decided_on = decided_on or today()
@@ -252,7 +266,9 @@ def decide_change(
         plan = change.sub_item.item.plan
         if plan.adopted_by_vote:
             if committee_approved_on is None:
-                raise _fail("committee_approved_on", _("本清单经人大代表票决产生，调整须填写人大常委会批准日期"))
+                raise _fail(
+                    "committee_approved_on", _("本清单经人大代表票决产生，调整须填写人大常委会批准日期")
+                )
             if not committee_document.strip():
                 raise _fail("committee_document", _("本清单经人大代表票决产生，调整须填写人大常委会批准文号"))
             if decided_on < committee_approved_on:

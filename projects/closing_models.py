@@ -212,7 +212,10 @@ class CarryOver(models.Model):
         "projects.SubItem", verbose_name=_("原子项"), on_delete=models.PROTECT, related_name="carried_to"
     )
     to_sub_item = models.OneToOneField(
-        "projects.SubItem", verbose_name=_("结转后子项"), on_delete=models.PROTECT, related_name="carried_from"
+        "projects.SubItem",
+        verbose_name=_("结转后子项"),
+        on_delete=models.PROTECT,
+        related_name="carried_from",
     )
     carried_on = models.DateField(_("结转日期"))
 

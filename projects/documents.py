@@ -57,7 +57,9 @@ def document_extension(upload) -> str:
         kind = _zip_kind(upload)
         if kind:
             return kind
-    raise ValidationError(_("“%(name)s”不是可接受的附件格式，只能上传%(allowed)s文件") % {"name": name, "allowed": ALLOWED})
+    raise ValidationError(
+        _("“%(name)s”不是可接受的附件格式，只能上传%(allowed)s文件") % {"name": name, "allowed": ALLOWED}
+    )
 
 
 def check_documents(uploads) -> None:

@@ -231,7 +231,9 @@ def can_write_report(user: User, sub_item: SubItem) -> bool:
 def can_file_change(user, sub_item: SubItem) -> bool:
     """A change request (调整申请) is filed by the responsible unit's liaison, or by the office
     on its behalf, while the plan is published."""
-    return (can_report_on(user, sub_item) or is_office(user)) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+    return (
+        can_report_on(user, sub_item) or is_office(user)
+    ) and sub_item.item.plan.status == Plan.Status.PUBLISHED
 
 
 def can_decide_changes(user) -> bool:

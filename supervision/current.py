@@ -27,8 +27,8 @@ from django.db.models import Count as CountOf
 
 from core.dates import today
 from core.lights import LAGGING_LIGHTS, Light
-from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
 from projects import changes
+from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
 from projects.models import ChangeRequest, FundingLine, Item, Plan, SubItem
 
 from .models import PlanSnapshot, SubItemPace

@@ -388,7 +388,9 @@ def _apply_promises(subs_by_item: dict, sub_qs: QuerySet[SubItem], on: date) -> 
     ``adopted_target_value`` / ``adopted_planned_end``. One query, only when a change is in effect."""
     subs = [sub for group in subs_by_item.values() for sub in group]
     changed = [sub for sub in subs if sub.has_changes]
-    in_effect = changes.changes_in_effect(sub_qs.filter(pk__in=[s.pk for s in changed]), on) if changed else {}
+    in_effect = (
+        changes.changes_in_effect(sub_qs.filter(pk__in=[s.pk for s in changed]), on) if changed else {}
+    )
     for sub in subs:
         sub.adopted_target_value, sub.adopted_planned_end = sub.target_value, sub.planned_end
         sub.promise = changes.apply_changes(sub.target_value, sub.planned_end, in_effect.get(sub.pk, ()))
