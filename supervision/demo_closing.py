@@ -141,7 +141,9 @@ def _seed_continuation(plan: Plan, office: User) -> Plan:
     final = plan_progress(plan, plan.closed_on)
     for state in final.sub_states:
         if not state.is_complete and not state.terminated:
-            closing.copy_into(state, continuation, on=plan.closed_on, planned_end=CARRIED_DEADLINE, user=office)
+            closing.copy_into(
+                state, continuation, on=plan.closed_on, planned_end=CARRIED_DEADLINE, user=office
+            )
     # The carried work was finished in May 2024, reported in early June.
     for carry in CarryOver.objects.filter(to_sub_item__item__plan=continuation).select_related("to_sub_item"):
         sub = carry.to_sub_item
