@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core.lights import Light
-from projects.models import Milestone, Plan, SubItem
+from projects.models import ChangeRequest, Milestone, Plan, SubItem
 from supervision import ledger
 from supervision.models import PlanSnapshot, ProgressReport, Rectification, SubItemPace
 from supervision.progress import plan_progress
@@ -408,7 +408,12 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
                 f"/api/plans/{plan.pk}/summary/{query}",
                 f"/api/subitems/{query}",
                 f"/api/items/{query}",
+                f"/plans/{plan.pk}/handover/{query}",
+                f"/plans/{plan.pk}/close/{query}",
+                f"/subitems/{sub.pk}/acceptance/{query}",
             ]
+    paths += [f"/plans/{demo['plan_2023'].pk}/year-report.docx", f"/plans/{demo['plan_2024'].pk}/close/"]
+    paths += ["/changes/", f"/changes/{ChangeRequest.objects.first().pk}/"]
     paths += ["/plans/", "/public/", "/visits/", "/rectifications/", "/notifications/", "/reports/review/"]
     for path in paths:
         with CaptureQueriesContext(connection) as queries:

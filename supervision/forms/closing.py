@@ -45,7 +45,16 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-class ChangeRequestForm(forms.Form):
+class NamedForm(forms.Form):
+    """A missing value is named in the message (请填写管护单位), as the services name theirs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["required"] = _("请填写%(label)s") % {"label": field.label}
+
+
+class ChangeRequestForm(NamedForm):
     kind = forms.ChoiceField(label=_("调整类型"), choices=Kind.choices, widget=forms.RadioSelect)
     new_planned_end = forms.DateField(
         label=_("调整后完成时限"),
@@ -67,7 +76,7 @@ class ChangeRequestForm(forms.Form):
     attachments = DocumentsField(label=_("附件"))
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(NamedForm):
     decision = forms.ChoiceField(
         label=_("审批意见"),
         choices=[("approve", _("批准")), ("reject", _("不批准"))],
@@ -93,7 +102,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class AcceptanceForm(forms.Form):
+class AcceptanceForm(NamedForm):
     accepted_on = forms.DateField(label=_("验收日期"), widget=forms.DateInput(attrs=DATE))
     accepted_by = forms.CharField(
         label=_("验收单位（人员）"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
@@ -104,7 +113,7 @@ class AcceptanceForm(forms.Form):
     attachments = DocumentsField(label=_("验收材料（文件、照片）"))
 
 
-class StewardshipForm(forms.Form):
+class StewardshipForm(NamedForm):
     management_unit = forms.CharField(
         label=_("管护单位"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
     )
