@@ -23,7 +23,7 @@ from projects.models import Plan
 from .. import current
 from ..filters import PlanTableFilter
 from ..progress import reading_date
-from ..services import closing, caches, dashboard, ranking, reminders
+from ..services import caches, closing, dashboard, ranking, reminders
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
 PUBLIC_ITEMS_PER_PAGE = 50
@@ -117,7 +117,9 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "supervision/dashboard/_body.html",
             {
                 **_body_context(plan, reading, light, links, filtered=bool(category or unit or light)),
-                "closing": closing.closing_counts(plan, reading.headline, table_filter.sub_item_filter(scope)),
+                "closing": closing.closing_counts(
+                    plan, reading.headline, table_filter.sub_item_filter(scope)
+                ),
             },
         )
         if key:
