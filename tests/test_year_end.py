@@ -436,3 +436,18 @@ def test_year_end_pages_take_a_fixed_number_of_queries(demo, client, django_asse
     with django_assert_max_num_queries(30):
         response = client.get(path.format(plan=demo["plan_2023"].pk))
     assert response.status_code == 200
+
+
+def test_the_api_lists_change_requests_a_liaison_may_see(sub, django_assert_max_num_queries):
+    from rest_framework.test import APIClient
+
+    other = SubItemFactory(item=ItemFactory(plan=sub.item.plan))
+    changes.file_change(office_user(), sub, kind="terminate", reason="不再实施")
+    changes.file_change(office_user(), other, kind="terminate", reason="不再实施")
+    api = APIClient()
+    api.force_login(liaison_user(sub.responsible_unit))
+
+    with django_assert_max_num_queries(8):
+        rows = api.get("/api/changes/", {"plan": sub.item.plan_id}).json()["results"]
+
+    assert [(r["sub_item"], r["kind"], r["state"]) for r in rows] == [(sub.pk, "terminate", "pending")]
