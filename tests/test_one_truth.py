@@ -330,7 +330,8 @@ def test_a_closed_list_reads_as_of_its_closing_date_with_verdicts(client, demo):
     assert progress.as_of == plan.closed_on and progress.is_final
     assert "2024年1月20日 结束" in page and "按期完成" in page
     assert progress.overdue_report_count == 0
-    assert {s.verdict for s in progress.sub_states} == {"on_time", "unfinished"}
+    # Issue 15: the five unfinished sub-items were carried into the 2024 continuation (结转).
+    assert {s.verdict for s in progress.sub_states} == {"on_time", "carried"}
 
 
 def test_a_closed_list_still_reads_as_of_an_explicit_date(client, demo):
