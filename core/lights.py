@@ -30,7 +30,16 @@ class Verdict(models.TextChoices):
     ON_TIME = "on_time", _("按期完成")
     LATE = "late", _("逾期完成")
     UNFINISHED = "unfinished", _("未完成")
+    # At the close: continued in next year's list, or stopped by an approved change.
+    CARRIED = "carried", _("结转")
+    TERMINATED = "terminated", _("终止")
 
 
 # The light colour each verdict is drawn in.
-VERDICT_COLOURS = {Verdict.ON_TIME: Light.BLUE, Verdict.LATE: Light.YELLOW, Verdict.UNFINISHED: Light.RED}
+VERDICT_COLOURS = {
+    Verdict.ON_TIME: Light.BLUE,
+    Verdict.LATE: Light.YELLOW,
+    Verdict.UNFINISHED: Light.RED,
+    Verdict.CARRIED: Light.YELLOW,
+    Verdict.TERMINATED: Light.GREEN,
+}

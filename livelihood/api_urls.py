@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from projects.api import tokens
 from projects.api import views as registry
+from supervision.api import closing as year_end
 from supervision.api import evaluation as evaluation_api
 from supervision.api import registry as registry_progress
 from supervision.api import views as supervision
@@ -28,6 +29,7 @@ router.register("flags", supervision.FlagViewSet, basename="api-flag")
 router.register("visits", supervision.VisitViewSet, basename="api-visit")
 router.register("rectifications", supervision.RectificationViewSet, basename="api-rectification")
 router.register("tokens", tokens.TokenViewSet, basename="api-token-own")
+router.register("changes", year_end.ChangeRequestViewSet, basename="api-change")
 
 # The description is public so integrators can read it before they have an account; it
 # describes endpoints, never data.

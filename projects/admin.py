@@ -7,7 +7,20 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
+from .models import (
+    Acceptance,
+    CarryOver,
+    Category,
+    ChangeRequest,
+    FundingLine,
+    Item,
+    Milestone,
+    Plan,
+    Stewardship,
+    SubItem,
+    Unit,
+    User,
+)
 from .versioning import VersionedForm
 
 
@@ -63,7 +76,19 @@ class PlanAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("version", "year", "title", "region", "level", "status", "published_on", "summary")},
+            {
+                "fields": (
+                    "version",
+                    "year",
+                    "title",
+                    "region",
+                    "level",
+                    "status",
+                    "published_on",
+                    "adopted_by_vote",
+                    "summary",
+                )
+            },
         ),
         (_("序时进度预警"), {"fields": ("yellow_margin", "red_margin")}),
         (_("填报要求"), {"fields": ("report_cadence", "report_due_day")}),
@@ -163,3 +188,54 @@ class SubItemAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("目标值"))
     def target_display(self, obj):
         return obj.target_display
+
+
+# --- The year's end: recorded through its pages (/changes/, /subitems/<id>/acceptance/,
+# /plans/<id>/close/), whose services check every rule; the admin only shows the records.
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    list_display = ("sub_item", "kind", "state", "filed_by", "filed_at", "decided_on", "committee_document")
+    list_filter = ("state", "kind", "sub_item__item__plan")
+    list_select_related = ("sub_item__item", "filed_by")
+
+
+@admin.register(Acceptance)
+class AcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ("sub_item", "accepted_on", "accepted_by", "recorded_by")
+    list_filter = ("sub_item__item__plan",)
+    list_select_related = ("sub_item__item", "recorded_by")
+
+
+@admin.register(Stewardship)
+class StewardshipAdmin(ReadOnlyAdmin):
+    list_display = ("sub_item", "management_unit", "responsible_person", "assigned_on")
+    list_filter = ("sub_item__item__plan",)
+    list_select_related = ("sub_item__item",)
+
+
+@admin.register(CarryOver)
+class CarryOverAdmin(admin.ModelAdmin):
+    list_display = ("from_sub_item", "to_sub_item", "carried_on")
+    list_select_related = ("from_sub_item__item", "to_sub_item__item")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

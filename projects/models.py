@@ -125,6 +125,11 @@ class Plan(VersionedModel):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("每月周期：每月几号前填报上月进展（1–28）；每周周期：周几（1=周一 … 7=周日）"),
     )
+    adopted_by_vote = models.BooleanField(
+        _("人大代表票决产生"),
+        default=False,
+        help_text=_("经人大代表票决产生的清单，调整须经人大常委会批准"),
+    )
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
@@ -445,3 +450,14 @@ class FundingLine(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.planned}万元"
+
+
+# Changes, acceptance, handover and carry-over (issue 15) live in their own module.
+from .closing_models import (  # noqa: E402, F401
+    Acceptance,
+    AcceptanceAttachment,
+    CarryOver,
+    ChangeAttachment,
+    ChangeRequest,
+    Stewardship,
+)

@@ -262,3 +262,29 @@ def answered_items(user, plan: Plan) -> QuerySet[Item]:
     if not user.is_authenticated:
         return Item.objects.none()
     return visible_items(user, Item.objects.filter(plan=plan, responsible_leader_account=user))
+
+
+# --- The year's end (changes, acceptance, handover, close) -----------------------------------
+
+
+def can_file_change(user, sub_item: SubItem) -> bool:
+    """A change request (调整申请) is filed by the responsible unit's liaison, or by the office
+    on its behalf, while the plan is published."""
+    return (
+        can_report_on(user, sub_item) or is_office(user)
+    ) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+
+
+def can_decide_changes(user) -> bool:
+    """Only the office approves or rejects change requests."""
+    return is_office(user)
+
+
+def can_record_acceptance(user) -> bool:
+    """The office records acceptances (验收) and the handover to a management unit (管护)."""
+    return is_office(user)
+
+
+def can_close_plans(user) -> bool:
+    """Only the office closes a year's list and carries its unfinished work over."""
+    return is_office(user)

@@ -27,8 +27,9 @@ from django.db.models import Count as CountOf
 
 from core.dates import today
 from core.lights import LAGGING_LIGHTS, Light
+from projects import changes
 from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
-from projects.models import FundingLine, Item, Plan, SubItem
+from projects.models import ChangeRequest, FundingLine, Item, Plan, SubItem
 
 from .models import PlanSnapshot, SubItemPace
 from .progress import ItemState, PlanProgress, is_final, plan_progress, plan_summaries, reading_date
@@ -88,10 +89,15 @@ def _held_plan_ids(plans: list[Plan], on: date) -> set[int]:
     published = [plan.pk for plan in plans if plan.status == Plan.Status.PUBLISHED]
     if not published:
         return set()
+    # The cached status and deadline are the adopted promise's: a plan with an approved change
+    # in effect (projects.changes) is read from the ledger, which applies it.
+    changed = ChangeRequest.objects.filter(
+        changes.approved_by(on), sub_item__item__plan_id=OuterRef("item__plan_id")
+    )
     checked = SubItemPace.objects.filter(sub_item=OuterRef("pk"), checked_on=on)
     stale = (
         SubItem.objects.filter(item__plan_id__in=published)
-        .filter(~Exists(checked))
+        .filter(~Exists(checked) | Exists(changed))
         .order_by()
         .values_list("item__plan_id", flat=True)
         .distinct()

@@ -91,22 +91,34 @@ FINISHED_ON_TIME = (
 )
 
 
-def final_verdict(figures: SubItemFigures, deadline: date | None) -> str:
-    """按期完成 when complete by the deadline (or complete with none), 逾期完成 when complete
-    after it, 未完成 otherwise."""
+def final_verdict(
+    figures: SubItemFigures, deadline: date | None, *, terminated: bool = False, carried: bool = False
+) -> str:
+    """终止 when stopped by an approved change; 按期完成 when complete by the (promised)
+    deadline, or complete with none; 逾期完成 when complete after it; 结转 when unfinished and
+    carried into next year's list; 未完成 otherwise (a list cannot close with one left:
+    ``supervision.services.closing``)."""
+    if terminated:
+        return Verdict.TERMINATED
     if not figures.is_complete:
-        return Verdict.UNFINISHED
+        return Verdict.CARRIED if carried else Verdict.UNFINISHED
     if finished_on_time(figures.completed_on, deadline):
         return Verdict.ON_TIME
     return Verdict.LATE
 
 
 def item_verdict(sub_item_verdicts: Iterable[str]) -> str:
-    """An item is 未完成 while any of its sub-items is, else 逾期完成 if any finished late,
-    else 按期完成."""
+    """An item is 未完成 while any of its sub-items is, else 结转 if any was carried over,
+    else 逾期完成 if any finished late, else 按期完成; terminated sub-items are left out (终止
+    when all were)."""
     verdicts = set(sub_item_verdicts)
+    if verdicts == {Verdict.TERMINATED}:
+        return Verdict.TERMINATED
+    verdicts.discard(Verdict.TERMINATED)
     if Verdict.UNFINISHED in verdicts or not verdicts:
         return Verdict.UNFINISHED
+    if Verdict.CARRIED in verdicts:
+        return Verdict.CARRIED
     return Verdict.LATE if Verdict.LATE in verdicts else Verdict.ON_TIME
 
 

@@ -18,17 +18,32 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Case, DateField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import today
 from core.lights import Light
+from projects import changes
 from projects.completion import PlanSummary, completion_rate, item_is_complete, summarize
-from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
+from projects.models import Acceptance, CarryOver, Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
 
 from . import ledger, pace, periods
 from .ledger import Money
 from .models import ProgressReport, ReportFunding
 
 COMPLETED = SubItem.Status.COMPLETED
+CLOSED_OUT_LABEL = _("已验收销号")
+AWAITING_ACCEPTANCE_LABEL = _("已完成待验收")
+
+
+def counted_statuses(item_states: Iterable[ItemState]) -> dict[int, list[str]]:
+    """The statuses the headline (N件M项) counts, by item: a sub-item terminated by an approved
+    change is not counted, nor an item left with none (the rule is ``projects.changes``)."""
+    counted = {}
+    for state in item_states:
+        statuses = [s.status for s in state.sub_states if not s.terminated]
+        if statuses:
+            counted[state.item.pk] = statuses
+    return counted
 
 
 @dataclass
@@ -47,6 +62,33 @@ class SubItemState:
     planned_by_source: dict[str, Decimal] = field(default_factory=dict)
     money_by_source: dict[str, Money] = field(default_factory=dict)
     verdict: str | None = None
+    # The year's end (projects.changes, projects.closing_models): the promise of the day, the
+    # acceptance (验收) and the carry-over (结转) known by then.
+    promise: changes.Promise | None = None
+    accepted_on: date | None = None
+    carried_on: date | None = None
+
+    @property
+    def terminated(self) -> bool:
+        """Stopped by an approved change by this day: no light, not counted (projects.changes)."""
+        return bool(self.promise and self.promise.terminated)
+
+    @property
+    def changed(self) -> bool:
+        """Its promise was changed by an approved change by this day (已调整)."""
+        return bool(self.promise and self.promise.changed)
+
+    @property
+    def closed_out(self) -> bool:
+        """已验收销号: complete and accepted (验收) by this day."""
+        return self.is_complete and self.accepted_on is not None
+
+    @property
+    def closing_label(self) -> str:
+        """已验收销号 / 已完成待验收 for a complete sub-item, else ''."""
+        if not self.is_complete:
+            return ""
+        return str(CLOSED_OUT_LABEL if self.closed_out else AWAITING_ACCEPTANCE_LABEL)
 
     @property
     def planned_money(self) -> Decimal:
@@ -87,7 +129,7 @@ class SubItemState:
 
     @property
     def light_label(self) -> str:
-        return Light(self.light).label
+        return Light(self.light).label if self.light else ""
 
     @property
     def last_accepted_on(self) -> date | None:
@@ -110,7 +152,7 @@ class ItemState:
 
     @property
     def is_complete(self) -> bool:
-        return item_is_complete(s.status for s in self.sub_states)
+        return item_is_complete(s.status for s in self.sub_states if not s.terminated)
 
     @property
     def verdict(self) -> str | None:
@@ -171,7 +213,7 @@ class PlanProgress:
             as_of=self.as_of,
             is_historical=self.is_historical,
             items=items,
-            summary=summarize({s.item.pk: [sub.status for sub in s.sub_states] for s in items}),
+            summary=summarize(counted_statuses(items)),
             light_counts=Counter(sub.light for s in items for sub in s.sub_states),
             is_final=self.is_final,
         )
@@ -187,7 +229,7 @@ def combine_progress(parts: Sequence[PlanProgress]) -> PlanProgress:
         as_of=first.as_of,
         is_historical=first.is_historical,
         items=items,
-        summary=summarize({state.item.pk: [s.status for s in state.sub_states] for state in items}),
+        summary=summarize(counted_statuses(items)),
         light_counts=sum((part.light_counts for part in parts), Counter()),
         is_final=first.is_final,
     )
@@ -251,7 +293,8 @@ def plan_progress(
     if items is not None:
         # Every query below reads only these items' sub-items, not the whole plan's.
         sub_qs = sub_qs.filter(item__in=item_qs.values("pk"))
-    item_list, subs_by_item = _load_registry(item_qs, sub_qs)
+    item_list, subs_by_item = _load_registry(item_qs, _with_year_end(sub_qs, on))
+    _apply_promises(subs_by_item, sub_qs, on)
     # One query at any plan size: in_bulk would split 10,000 ids into batches on SQLite.
     latest_ids = latest_accepted_report_ids(sub_qs, on).values("latest_report_id")
     # Timestamps are never read from here and cost 40,000 conversions on a large plan.
@@ -272,11 +315,12 @@ def plan_progress(
             state.planned_by_source = planned.get(sub.pk, {})
             state.money_by_source = money.get(sub.pk, {})
             sub_states.append(state)
-            lights[state.light] += 1
+            if state.light:
+                lights[state.light] += 1
         if not sub_states:
             continue
         item_states.append(_item_state(plan, item, sub_states, on))
-    summary = summarize({state.item.pk: [s.status for s in state.sub_states] for state in item_states})
+    summary = summarize(counted_statuses(item_states))
     return PlanProgress(
         plan=plan,
         as_of=on,
@@ -324,6 +368,33 @@ def _load_money(sub_qs: QuerySet[SubItem], on: date) -> tuple[dict, dict]:
         for report_id, sub_id, allocated, paid in money_reports
     }
     return planned, money
+
+
+def _with_year_end(sub_qs: QuerySet[SubItem], on: date) -> QuerySet[SubItem]:
+    """The sub-items annotated with what the year's end knew by ``on`` (no extra query): an
+    approved change in effect, the acceptance date, the carry-over date."""
+    acceptance = Acceptance.objects.filter(sub_item=OuterRef("pk"), accepted_on__lte=on).values("accepted_on")
+    carried = CarryOver.objects.filter(from_sub_item=OuterRef("pk"), carried_on__lte=on).values("carried_on")
+    return sub_qs.annotate(
+        has_changes=changes.has_changes_by(on),
+        accepted_on=Subquery(acceptance[:1]),
+        carried_on=Subquery(carried[:1]),
+    )
+
+
+def _apply_promises(subs_by_item: dict, sub_qs: QuerySet[SubItem], on: date) -> None:
+    """Give each loaded sub-item the promise of the day (``projects.changes``): its target and
+    deadline become the promised ones for every rule downstream, the adopted ones stay on
+    ``adopted_target_value`` / ``adopted_planned_end``. One query, only when a change is in effect."""
+    subs = [sub for group in subs_by_item.values() for sub in group]
+    changed = [sub for sub in subs if sub.has_changes]
+    in_effect = (
+        changes.changes_in_effect(sub_qs.filter(pk__in=[s.pk for s in changed]), on) if changed else {}
+    )
+    for sub in subs:
+        sub.adopted_target_value, sub.adopted_planned_end = sub.target_value, sub.planned_end
+        sub.promise = changes.apply_changes(sub.target_value, sub.planned_end, in_effect.get(sub.pk, ()))
+        sub.target_value, sub.planned_end = sub.promise.target_value, sub.promise.planned_end
 
 
 def _load_registry(item_qs: QuerySet[Item], sub_qs: QuerySet[SubItem]) -> tuple[list[Item], dict]:
@@ -384,6 +455,14 @@ def _sub_item_state(
         yellow_margin=plan.yellow_margin,
         red_margin=plan.red_margin,
     )
+    promise = getattr(sub, "promise", None)
+    terminated = bool(promise and promise.terminated)
+    carried_on = getattr(sub, "carried_on", None)
+    verdict = None
+    if final:
+        verdict = ledger.final_verdict(
+            figures, sub.planned_end, terminated=terminated, carried=carried_on is not None
+        )
     return SubItemState(
         sub_item=sub,
         status=figures.status,
@@ -392,8 +471,9 @@ def _sub_item_state(
         last_report=report,
         scheduled_percent=scheduled,
         lag_points=pace.lag_points(scheduled, figures.progress_percent),
-        light=light,
+        light="" if terminated else light,
         overdue_report=expects_reports
+        and not terminated
         and ledger.owes_report(
             is_complete=figures.is_complete,
             planned_start=sub.planned_start,
@@ -402,16 +482,21 @@ def _sub_item_state(
         ),
         completed_on=figures.completed_on,
         as_of=on,
-        verdict=ledger.final_verdict(figures, sub.planned_end) if final else None,
+        verdict=verdict,
+        promise=promise,
+        accepted_on=getattr(sub, "accepted_on", None),
+        carried_on=carried_on,
     )
 
 
 def _item_state(plan: Plan, item: Item, sub_states: list[SubItemState], on: date) -> ItemState:
+    # A terminated sub-item weighs nothing in its item's roll-up.
+    live = [s for s in sub_states if not s.terminated]
     scheduled, progress = pace.roll_up(
-        [pace.Weighted(s.sub_item.weight, s.scheduled_percent, s.progress_percent) for s in sub_states]
+        [pace.Weighted(s.sub_item.weight, s.scheduled_percent, s.progress_percent) for s in live]
     )
-    deadlines = [s.sub_item.planned_end for s in sub_states if s.sub_item.planned_end]
-    complete = item_is_complete(s.status for s in sub_states)
+    deadlines = [s.sub_item.planned_end for s in live if s.sub_item.planned_end]
+    complete = item_is_complete(s.status for s in live)
     light = pace.light_for(
         on=on,
         scheduled=scheduled,
@@ -422,7 +507,7 @@ def _item_state(plan: Plan, item: Item, sub_states: list[SubItemState], on: date
         red_margin=plan.red_margin,
     )
     # An item is never shown greener than its worst unfinished sub-item's red.
-    if not complete and any(s.light == Light.RED for s in sub_states):
+    if not complete and any(s.light == Light.RED for s in live):
         light = Light.RED
     return ItemState(
         item=item,
@@ -451,6 +536,8 @@ def plan_summaries(
     subs = SubItem.objects.filter(item__plan__in=plans)
     if sub_item_filter is not None:
         subs = subs.filter(sub_item_filter)
+    # Sub-items stopped by an approved change by the reading day are not counted (projects.changes).
+    subs = subs.annotate(reading_day=reading_day).filter(~changes.terminated_by(OuterRef("reading_day")))
     latest = (
         ProgressReport.objects.accepted()
         .filter(sub_item=OuterRef("pk"), accepted_on__lte=OuterRef("reading_day"))
@@ -458,7 +545,7 @@ def plan_summaries(
         .values("id")[:1]
     )
     rows = list(
-        subs.annotate(reading_day=reading_day, latest_report_id=Subquery(latest)).values_list(
+        subs.annotate(latest_report_id=Subquery(latest)).values_list(
             "item__plan_id", "item_id", "latest_report_id"
         )
     )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from projects.models import FundingLine, Item, Milestone, Plan, SubItem
+from projects.models import Acceptance, CarryOver, ChangeRequest, FundingLine, Item, Milestone, Plan, SubItem
 
 from . import tasks
 from .services import caches
@@ -73,3 +73,17 @@ def sub_item_part_deleted(sender, instance, **kwargs) -> None:
     item = _item_of(instance.sub_item_id)
     if item is not None:
         _restore_snapshots_after_commit(caches.forget_item(item.plan_id, item.pk))
+
+
+@receiver(post_save, sender=ChangeRequest)
+@receiver(post_save, sender=Acceptance)
+@receiver(post_save, sender=CarryOver)
+def year_end_record_saved(sender, instance, **kwargs) -> None:
+    """An approved change moves the promise (projects.changes); an acceptance or a carry-over
+    moves what the pages show of a sub-item: refresh what was computed from them."""
+    if sender is ChangeRequest and instance.state != ChangeRequest.State.APPROVED:
+        return
+    sub_item_id = instance.from_sub_item_id if sender is CarryOver else instance.sub_item_id
+    item = _item_of(sub_item_id)
+    if item is not None:
+        _restore_snapshots_after_commit(caches.after_registry_change(item.plan, [item.pk]))

@@ -124,7 +124,8 @@ def demo(db):
 
     return {
         "plan_2023": Plan.objects.get(year=2023),
-        "plan_now": Plan.objects.exclude(year=2023).get(),
+        "plan_now": Plan.objects.get(status=Plan.Status.PUBLISHED),
+        "plan_2024": Plan.objects.get(year=2024),
         "password": DEMO_PASSWORD,
     }
 

@@ -50,7 +50,8 @@ def test_plan_summary_gives_the_inspection_speech_figures(demo):
     # A closed list reads as of its closing date unless another date is asked for.
     assert summary["as_of"] == "2024-01-20"
     assert summary["is_final"] is True
-    assert summary["verdicts"] == {"on_time": 8, "late": 0, "unfinished": 5}
+    # Issue 15: the five unfinished sub-items were carried into the 2024 continuation (结转).
+    assert summary["verdicts"] == {"on_time": 8, "late": 0, "unfinished": 0, "carried": 5, "terminated": 0}
 
 
 def test_plan_summary_as_of_a_past_date_recomputes_the_figures(demo):

@@ -167,7 +167,7 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
 
     # The dashboard (its own cache must not serve another day's figures).
     cache.clear()
-    page = web.get(f"/plans/{plan.pk}/dashboard/", params).text
+    page = dashboard = web.get(f"/plans/{plan.pk}/dashboard/", params).text
     headline = text_by_id(page, "headline")
     assert f"{summary['items_total']}件{summary['subitems_total']}项" in headline
     assert f"已完成{summary['items_completed']}件{summary['subitems_completed']}项" in headline
@@ -214,6 +214,20 @@ def _surfaces(plan: Plan, day: dt.date | None) -> None:
     page = Client().get(f"/public/plans/{plan.pk}/", params).text
     assert text_by_id(page, "headline") == summary["headline"]
     _assert_counts_shown(page, summary)
+
+    # Acceptance (验收销号): the dashboard and the handover page split the completed sub-items
+    # alike; approved changes (已调整) are marked on the plan table and the public page alike.
+    closing_labels = {"closed_out": "已验收销号", "awaiting": "已完成待验收"}
+    handover = web.get(f"/plans/{plan.pk}/handover/", params).text
+    split = counts_after(text_by_id(handover, "closing-counts"), closing_labels)
+    assert split == counts_after(text_by_id(dashboard, "closing-counts"), closing_labels)
+    assert sum(split.values()) == summary["subitems_completed"]
+    changed = sum(1 for s in progress.sub_states if s.changed)
+    assert page.count(">已调整<") == changed
+    assert web.get(f"/plans/{plan.pk}/", params).text.count(">已调整<") == changed
+    if plan.status == Plan.Status.CLOSED and day is None:
+        report = Document(BytesIO(web.get(f"/plans/{plan.pk}/year-report.docx").content))
+        assert any(f"共{summary['headline']}。" in p.text for p in report.paragraphs)
 
     # The stored snapshot of that day.
     stored = snapshots.take_snapshot(plan, as_of)

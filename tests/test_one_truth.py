@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core.lights import Light
-from projects.models import Milestone, Plan, SubItem
+from projects.models import ChangeRequest, Milestone, Plan, SubItem
 from supervision import ledger
 from supervision.models import PlanSnapshot, ProgressReport, Rectification, SubItemPace
 from supervision.progress import plan_progress
@@ -331,7 +331,8 @@ def test_a_closed_list_reads_as_of_its_closing_date_with_verdicts(client, demo):
     assert progress.as_of == plan.closed_on and progress.is_final
     assert "2024年1月20日 结束" in page and "按期完成" in page
     assert progress.overdue_report_count == 0
-    assert {s.verdict for s in progress.sub_states} == {"on_time", "unfinished"}
+    # Issue 15: the five unfinished sub-items were carried into the 2024 continuation (结转).
+    assert {s.verdict for s in progress.sub_states} == {"on_time", "carried"}
 
 
 def test_a_closed_list_still_reads_as_of_an_explicit_date(client, demo):
@@ -428,7 +429,12 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
                 f"/api/plans/{plan.pk}/summary/{query}",
                 f"/api/subitems/{query}",
                 f"/api/items/{query}",
+                f"/plans/{plan.pk}/handover/{query}",
+                f"/plans/{plan.pk}/close/{query}",
+                f"/subitems/{sub.pk}/acceptance/{query}",
             ]
+    paths += [f"/plans/{demo['plan_2023'].pk}/year-report.docx", f"/plans/{demo['plan_2024'].pk}/close/"]
+    paths += ["/changes/", f"/changes/{ChangeRequest.objects.first().pk}/"]
     paths += ["/plans/", "/public/", "/visits/", "/rectifications/", "/notifications/", "/reports/review/"]
     for path in paths:
         with CaptureQueriesContext(connection) as queries:

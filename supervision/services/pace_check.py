@@ -55,8 +55,8 @@ class PaceCheckResult:
 
 def wanted_flags(state: SubItemState, forecast_late: bool) -> set[str]:
     """The flags a sub-item should have open: its light's colour, overdue-to-report, late
-    forecast. Completed sub-items have none."""
-    if state.is_complete:
+    forecast. Completed sub-items have none, nor those stopped by an approved change."""
+    if state.is_complete or state.terminated:
         return set()
     kinds = set()
     if state.light in LIGHT_FLAGS:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("supervision.urls.deliveries")),
     path("", include("supervision.urls.evaluation")),
     path("", include("supervision.urls.notices")),
+    path("", include("supervision.urls.closing")),
 ]

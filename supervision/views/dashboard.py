@@ -24,7 +24,7 @@ from projects.models import Plan
 from .. import current, evaluation
 from ..filters import PlanTableFilter
 from ..progress import plan_progress, reading_date
-from ..services import caches, dashboard, ranking, reminders
+from ..services import caches, closing, dashboard, ranking, reminders
 
 PUBLIC_STATUSES = (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
 PUBLIC_ITEMS_PER_PAGE = 50
@@ -116,7 +116,12 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
         )
         body = render_to_string(
             "supervision/dashboard/_body.html",
-            _body_context(plan, reading, light, links, filtered=bool(category or unit or light)),
+            {
+                **_body_context(plan, reading, light, links, filtered=bool(category or unit or light)),
+                "closing": closing.closing_counts(
+                    plan, reading.headline, table_filter.sub_item_filter(scope)
+                ),
+            },
         )
         if key:
             cache.set(key, body, CACHE_SECONDS)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from projects import demo
 from projects.models import Plan, User
 from supervision import demo as supervision_demo
+from supervision.demo_closing import seed_year_end
 from supervision.demo_evaluation import seed_evaluation
 from supervision.demo_notices import seed_notices
 from supervision.demo_visits import seed_visits
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         reports = supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
         reports += supervision_demo.seed_report_history(seeded_now, today, office)
         seed_visits()
+        seed_year_end()  # the 2023 list's changes, acceptances, handover and carry-over (issue 15)
         seed_evaluation()
         seed_notices(plan_2023, plan_now, office)
         take_monthly_snapshots()  # what the nightly task would have stored by now
