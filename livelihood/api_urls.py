@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from projects.api import tokens
 from projects.api import views as registry
+from selection import api as selection
 from supervision.api import registry as registry_progress
 from supervision.api import views as supervision
 
@@ -46,6 +47,7 @@ urlpatterns = [
     ),
     path("token/", tokens.ObtainTokenView.as_view(), name="api-token"),
     path("logout/", tokens.LogoutView.as_view(), name="api-logout"),
+    path("selections/<int:year>/result/", selection.selection_result, name="api-selection-result"),
     path("", include(router.urls)),
     # Only addresses ending in "/", so that /api/plans still redirects to /api/plans/.
     re_path(r"^(?P<path>(?:.*/)?)$", api_not_found),

@@ -124,7 +124,7 @@ def demo(db):
 
     return {
         "plan_2023": Plan.objects.get(year=2023),
-        "plan_now": Plan.objects.exclude(year=2023).get(),
+        "plan_now": Plan.objects.exclude(year=2023).exclude(status=Plan.Status.DRAFT).get(),
         "password": DEMO_PASSWORD,
     }
 

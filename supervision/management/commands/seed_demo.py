@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from projects import demo
 from projects.models import Plan, User
+from selection.demo import seed_selection
 from supervision import demo as supervision_demo
 from supervision.demo_visits import seed_visits
 from supervision.services.snapshots import take_monthly_snapshots
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         reports = supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
         reports += supervision_demo.seed_report_history(seeded_now, today, office)
         seed_visits()
+        seed_selection(today)  # next year's suggestions, candidates, vote and draft list
         take_monthly_snapshots()  # what the nightly task would have stored by now
 
         self.stdout.write(
