@@ -285,7 +285,7 @@ class Ballot(models.Model):
         verbose_name_plural = _("电子选票")
 
     def __str__(self) -> str:
-        return _("电子选票")
+        return str(_("电子选票"))
 
 
 class BallotMark(models.Model):
