@@ -6,6 +6,7 @@ urlpatterns = [
     path("public/suggestions/new/", views.public_suggestion_new, name="public_suggestion_new"),
     path("public/suggestions/<str:code>/", views.public_suggestion, name="public_suggestion"),
     path("public/selections/<int:year>/", views.public_result, name="public_selection_result"),
+    path("selections/", views.selection_index, name="selection_index"),
     path("selections/<int:year>/", views.selection_home, name="selection_home"),
     path("selections/<int:year>/suggestions/", views.suggestion_pool, name="selection_pool"),
     path("selections/<int:year>/suggestions/new/", views.suggestion_new, name="selection_suggestion_new"),

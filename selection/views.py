@@ -126,6 +126,17 @@ def _received_by(as_of) -> Q:
 
 
 @login_required
+def selection_index(request: HttpRequest) -> HttpResponse:
+    """The latest year with a selection under way, or next year's when none is."""
+    _require_viewer(request.user)
+    years = [
+        *Suggestion.objects.values_list("year", flat=True).order_by("-year")[:1],
+        *Candidate.objects.values_list("year", flat=True).order_by("-year")[:1],
+    ]
+    return redirect("selection_home", year=max(years, default=suggestion_year()))
+
+
+@login_required
 def selection_home(request: HttpRequest, year: int) -> HttpResponse:
     """The year's selection at a glance: the pool by field, place and source, the candidates
     with the 人次 behind each, the vote's rounds."""
