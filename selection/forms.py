@@ -9,7 +9,7 @@ from core.dates import validate_supported
 from core.public_forms import PublicForm
 from projects.models import Category
 
-from .models import BallotMark, Candidate, Suggestion
+from .models import Candidate, Choice, Suggestion
 
 TEXT_REQUIRED = {"required": _("请填写建议内容。")}
 
@@ -135,7 +135,7 @@ class VoteForm(forms.Form):
         for candidate in candidates:
             self.fields[f"c{candidate.pk}"] = forms.ChoiceField(
                 label=candidate.title,
-                choices=BallotMark.Choice.choices,
+                choices=Choice.choices,
                 widget=forms.RadioSelect,
                 error_messages={"required": _("请选择赞成、反对或弃权。")},
             )

@@ -2,9 +2,12 @@
 deputies' vote (票决). The rules that decide anything live in ``selection.rules``; the writes in
 ``selection.services``; this module only holds the records.
 
-The vote is secret: ``VoteParticipation`` records who voted, ``Ballot`` what was voted, with no
-key between them. A ballot carries only a receipt (an HMAC of the session and the deputy under
-the server's secret key) so that its own deputy, and only through the server, can read it back.
+The vote is secret: ``VoteParticipation`` records who voted; what was voted is counted at once
+into the session's phone tallies (``Tally`` rows with method 电子), and each ``Ballot`` keeps the
+choices only sealed (encrypted) under a key the server derives from its secret key, the session
+and the deputy, found by a receipt derived the same way: its deputy can read it back through the
+server, while the database alone (even the order rows were written in) tells nobody what anyone
+voted.
 """
 
 from __future__ import annotations
@@ -232,19 +235,25 @@ class VotingSession(models.Model):
 
 
 class Tally(models.Model):
-    """The tellers' count of the paper ballots for one candidate."""
+    """One candidate's count in a session by one method: the tellers' count of the paper
+    ballots, or the running count of the phone ballots (added to as each is cast)."""
+
+    class Method(models.TextChoices):
+        PAPER = "paper", _("纸质选票")
+        PHONE = "phone", _("电子投票")
 
     session = models.ForeignKey(VotingSession, on_delete=models.CASCADE, related_name="tallies")
+    method = models.CharField(_("方式"), max_length=10, choices=Method.choices, default=Method.PAPER)
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="tallies")
     votes_for = models.PositiveIntegerField(_("赞成"), default=0)
     votes_against = models.PositiveIntegerField(_("反对"), default=0)
     abstentions = models.PositiveIntegerField(_("弃权"), default=0)
 
     class Meta:
-        verbose_name = _("纸质选票计票")
-        verbose_name_plural = _("纸质选票计票")
+        verbose_name = _("计票")
+        verbose_name_plural = _("计票")
         constraints = [
-            models.UniqueConstraint(fields=["session", "candidate"], name="tally_unique_candidate"),
+            models.UniqueConstraint(fields=["session", "candidate", "method"], name="tally_unique_candidate"),
         ]
 
     def __str__(self) -> str:
@@ -273,12 +282,13 @@ class VoteParticipation(models.Model):
 
 
 class Ballot(models.Model):
-    """An electronic ballot, without its deputy: a random key (so rows do not betray the order
-    in which deputies voted) and the receipt only the server can recompute for its deputy."""
+    """A phone ballot, without its deputy: a random key, the receipt only the server can
+    recompute for its deputy, and the choices sealed under a key only the server can derive."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(VotingSession, on_delete=models.CASCADE, related_name="ballots")
     receipt = models.CharField(max_length=64, unique=True)
+    sealed = models.TextField()
 
     class Meta:
         verbose_name = _("电子选票")
@@ -288,20 +298,9 @@ class Ballot(models.Model):
         return str(_("电子选票"))
 
 
-class BallotMark(models.Model):
-    class Choice(models.TextChoices):
-        FOR = "for", _("赞成")
-        AGAINST = "against", _("反对")
-        ABSTAIN = "abstain", _("弃权")
+class Choice(models.TextChoices):
+    """What a deputy marks against each candidate."""
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="marks")
-    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="+")
-    choice = models.CharField(max_length=10, choices=Choice.choices)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["ballot", "candidate"], name="mark_unique_candidate"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.candidate} {self.get_choice_display()}"
+    FOR = "for", _("赞成")
+    AGAINST = "against", _("反对")
+    ABSTAIN = "abstain", _("弃权")

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Sum
 
 from . import rules
-from .models import BallotMark, Candidate, Tally, VotingSession
+from .models import Candidate, Tally, VotingSession
 
 
 @dataclass(frozen=True)
@@ -83,31 +83,18 @@ def counted_by(session: VotingSession, as_of: date | None) -> bool:
 
 def round_counts(session: VotingSession) -> RoundCounts:
     """A session's ballots and each candidate's 赞成/反对/弃权: the tellers' paper tallies plus
-    the electronic ballots (every electronic ballot is valid: one marking too many 赞成 is
-    refused before it is cast)."""
+    the phone counts (every phone ballot is valid: one marking too many 赞成 is refused before
+    it is cast)."""
     candidates = sorted(session.candidates.all(), key=lambda c: (c.ballot_order or 0, c.pk))
-    paper = {t.candidate_id: t for t in Tally.objects.filter(session=session)}
-    marks = {
-        row["candidate_id"]: row
-        for row in BallotMark.objects.filter(ballot__session=session)
+    sums = {
+        row["candidate_id"]: Counts(row["f"] or 0, row["a"] or 0, row["ab"] or 0)
+        for row in Tally.objects.filter(session=session)
         .values("candidate_id")
-        .annotate(
-            f=Count("id", filter=Q(choice=BallotMark.Choice.FOR)),
-            a=Count("id", filter=Q(choice=BallotMark.Choice.AGAINST)),
-            ab=Count("id", filter=Q(choice=BallotMark.Choice.ABSTAIN)),
-        )
+        .annotate(f=Sum("votes_for"), a=Sum("votes_against"), ab=Sum("abstentions"))
     }
+    counts = {c.pk: sums.get(c.pk, Counts()) for c in candidates}
     electronic = session.ballots.count()
     participants = session.participations.count()
-    counts = {}
-    for candidate in candidates:
-        tally = paper.get(candidate.pk)
-        mark = marks.get(candidate.pk, {"f": 0, "a": 0, "ab": 0})
-        counts[candidate.pk] = Counts(
-            votes_for=(tally.votes_for if tally else 0) + mark["f"],
-            votes_against=(tally.votes_against if tally else 0) + mark["a"],
-            abstentions=(tally.abstentions if tally else 0) + mark["ab"],
-        )
     return RoundCounts(
         session=session,
         candidates=candidates,

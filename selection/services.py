@@ -4,18 +4,22 @@ and refuses bad input with a Chinese ``ValidationError`` before anything is save
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 from datetime import date
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.crypto import salted_hmac
 
 from projects import permissions
 from projects.models import FundingLine, Item, Plan, SubItem
 
 from . import results, rules
-from .models import Ballot, BallotMark, Candidate, Suggestion, Tally, VoteParticipation, VotingSession
+from .models import Ballot, Candidate, Choice, Suggestion, Tally, VoteParticipation, VotingSession
 
 # Tracking codes avoid letters and digits a resident could misread (0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -136,52 +140,75 @@ def open_session(
     )
     session.full_clean()
     session.save()
-    session.candidates.set(candidates)
+    _put_on_ballot(session, candidates)
     return session
 
 
+def _put_on_ballot(session: VotingSession, candidates: list[Candidate]) -> None:
+    """The session's candidates, each with its phone count starting at zero."""
+    session.candidates.set(candidates)
+    Tally.objects.bulk_create(
+        Tally(session=session, candidate=c, method=Tally.Method.PHONE) for c in candidates
+    )
+
+
 def receipt_for(session: VotingSession, deputy) -> str:
-    """The key a deputy's electronic ballot is stored under: only the server, holding the
-    secret key, can compute it from the deputy; the database alone does not link the two."""
-    return salted_hmac("selection.ballot", f"{session.pk}:{deputy.pk}").hexdigest()
+    """The key a deputy's phone ballot is stored under: only the server, holding the secret
+    key, can compute it from the deputy; the database alone does not link the two."""
+    return salted_hmac("selection.ballot", f"{session.pk}:{deputy.pk}", algorithm="sha256").hexdigest()
+
+
+def _seal(session: VotingSession, deputy) -> Fernet:
+    """The cipher sealing a deputy's ballot, keyed like the receipt but apart from it."""
+    key = salted_hmac("selection.ballot-seal", f"{session.pk}:{deputy.pk}", algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def own_ballot(session: VotingSession, deputy) -> dict[int, str] | None:
-    """The choices of this deputy's own electronic ballot, or None if they cast none."""
+    """The choices of this deputy's own phone ballot, or None if they cast none (or the
+    server's secret key changed since)."""
     ballot = Ballot.objects.filter(session=session, receipt=receipt_for(session, deputy)).first()
     if ballot is None:
         return None
-    return dict(ballot.marks.values_list("candidate_id", "choice"))
+    try:
+        opened = json.loads(_seal(session, deputy).decrypt(ballot.sealed.encode()))
+    except InvalidToken:
+        return None
+    return {int(pk): choice for pk, choice in opened.items()}
 
 
 def cast_ballot(deputy, session: VotingSession, choices: dict[int, str]) -> None:
     """A deputy votes once per round on their phone: 赞成/反对/弃权 for every candidate, at most
-    应选数 赞成. Who voted and what was voted are stored apart."""
+    应选数 赞成. Who voted (the participation) is stored apart from what was voted: the choices
+    go straight into the session's phone counts, and the ballot keeps them only sealed."""
     if not permissions.can_vote(deputy):
         raise PermissionDenied
     if session.state != VotingSession.State.OPEN:
         raise ValidationError({"__all__": "本轮投票已结束。"})
     candidate_ids = set(session.candidates.values_list("pk", flat=True))
-    missing = candidate_ids - set(choices)
-    if missing or set(choices) - candidate_ids:
+    if set(choices) != candidate_ids or any(c not in Choice.values for c in choices.values()):
         raise ValidationError({"__all__": "请对每一个候选项目选择赞成、反对或弃权。"})
-    if any(choice not in BallotMark.Choice.values for choice in choices.values()):
-        raise ValidationError({"__all__": "请对每一个候选项目选择赞成、反对或弃权。"})
-    in_favour = sum(1 for choice in choices.values() if choice == BallotMark.Choice.FOR)
+    in_favour = sum(1 for choice in choices.values() if choice == Choice.FOR)
     if not rules.ballot_is_valid(in_favour, session.seats):
         raise ValidationError(
             {"__all__": f"赞成票不能多于应选数：您选了{in_favour}个赞成，应选{session.seats}个。"}
         )
+    sealed = _seal(session, deputy).encrypt(json.dumps({str(k): v for k, v in choices.items()}).encode())
+    counted = {Choice.FOR: "votes_for", Choice.AGAINST: "votes_against", Choice.ABSTAIN: "abstentions"}
     try:
         with transaction.atomic():
             locked = VotingSession.objects.select_for_update().get(pk=session.pk)
             if locked.state != VotingSession.State.OPEN:
                 raise ValidationError({"__all__": "本轮投票已结束。"})
             VoteParticipation.objects.create(session=session, deputy=deputy)
-            ballot = Ballot.objects.create(session=session, receipt=receipt_for(session, deputy))
-            BallotMark.objects.bulk_create(
-                BallotMark(ballot=ballot, candidate_id=pk, choice=choice) for pk, choice in choices.items()
+            Ballot.objects.create(
+                session=session, receipt=receipt_for(session, deputy), sealed=sealed.decode()
             )
+            for choice, column in counted.items():
+                marked = [pk for pk, c in choices.items() if c == choice]
+                Tally.objects.filter(
+                    session=session, method=Tally.Method.PHONE, candidate_id__in=marked
+                ).update(**{column: F(column) + 1})
     except IntegrityError as exc:
         raise ValidationError({"__all__": "您已在本轮投票，不能重复投票。"}) from exc
 
@@ -239,6 +266,7 @@ def record_tally(
         Tally.objects.update_or_create(
             session=session,
             candidate_id=pk,
+            method=Tally.Method.PAPER,
             defaults={"votes_for": votes_for, "votes_against": against, "abstentions": abstain},
         )
 
@@ -273,7 +301,7 @@ def open_runoff(user, year: int, held_on: date) -> VotingSession:
         deputies_total=first.deputies_total,
         seats=result.decision.places_left,
     )
-    runoff.candidates.set(result.tied)
+    _put_on_ballot(runoff, result.tied)
     return runoff
 
 

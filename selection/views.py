@@ -29,7 +29,7 @@ from .forms import (
     TallyForm,
     VoteForm,
 )
-from .models import Candidate, Suggestion, Tally, VotingSession
+from .models import Candidate, Choice, Suggestion, Tally, VotingSession
 
 
 def suggestion_year() -> int:
@@ -331,7 +331,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
                 messages.success(request, "投票成功。")
                 return redirect("selection_session", session_id=session.pk)
     own = services.own_ballot(session, request.user) if permissions.can_vote(request.user) else None
-    labels = dict(form.fields[f"c{candidates[0].pk}"].choices) if candidates else {}
+    labels = dict(Choice.choices)
     own_rows = [(c, labels.get(own.get(c.pk), "")) for c in candidates] if own else None
     return render(
         request,
@@ -354,7 +354,7 @@ def session_tally(request: HttpRequest, session_id: int) -> HttpResponse:
     _require_office(request.user)
     session = get_object_or_404(VotingSession, pk=session_id)
     candidates = sorted(session.candidates.all(), key=lambda c: (c.ballot_order or 0, c.pk))
-    tallies = {t.candidate_id: t for t in Tally.objects.filter(session=session)}
+    tallies = {t.candidate_id: t for t in Tally.objects.filter(session=session, method=Tally.Method.PAPER)}
     initial = {
         "paper_ballots_issued": session.paper_ballots_issued,
         "paper_ballots_returned": session.paper_ballots_returned,
