@@ -158,3 +158,31 @@ def test_the_main_pages_read_in_a_fixed_number_of_queries(demo, client, django_a
             with django_assert_max_num_queries(limit):
                 response = client.get(path.format(**ids))
             assert response.status_code == 200, path
+
+
+def test_the_result_page_the_public_result_and_the_api_agree_and_the_list_follows_the_result(demo, client):
+    _as_office(client)
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username="office"))
+    data = api.get(f"/api/selections/{YEAR}/result/").json()
+    from_api = [
+        (r["rank"], r["title"], r["votes_for"], r["votes_against"], r["abstentions"], r["adopted"])
+        for r in data["candidates"]
+    ]
+    for page in (client.get(f"/selections/{YEAR}/result/"), client.get(f"/public/selections/{YEAR}/")):
+        result = page.context["result"]
+        rows = [
+            (r.rank, r.candidate.title, r.votes_for, r.votes_against, r.abstentions, r.adopted)
+            for r in result.rows
+        ]
+        assert rows == from_api
+        assert (
+            f"全体代表{data['deputies_total']}名，应选{data['seats']}项；发出选票{data['ballots_issued']}张，"
+            f"收回{data['ballots_returned']}张，有效票{data['ballots_valid']}张" in page.content.decode()
+        )
+    plan = Plan.objects.get(year=YEAR, status=Plan.Status.DRAFT)
+    adopted = [r["title"] for r in sorted(data["candidates"], key=lambda r: -r["votes_for"]) if r["adopted"]]
+    assert list(plan.items.order_by("number").values_list("title", flat=True)) == adopted
+    home = client.get(f"/selections/{YEAR}/").content.decode()
+    total = Suggestion.objects.filter(year=YEAR)
+    assert f"共收到建议{total.count()}条" in home
