@@ -200,6 +200,9 @@ def cast_ballot(deputy, session: VotingSession, choices: dict[int, str]) -> None
             locked = VotingSession.objects.select_for_update().get(pk=session.pk)
             if locked.state != VotingSession.State.OPEN:
                 raise ValidationError({"__all__": "本轮投票已结束。"})
+            if locked.paper_ballots_issued + locked.participations.count() >= locked.deputies_total:
+                if not locked.participations.filter(deputy=deputy).exists():
+                    raise ValidationError({"__all__": "投票人数已达全体代表人数，不能再投票。"})
             VoteParticipation.objects.create(session=session, deputy=deputy)
             Ballot.objects.create(
                 session=session, receipt=receipt_for(session, deputy), sealed=sealed.decode()

@@ -312,3 +312,13 @@ def test_one_action_turns_the_adopted_candidates_into_next_years_draft_list(clie
     client.force_login(deputy_user())
     assert plan.title not in client.get("/plans/").content.decode()
     assert plan.title not in client.get("/public/").content.decode()
+
+
+def test_no_more_phone_ballots_than_deputies_in_office():
+    office = office_user()
+    session, candidates = open_vote(office, total=9)
+    tally(office, session, candidates, [1, 1, 1, 1], issued=8, returned=8, valid=8)
+    services.cast_ballot(deputy_user(), session, {c.pk: "abstain" for c in candidates})
+    with pytest.raises(Exception, match="投票人数已达全体代表人数"):
+        services.cast_ballot(deputy_user(), session, {c.pk: "abstain" for c in candidates})
+    assert Ballot.objects.count() == 1
