@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import BadRequest
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 
 from core.dates import parse_as_of
 from projects import permissions
+from projects.api.filters import SUPPORTED_DATE
 
 from . import results
 
@@ -39,15 +41,29 @@ class SelectionResultSerializer(serializers.Serializer):
 
 
 @extend_schema(
-    responses=SelectionResultSerializer,
-    parameters=[OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD")],
+    summary="票决结果（全体代表数、应选数、选票数，各候选项目得票与是否通过）",
+    responses={
+        200: SelectionResultSerializer,
+        400: OpenApiResponse(description="截至日期格式不对"),
+        403: OpenApiResponse(description="无权查看"),
+        404: OpenApiResponse(description="该年度票决截至该日尚未计票"),
+    },
+    parameters=[
+        OpenApiParameter(
+            "as_of", SUPPORTED_DATE, description="截至日期 YYYY-MM-DD：按当日已计票的轮次计算，缺省为今天"
+        )
+    ],
 )
 @api_view(["GET"])
 def selection_result(request: Request, year: int) -> Response:
     """The result as declared by ?as_of= (default today); 404 before round 1 was counted."""
     if not permissions.can_view_selection(request.user):
         raise PermissionDenied("无权查看票决结果")
-    result = results.year_result(year, parse_as_of(request))
+    try:
+        as_of = parse_as_of(request)
+    except BadRequest as exc:
+        raise serializers.ValidationError({"as_of": [str(exc)]}) from exc
+    result = results.year_result(year, as_of)
     if result is None:
         raise Http404
     return Response(SelectionResultSerializer(result).data)

@@ -322,3 +322,10 @@ def test_no_more_phone_ballots_than_deputies_in_office():
     with pytest.raises(Exception, match="投票人数已达全体代表人数"):
         services.cast_ballot(deputy_user(), session, {c.pk: "abstain" for c in candidates})
     assert Ballot.objects.count() == 1
+
+
+def test_a_malformed_as_of_answers_400_in_chinese():
+    api = APIClient()
+    api.force_authenticate(office_user())
+    response = api.get(f"/api/selections/{YEAR}/result/", {"as_of": "2026-13-01"})
+    assert response.status_code == 400 and "截至日期格式应为" in response.json()["as_of"][0]
