@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from projects.api import tokens
 from projects.api import views as registry
+from selection import api as selection
 from supervision.api import closing as year_end
 from supervision.api import evaluation as evaluation_api
 from supervision.api import registry as registry_progress
@@ -54,6 +55,7 @@ urlpatterns = [
         evaluation_api.PlanEvaluationView.as_view(),
         name="api-plan-evaluation",
     ),
+    path("selections/<int:year>/result/", selection.selection_result, name="api-selection-result"),
     path("", include(router.urls)),
     # Only addresses ending in "/", so that /api/plans still redirects to /api/plans/.
     re_path(r"^(?P<path>(?:.*/)?)$", api_not_found),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "captcha",
     "projects",
     "supervision",
+    "selection",
 ]
 
 MIDDLEWARE = [

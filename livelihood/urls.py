@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("captcha/", include("captcha.urls")),
     path("api/", include("livelihood.api_urls")),
+    path("", include("selection.urls")),
     path("", include("supervision.urls")),
     path("", include("projects.urls")),
 ]

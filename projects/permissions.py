@@ -187,6 +187,21 @@ def can_send_reminders(user) -> bool:
     return is_office(user)
 
 
+def can_manage_selection(user) -> bool:
+    """Only the office triages suggestions, drafts candidates, runs the vote and makes the list."""
+    return is_office(user)
+
+
+def can_view_selection(user) -> bool:
+    """The suggestion pool, candidates and the vote's pages: the office, leaders and deputies."""
+    return is_office(user) or is_leader(user) or is_deputy(user)
+
+
+def can_vote(user) -> bool:
+    """Only deputies (人大代表) vote on the candidates and file 代表建议."""
+    return is_deputy(user)
+
+
 def published_plans_for(user) -> QuerySet[Plan]:
     """Plans whose supervision records (rectifications) a user may read, whatever units the
     plan's sub-items belong to: every plan but drafts, which only the office sees."""

@@ -33,6 +33,7 @@ from tests.factories import (
     liaison_user,
     office_user,
 )
+from tests.test_selection_demo import selection_paths
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -436,6 +437,7 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
     paths += [f"/plans/{demo['plan_2023'].pk}/year-report.docx", f"/plans/{demo['plan_2024'].pk}/close/"]
     paths += ["/changes/", f"/changes/{ChangeRequest.objects.first().pk}/"]
     paths += ["/plans/", "/public/", "/visits/", "/rectifications/", "/notifications/", "/reports/review/"]
+    paths += selection_paths()
     for path in paths:
         with CaptureQueriesContext(connection) as queries:
             response = (api if path.startswith("/api/") else client).get(path)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from projects import demo
 from projects.models import Plan, User
+from selection.demo import seed_selection
 from supervision import demo as supervision_demo
 from supervision.demo_closing import seed_year_end
 from supervision.demo_evaluation import seed_evaluation
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         seed_year_end()  # the 2023 list's changes, acceptances, handover and carry-over (issue 15)
         seed_evaluation()
         seed_notices(plan_2023, plan_now, office)
+        seed_selection(today)  # next year's suggestions, candidates, vote and draft list
         take_monthly_snapshots()  # what the nightly task would have stored by now
 
         self.stdout.write(

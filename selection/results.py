@@ -1,0 +1,143 @@
+"""Reading a year's vote: the counts of every round (paper tallies plus electronic ballots)
+and the decision ``rules.decide`` draws from them. Pages, the API and the list-making service
+all read the result here; none counts on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Sum
+
+from . import rules
+from .models import Candidate, Tally, VotingSession
+
+
+@dataclass(frozen=True)
+class Counts:
+    votes_for: int = 0
+    votes_against: int = 0
+    abstentions: int = 0
+
+
+@dataclass(frozen=True)
+class RoundCounts:
+    session: VotingSession
+    candidates: list[Candidate]
+    ballots_issued: int
+    ballots_returned: int
+    ballots_valid: int
+    electronic_ballots: int
+    counts: dict[int, Counts]
+
+    def votes_for(self) -> dict[int, int]:
+        return {c.pk: self.counts[c.pk].votes_for for c in self.candidates}
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    candidate: Candidate
+    rank: int
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    adopted: bool
+    has_majority: bool
+    runoff_votes_for: int | None
+
+
+@dataclass(frozen=True)
+class YearResult:
+    year: int
+    first: RoundCounts
+    runoff: RoundCounts | None
+    decision: rules.Decision
+    rows: list[CandidateRow]
+    as_of: date | None
+
+    @property
+    def session(self) -> VotingSession:
+        return self.first.session
+
+    @property
+    def adopted(self) -> list[Candidate]:
+        by_pk = {row.candidate.pk: row.candidate for row in self.rows}
+        return [by_pk[pk] for pk in self.decision.adopted]
+
+    @property
+    def tied(self) -> list[Candidate]:
+        by_pk = {row.candidate.pk: row.candidate for row in self.rows}
+        return [by_pk[pk] for pk in self.decision.tied]
+
+    @property
+    def is_final(self) -> bool:
+        return not self.decision.needs_another_round
+
+
+def counted_by(session: VotingSession, as_of: date | None) -> bool:
+    """Whether a session's count had been declared on a day (None: today)."""
+    return session.state == VotingSession.State.COUNTED and (
+        as_of is None or (session.counted_on is not None and session.counted_on <= as_of)
+    )
+
+
+def round_counts(session: VotingSession) -> RoundCounts:
+    """A session's ballots and each candidate's 赞成/反对/弃权: the tellers' paper tallies plus
+    the phone counts (every phone ballot is valid: one marking too many 赞成 is refused before
+    it is cast)."""
+    candidates = sorted(session.candidates.all(), key=lambda c: (c.ballot_order or 0, c.pk))
+    sums = {
+        row["candidate_id"]: Counts(row["f"] or 0, row["a"] or 0, row["ab"] or 0)
+        for row in Tally.objects.filter(session=session)
+        .values("candidate_id")
+        .annotate(f=Sum("votes_for"), a=Sum("votes_against"), ab=Sum("abstentions"))
+    }
+    counts = {c.pk: sums.get(c.pk, Counts()) for c in candidates}
+    electronic = session.ballots.count()
+    participants = session.participations.count()
+    return RoundCounts(
+        session=session,
+        candidates=candidates,
+        ballots_issued=session.paper_ballots_issued + participants,
+        ballots_returned=session.paper_ballots_returned + electronic,
+        ballots_valid=session.paper_ballots_valid + electronic,
+        electronic_ballots=electronic,
+        counts=counts,
+    )
+
+
+def sessions_of(year: int) -> dict[int, VotingSession]:
+    return {s.round: s for s in VotingSession.objects.filter(year=year).prefetch_related("candidates")}
+
+
+def year_result(year: int, as_of: date | None = None) -> YearResult | None:
+    """The year's result as declared by ``as_of`` (None: today), or None before round 1 was
+    counted. A second round counts once it was counted by then too."""
+    sessions = sessions_of(year)
+    first_session = sessions.get(1)
+    if first_session is None or not counted_by(first_session, as_of):
+        return None
+    first = round_counts(first_session)
+    runoff_session = sessions.get(2)
+    runoff = round_counts(runoff_session) if runoff_session and counted_by(runoff_session, as_of) else None
+    later = [runoff.votes_for()] if runoff else []
+    decision = rules.decide(first.votes_for(), first_session.seats, first_session.deputies_total, later)
+    ranks = rules.rank_by_votes(first.votes_for())
+    adopted = set(decision.adopted)
+    rows = [
+        CandidateRow(
+            candidate=c,
+            rank=ranks[c.pk],
+            votes_for=first.counts[c.pk].votes_for,
+            votes_against=first.counts[c.pk].votes_against,
+            abstentions=first.counts[c.pk].abstentions,
+            adopted=c.pk in adopted,
+            has_majority=rules.has_majority_of_all(
+                first.counts[c.pk].votes_for, first_session.deputies_total
+            ),
+            runoff_votes_for=runoff.counts[c.pk].votes_for if runoff and c.pk in runoff.counts else None,
+        )
+        for c in first.candidates
+    ]
+    rows.sort(key=lambda row: (row.rank, row.candidate.ballot_order or 0))
+    return YearResult(year=year, first=first, runoff=runoff, decision=decision, rows=rows, as_of=as_of)
