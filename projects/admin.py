@@ -50,6 +50,7 @@ class PlanAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "year",
+        "region_name",
         "region",
         "level",
         "status",
@@ -58,12 +59,24 @@ class PlanAdmin(SimpleHistoryAdmin):
         "report_cadence",
     )
     list_filter = ("status", "year", "report_cadence")
-    search_fields = ("title", "region")
+    search_fields = ("title", "region_name", "region__name")
     inlines = [ItemInline]
     fieldsets = (
         (
             None,
-            {"fields": ("version", "year", "title", "region", "level", "status", "published_on", "summary")},
+            {
+                "fields": (
+                    "version",
+                    "year",
+                    "title",
+                    "region_name",
+                    "region",
+                    "level",
+                    "status",
+                    "published_on",
+                    "summary",
+                )
+            },
         ),
         (_("序时进度预警"), {"fields": ("yellow_margin", "red_margin")}),
         (_("填报要求"), {"fields": ("report_cadence", "report_due_day")}),

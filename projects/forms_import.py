@@ -11,7 +11,7 @@ from .services.plan_import import MAX_FILE_BYTES
 
 
 def _latest_region() -> str:
-    return Plan.objects.order_by("-year", "-pk").values_list("region", flat=True).first() or ""
+    return Plan.objects.order_by("-year", "-pk").values_list("region_name", flat=True).first() or ""
 
 
 class PlanFieldsForm(forms.Form):

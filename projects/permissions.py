@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from . import roles
-from .models import Item, Plan, SubItem, User
+from .models import Item, Plan, SubItem, SubItemShare, User
 
 
 def _group_names(user) -> set[str]:
@@ -51,8 +51,13 @@ def sub_item_scope(user) -> Q | None:
     if is_office(user) or is_leader(user) or is_deputy(user):
         return None
     if is_liaison(user):
-        return Q(responsible_unit_id=user.unit_id)
+        return Q(responsible_unit_id=user.unit_id) | Q(pk__in=_shared_sub_item_ids(user))
     return Q(pk__in=[])
+
+
+def _shared_sub_item_ids(user) -> QuerySet:
+    """The sub-items of which the liaison's unit answers for a share (分解任务)."""
+    return SubItemShare.objects.filter(responsible_unit_id=user.unit_id).values("sub_item_id")
 
 
 def item_scope(user) -> Q | None:
@@ -61,7 +66,9 @@ def item_scope(user) -> Q | None:
     if scope is None:
         return None
     if is_liaison(user):
-        return Q(sub_items__responsible_unit_id=user.unit_id)
+        return Q(sub_items__responsible_unit_id=user.unit_id) | Q(
+            pk__in=SubItem.objects.filter(pk__in=_shared_sub_item_ids(user)).values("item_id")
+        )
     return Q(pk__in=[])
 
 
@@ -84,9 +91,31 @@ def can_review_reports(user) -> bool:
     return is_office(user)
 
 
-def can_report_on(user: User, sub_item: SubItem) -> bool:
-    """Only a liaison of the responsible unit reports on a sub-item."""
-    return is_liaison(user) and sub_item.responsible_unit_id == user.unit_id
+def can_report_on(user: User, sub_item: SubItem, share: SubItemShare | None = None) -> bool:
+    """Only a liaison of the responsible unit reports on a sub-item; on a share of a split
+    sub-item, only a liaison of the share's responsible unit (``share_refusal``)."""
+    if not is_liaison(user):
+        return False
+    if share is not None:
+        return share_refusal(user, sub_item, share) is None
+    return sub_item.responsible_unit_id == user.unit_id
+
+
+def share_refusal(user: User, sub_item: SubItem, share: SubItemShare | None) -> str | None:
+    """Why a report on a sub-item (and a share of it) may not be written, as far as shares
+    decide it, in Chinese; None when shares do not stand in the way. A split sub-item is
+    reported on share by share, each by its own region's responsible unit."""
+    if share is None:
+        if sub_item.shares.exists():
+            return "本项已分解到各区划，请按本地区的分解任务填报"
+        return None
+    if share.sub_item_id != sub_item.pk:
+        return "所选分解任务不属于该子项"
+    if share.responsible_unit_id != user.unit_id:
+        return (
+            f"不能填报其他地区的分解任务：“{share.region.name}”的分解任务由{share.responsible_unit}负责填报"
+        )
+    return None
 
 
 def reportable_sub_items(user: User, queryset: QuerySet[SubItem] | None = None) -> QuerySet[SubItem]:
@@ -104,7 +133,7 @@ def visible_reports_filter(user) -> Q:
         return Q()
     accepted = Q(state="accepted")
     if is_liaison(user):
-        return Q(sub_item__responsible_unit_id=user.unit_id)
+        return Q(sub_item__responsible_unit_id=user.unit_id) | Q(share__responsible_unit_id=user.unit_id)
     if can_view_registry(user):
         return accepted
     return Q(pk__in=[])
@@ -219,7 +248,7 @@ def can_create_reports(user) -> bool:
     return is_liaison(user)
 
 
-def can_write_report(user: User, sub_item: SubItem) -> bool:
-    """Reports are written by a liaison of the responsible unit, and only while the plan is
-    published (not in a draft or a closed plan)."""
-    return can_report_on(user, sub_item) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+def can_write_report(user: User, sub_item: SubItem, share: SubItemShare | None = None) -> bool:
+    """Reports are written by a liaison of the responsible unit (of the share's, on a share),
+    and only while the plan is published (not in a draft or a closed plan)."""
+    return can_report_on(user, sub_item, share) and sub_item.item.plan.status == Plan.Status.PUBLISHED

@@ -808,7 +808,7 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str) -> Plan:
     columns = parsed.columns
     if Plan.objects.filter(year=year, title=title).exists():
         raise PlanImportInvalid([Problem(None, "", f"{year}年已有名为“{title}”的清单，请换一个清单名称。")])
-    plan = Plan(year=year, title=title, region=region, status=Plan.Status.DRAFT)
+    plan = Plan(year=year, title=title, region_name=region, status=Plan.Status.DRAFT)
     try:
         plan.full_clean()
     except ValidationError as exc:

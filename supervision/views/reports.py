@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core import dates
 from projects import permissions
-from projects.models import Plan, SubItem
+from projects.models import Plan, SubItem, SubItemShare
 
 from .. import ledger
 from ..forms.reports import AcceptReportForm, ProgressReportForm, ReturnReportForm
@@ -117,7 +117,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reportable_sub_item(user, sub_item_id: int) -> SubItem:
+def _reportable_sub_item(user, sub_item_id: int, share: SubItemShare | None = None) -> SubItem:
     """The sub-item a report is written for: 404 unless the user may see it in a published
     plan, 403 unless the user is a liaison of its responsible unit."""
     sub_item = get_object_or_404(
@@ -126,9 +126,21 @@ def _reportable_sub_item(user, sub_item_id: int) -> SubItem:
         .select_related("item__plan", "responsible_unit"),
         pk=sub_item_id,
     )
-    if not permissions.can_write_report(user, sub_item):
-        raise PermissionDenied
+    if not permissions.can_write_report(user, sub_item, share):
+        raise PermissionDenied(permissions.share_refusal(user, sub_item, share) or "")
     return sub_item
+
+
+def _share_asked(request: HttpRequest, sub_item_id: int) -> SubItemShare | None:
+    """The share (分解任务) a report is written on, named by ``?share=`` (or the form's field)."""
+    share_id = request.POST.get("share") or request.GET.get("share")
+    if not share_id:
+        return None
+    return get_object_or_404(
+        SubItemShare.objects.select_related("region", "responsible_unit"),
+        pk=share_id,
+        sub_item_id=sub_item_id,
+    )
 
 
 def _initial_figures(last: ProgressReport | None) -> dict:
@@ -143,12 +155,12 @@ def _initial_figures(last: ProgressReport | None) -> dict:
     }
 
 
-def _report_form(sub_item: SubItem, *args, instance: ProgressReport | None = None, initial=None):
+def _report_form(sub_item: SubItem, *args, instance: ProgressReport | None = None, initial=None, share=None):
     """The report form for a sub-item, checked against its last accepted report, asking for
     each funding source's money when it has several (pre-filled from the report being edited,
     or for a new one from the last accepted report)."""
     sources = funding_sources(sub_item)
-    last = latest_accepted_report(sub_item.pk)
+    last = latest_accepted_report(sub_item.pk, share=share)
     initial = dict(initial or {})
     basis = instance if instance is not None and instance.pk else last
     if len(sources) > 1 and basis is not None:
@@ -156,7 +168,13 @@ def _report_form(sub_item: SubItem, *args, instance: ProgressReport | None = Non
             initial[ledger.funding_field("allocated", row.source)] = row.allocated
             initial[ledger.funding_field("paid", row.source)] = row.paid
     return ProgressReportForm(
-        *args, instance=instance, sub_item=sub_item, last_accepted=last, sources=sources, initial=initial
+        *args,
+        instance=instance,
+        sub_item=sub_item,
+        last_accepted=last,
+        sources=sources,
+        initial=initial,
+        share=share,
     )
 
 
@@ -180,21 +198,25 @@ def _after_save(request: HttpRequest, form: ProgressReportForm, report: Progress
 @login_required
 def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
     """Report on a sub-item: continue its report in progress, or start this period's."""
-    sub_item = _reportable_sub_item(request.user, sub_item_id)
+    share = _share_asked(request, sub_item_id)
+    sub_item = _reportable_sub_item(request.user, sub_item_id, share)
     if request.method != "POST":
-        existing = open_report(sub_item.pk)
+        existing = open_report(sub_item.pk, share)
         if existing is not None:
             return redirect("report_detail", existing.pk)
     plan = sub_item.item.plan
     period = plan_open_period(plan, dates.today())
-    last = latest_accepted_report(sub_item.pk)
+    last = latest_accepted_report(sub_item.pk, share=share)
     status = 200
     if request.method == "POST":
         form = _report_form(
             sub_item,
             request.POST,
             request.FILES,
-            instance=ProgressReport(sub_item=sub_item, created_by=request.user, period_start=period.start),
+            instance=ProgressReport(
+                sub_item=sub_item, share=share, created_by=request.user, period_start=period.start
+            ),
+            share=share,
         )
         if form.is_valid():
             try:
@@ -205,6 +227,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
                     form.cleaned_data["photos"],
                     period_start=period.start,
                     submit=request.POST.get("action") == "submit",
+                    share=share,
                 )
             except ReportConflict as exc:
                 form.add_error(None, exc.message)
@@ -217,7 +240,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
         else:
             status = 400
     else:
-        form = _report_form(sub_item, initial=_initial_figures(last))
+        form = _report_form(sub_item, initial=_initial_figures(last), share=share)
     return render(
         request,
         "supervision/reports/report.html",
@@ -228,7 +251,8 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             "period": period,
             "last_accepted": last,
             "form": form,
-            "existing": open_report(sub_item.pk) if status == 409 else None,
+            "existing": open_report(sub_item.pk, share) if status == 409 else None,
+            "share": share,
         },
         status=status,
     )
@@ -253,10 +277,10 @@ def _render_report(
 ) -> HttpResponse:
     sub_item = report.sub_item
     plan = sub_item.item.plan
-    can_edit = report.is_editable and permissions.can_write_report(request.user, sub_item)
-    last = latest_accepted_report(sub_item.pk) if report.state != State.ACCEPTED else None
+    can_edit = report.is_editable and permissions.can_write_report(request.user, sub_item, report.share)
+    last = latest_accepted_report(sub_item.pk, share=report.share) if report.state != State.ACCEPTED else None
     if form is None and can_edit:
-        form = _report_form(sub_item, instance=report)
+        form = _report_form(sub_item, instance=report, share=report.share)
         form.initial["version"] = report.version
     can_review = report.state == State.SUBMITTED and permissions.can_review_reports(request.user)
     if can_review and return_form is None:
@@ -274,6 +298,7 @@ def _render_report(
             "photos": report.photos.all(),
             "can_review": can_review,
             "return_form": return_form,
+            "share": report.share,
         },
         status=status,
     )
@@ -287,9 +312,9 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method != "POST":
         return _render_report(request, report)
     sub_item = report.sub_item
-    if not permissions.can_write_report(request.user, sub_item):
+    if not permissions.can_write_report(request.user, sub_item, report.share):
         raise PermissionDenied
-    form = _report_form(sub_item, request.POST, request.FILES, instance=report)
+    form = _report_form(sub_item, request.POST, request.FILES, instance=report, share=report.share)
     if not form.is_valid():
         return _render_report(request, report, form=form, status=400)
     version = form.cleaned_data.get("version")
