@@ -3,16 +3,23 @@ decides access.
 
 - Office administrators (督查室) and superusers: everything.
 - Leaders (领导) and deputies (人大代表): read everything, write no reports.
-- Liaisons (联络员): see and report on only the sub-items their unit is responsible for; other
-  sub-items answer 404 to them, and another unit's drafts are never shown.
+- Liaisons (联络员): see and report on only the sub-items their unit is responsible for (and the
+  shares of split sub-items their unit answers for); other sub-items answer 404 to them, and
+  another unit's drafts are never shown.
+- Regions: a user whose unit belongs to a region (``user_region``) acts within that region and
+  below. Offices, leaders and deputies see the lists of their region and of the regions below
+  it, plus every higher list's shares that fall to their region (上级下达), read through
+  their region (``reading_region``); lists with no region stay visible to all, as before.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from . import roles
-from .models import Item, Plan, SubItem, SubItemShare, User
+from .models import Item, Plan, Region, SubItem, SubItemShare, User
 
 
 def _group_names(user) -> set[str]:
@@ -46,10 +53,40 @@ def can_view_registry(user) -> bool:
     return is_office(user) or bool(_group_names(user))
 
 
+def user_region(user) -> Region | None:
+    """The region a user acts in: their unit's (None: no region, the whole registry)."""
+    if not user.is_authenticated or user.unit_id is None:
+        return None
+    cached = getattr(user, "_region", False)
+    if cached is False:
+        cached = Region.objects.filter(units__pk=user.unit_id).first()
+        user._region = cached
+    return cached
+
+
+def _plans_in_region(region: Region) -> Q:
+    """Plans a user of a region reads: those with no region, its own and its lower regions'
+    lists, and higher lists with a share falling to it."""
+    handed_down = SubItemShare.objects.filter(region__code__startswith=region.prefix).values(
+        "sub_item__item__plan_id"
+    )
+    return Q(region__isnull=True) | Q(region__code__startswith=region.prefix) | Q(pk__in=handed_down)
+
+
+def _sub_items_in_region(region: Region) -> Q:
+    shared = SubItemShare.objects.filter(region__code__startswith=region.prefix).values("sub_item_id")
+    return (
+        Q(item__plan__region__isnull=True)
+        | Q(item__plan__region__code__startswith=region.prefix)
+        | Q(pk__in=shared)
+    )
+
+
 def sub_item_scope(user) -> Q | None:
     """The filter on SubItem a user's view of the registry is limited to (None = everything)."""
     if is_office(user) or is_leader(user) or is_deputy(user):
-        return None
+        region = None if user.is_superuser else user_region(user)
+        return None if region is None else _sub_items_in_region(region)
     if is_liaison(user):
         return Q(responsible_unit_id=user.unit_id) | Q(pk__in=_shared_sub_item_ids(user))
     return Q(pk__in=[])
@@ -65,6 +102,8 @@ def item_scope(user) -> Q | None:
     scope = sub_item_scope(user)
     if scope is None:
         return None
+    if not is_liaison(user) and (is_office(user) or is_leader(user) or is_deputy(user)):
+        return Q(pk__in=SubItem.objects.filter(scope).values("item_id"))
     if is_liaison(user):
         return Q(sub_items__responsible_unit_id=user.unit_id) | Q(
             pk__in=SubItem.objects.filter(pk__in=_shared_sub_item_ids(user)).values("item_id")
@@ -224,6 +263,9 @@ def visible_plans(user, queryset: QuerySet[Plan] | None = None) -> QuerySet[Plan
     qs = Plan.objects.all() if queryset is None else queryset
     if not can_manage_registry(user):
         qs = qs.exclude(status=Plan.Status.DRAFT)
+    region = None if user.is_superuser or is_liaison(user) else user_region(user)
+    if region is not None:
+        return qs.filter(_plans_in_region(region))
     scope = item_scope(user)
     if scope is not None:
         qs = qs.filter(pk__in=Item.objects.filter(scope).values("plan_id"))
@@ -252,3 +294,31 @@ def can_write_report(user: User, sub_item: SubItem, share: SubItemShare | None =
     """Reports are written by a liaison of the responsible unit (of the share's, on a share),
     and only while the plan is published (not in a draft or a closed plan)."""
     return can_report_on(user, sub_item, share) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+
+
+def is_handed_down(plan: Plan, region: Region | None) -> bool:
+    """A higher region's list as read from a lower region (上级下达): the plan belongs to a
+    region above ``region``."""
+    return (
+        region is not None
+        and plan.region_id is not None
+        and plan.region_id != region.pk
+        and plan.region.contains(region)
+    )
+
+
+def reading_region(user, plan: Plan, code: str | None = None) -> Region | None:
+    """The region through which a user reads a plan's figures (None: the whole plan).
+
+    ``code`` (a page's ``?region=``) asks for one region's shares: an unknown code answers
+    404, a region outside the user's own 403. Without it, a user of a lower region reads a
+    higher list through their own region: only the shares that fall to it."""
+    own = None if user.is_superuser else user_region(user)
+    if code:
+        asked = Region.objects.filter(code=code).first()
+        if asked is None:
+            raise Http404(f"没有代码为“{code}”的行政区划")
+        if own is not None and not own.contains(asked):
+            raise PermissionDenied(f"只能查看本地区（{own.name}）及下级区划的情况")
+        return asked
+    return own if is_handed_down(plan, own) else None

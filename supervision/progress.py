@@ -61,14 +61,14 @@ class SubItemState:
     planned_by_source: dict[str, Decimal] = field(default_factory=dict)
     money_by_source: dict[str, Money] = field(default_factory=dict)
     verdict: str | None = None
-    # A split sub-item's target is its shares' (those of the region read, with a region);
-    # None: the sub-item's own.
+    # Read through a region, a split sub-item's target is the sum of that region's shares';
+    # None: the sub-item's own (the whole sub-item's, whatever its shares add up to).
     shares_target: Decimal | None = None
     shares: list[ShareRow] = field(default_factory=list)
 
     @property
     def target_value(self) -> Decimal | None:
-        return self.shares_target if self.shares else self.sub_item.target_value
+        return self.shares_target if self.shares_target is not None else self.sub_item.target_value
 
     @property
     def target_display(self) -> str:
@@ -322,6 +322,8 @@ def plan_progress(
             split = shares_by_sub.get(sub.pk)
             if split:
                 state = _split_state(plan, sub, split, share_reports, on, due_period, expects_reports, final)
+                if region is None:
+                    state.shares_target = None
             else:
                 state = _sub_item_state(
                     plan, sub, reports.get(sub.pk), on, due_period, expects_reports, final

@@ -124,7 +124,8 @@ def demo(db):
 
     return {
         "plan_2023": Plan.objects.get(year=2023),
-        "plan_now": Plan.objects.exclude(year=2023).get(),
+        "plan_now": Plan.objects.exclude(year=2023).get(level="区级"),
+        "plan_city": Plan.objects.get(level="市级"),
         "password": DEMO_PASSWORD,
     }
 

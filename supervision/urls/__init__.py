@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("supervision.urls.circulars")),
     path("", include("supervision.urls.photos")),
     path("", include("supervision.urls.deliveries")),
+    path("", include("supervision.urls.regions")),
 ]

@@ -77,8 +77,11 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     chosen = table_filter.cleaned_data if table_filter.is_bound and table_filter.is_valid() else {}
     category, unit, light = chosen.get("category"), chosen.get("unit"), chosen.get("light") or ""
     scope = permissions.sub_item_scope(request.user)
+    region = permissions.reading_region(request.user, plan, request.GET.get("region"))
 
     base = {}
+    if request.GET.get("region"):
+        base["region"] = region.code
     if category:
         base["category"] = category.pk
     if unit:
@@ -100,6 +103,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             as_of,
             base,
             light,
+            region.code if region else "",
             caches.figures_version(plan),
         )
         key = "plan-dashboard:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
@@ -112,10 +116,11 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             light,
             attention_rows=ATTENTION_ROWS,
             overdue_rows=OVERDUE_ROWS,
+            region=region,
         )
         body = render_to_string(
             "supervision/dashboard/_body.html",
-            _body_context(plan, reading, light, links, filtered=bool(category or unit or light)),
+            _body_context(plan, reading, light, links, filtered=bool(category or unit or light or region)),
         )
         if key:
             cache.set(key, body, CACHE_SECONDS)
@@ -132,6 +137,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     if permissions.can_send_reminders(request.user) and as_of is None:
         overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope))
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
+    comparison = dashboard.region_comparison(plan, as_of) if region is None else []
     return render(
         request,
         "supervision/dashboard/plan_dashboard.html",
@@ -148,6 +154,19 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "open_rectifications": open_count,
             "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",
             "overdue_units": overdue_units,
+            "region": region,
+            "handed_down": permissions.is_handed_down(plan, region),
+            "comparison": [(row, links.to_dashboard(region=row.region.code)) for row in comparison],
+            "comparison_chart": [
+                {
+                    "name": row.region.name,
+                    "completion": float(round(row.summary.subitem_completion_rate * 100, 1)),
+                    "progress": row.figures["average_progress"],
+                    "scheduled": row.figures["average_scheduled"],
+                    "url": links.to_dashboard(region=row.region.code),
+                }
+                for row in comparison
+            ],
         },
     )
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from projects import demo
 from projects.models import Plan, User
 from supervision import demo as supervision_demo
+from supervision import demo_levels
 from supervision.demo_visits import seed_visits
 from supervision.services.snapshots import take_monthly_snapshots
 
@@ -38,7 +39,8 @@ class Command(BaseCommand):
         liaison_units = {sub.responsible_unit.code for sub, _ in seeded_2023 + seeded_now}
         demo.seed_liaisons(units, liaison_units)
         office = User.objects.get(username="office")
-        reports = supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
+        reports = demo_levels.seed_levels(plan_now, units, office, today)
+        reports += supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
         reports += supervision_demo.seed_report_history(seeded_now, today, office)
         seed_visits()
         take_monthly_snapshots()  # what the nightly task would have stored by now
