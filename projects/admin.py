@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
+from .models import Category, FundingLine, Item, Milestone, Plan, Region, SubItem, SubItemShare, Unit, User
 from .versioning import VersionedForm
 
 
@@ -135,6 +135,28 @@ class FundingLineInline(admin.TabularInline):
     fields = ("version", "source", "planned")
 
 
+class SubItemShareInline(admin.TabularInline):
+    """Shares are shown here; they are split with ``projects.shares.save_shares`` (the import,
+    the demo), whose rule that they add up to the target a row-by-row edit could not keep."""
+
+    model = SubItemShare
+    extra = 0
+    can_delete = False
+    fields = ("region", "target_value", "responsible_unit", "first_responsible_person", "planned_end")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent",)
+
+
 @admin.register(SubItem)
 class SubItemAdmin(SimpleHistoryAdmin):
     form = VersionedForm
@@ -152,7 +174,7 @@ class SubItemAdmin(SimpleHistoryAdmin):
     list_select_related = ("item", "item__plan", "responsible_unit")
     search_fields = ("content", "item__title", "first_responsible_person", "location")
     autocomplete_fields = ("responsible_unit", "cooperating_units")
-    inlines = [MilestoneInline, FundingLineInline]
+    inlines = [MilestoneInline, FundingLineInline, SubItemShareInline]
     readonly_fields = ("status", "progress_percent", "actual_value", "completed_on", "last_accepted_on")
     fieldsets = (
         (None, {"fields": ("version", "item", ("number", "weight"), "content", "location")}),

@@ -79,6 +79,30 @@ class SubItemState:
     def is_split(self) -> bool:
         return bool(self.shares)
 
+    def units_owing_report(self, period: periods.Period) -> list[int]:
+        """The units that owe a report for a period (``ledger.owes_report``): the responsible
+        unit, or for a split sub-item the unit of each share that owes its own (催报 goes to
+        the counties, not to the city bureau)."""
+        sub = self.sub_item
+        if not self.shares:
+            owes = ledger.owes_report(
+                is_complete=self.is_complete,
+                planned_start=sub.planned_start,
+                last_report=self.last_report,
+                period=period,
+            )
+            return [sub.responsible_unit_id] if owes else []
+        return [
+            row.share.responsible_unit_id
+            for row in self.shares
+            if ledger.owes_report(
+                is_complete=row.state.figures.is_complete,
+                planned_start=sub.planned_start,
+                last_report=row.last_report,
+                period=period,
+            )
+        ]
+
     @property
     def planned_money(self) -> Decimal:
         """计划投资 (万元): the registry's promise, summed over the funding sources."""

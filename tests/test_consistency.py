@@ -362,10 +362,20 @@ def test_reminders_due_on_a_day_go_to_exactly_the_units_flagged_overdue(demo, ye
             continue
         expected = pace_check.reminders_due(plan, day)
         progress = plan_progress(plan, day)
-        owing = {s.sub_item.responsible_unit_id for s in progress.sub_states if s.overdue_report}
         after_due = [r for r in expected if r.kind == "after"]
         for reminder in after_due:
+            # A split sub-item's reminder goes to the units of its shares that owe a report.
+            owing = {
+                u
+                for s in progress.sub_states
+                if s.overdue_report
+                for u in s.units_owing_report(reminder.period)
+            }
             assert reminder.unit_ids == owing, f"reminders after the due day on {day}"
+            split = [s for s in progress.sub_states if s.is_split and s.overdue_report]
+            assert all(
+                s.sub_item.responsible_unit_id not in s.units_owing_report(reminder.period) for s in split
+            )
         before = Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count()
         sent = pace_check.send_report_reminders(day)
         assert Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count() - before == sent

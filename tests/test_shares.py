@@ -256,3 +256,16 @@ class TestReportingOnShares:
             "青山区",
             "西岭区",
         ]
+
+
+@pytest.mark.django_db
+def test_reminders_for_a_split_sub_item_go_to_the_units_of_the_shares_that_owe_a_report(city):
+    from supervision.services.pace_check import reminders_due
+
+    plan, sub, split, _ = city
+    east, green, west = split
+    accepted_report(sub, share=east, on=dt.date(YEAR, 7, 3), progress="60", period_start=dt.date(YEAR, 6, 1))
+    after = [r for r in reminders_due(plan, TODAY) if r.kind == "after"]
+    assert after, "mid-July is past June's due day"
+    assert after[0].unit_ids == {green.responsible_unit_id, west.responsible_unit_id}
+    assert sub.responsible_unit_id not in after[0].unit_ids
