@@ -269,3 +269,18 @@ def test_reminders_for_a_split_sub_item_go_to_the_units_of_the_shares_that_owe_a
     assert after, "mid-July is past June's due day"
     assert after[0].unit_ids == {green.responsible_unit_id, west.responsible_unit_id}
     assert sub.responsible_unit_id not in after[0].unit_ids
+
+
+@pytest.mark.django_db
+def test_a_liaisons_tasks_list_their_regions_share_and_not_the_split_sub_item_as_a_whole(city, client):
+    _, sub, split, _ = city
+    green = split[1]
+    accepted_report(sub, share=green, on=dt.date(YEAR, 7, 3), progress="25", actual="10")
+    client.force_login(liaison_user(green.responsible_unit))
+    page = client.get("/my/tasks/")
+    (task,) = page.context["tasks"]
+    assert task.share == green
+    assert (task.state.target_value, task.state.actual_value) == (D("40"), D("10"))
+    assert f"?share={green.pk}" in page.content.decode() and "青山区分解任务" in page.content.decode()
+    client.force_login(liaison_user(sub.responsible_unit))
+    assert client.get("/my/tasks/").context["tasks"] == []

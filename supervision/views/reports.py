@@ -60,6 +60,11 @@ class Task:
         return self.state.sub_item
 
     @property
+    def share(self) -> SubItemShare | None:
+        """The share the unit reports on, for a split sub-item (read through its region)."""
+        return self.state.shares[0].share if self.state.is_split else None
+
+    @property
     def sort_key(self) -> tuple:
         return (
             not self.state.overdue_report,
@@ -88,9 +93,16 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not permissions.is_liaison(user):
         raise PermissionDenied
-    unit_scope = Q(responsible_unit_id=user.unit_id)
+    # The unit's own sub-items, unless split (their shares are reported on); and the shares of
+    # other lists' sub-items it answers for, each read through the unit's region.
+    unit_scope = Q(responsible_unit_id=user.unit_id) & ~Q(pk__in=SubItemShare.objects.values("sub_item_id"))
+    shared = SubItemShare.objects.filter(responsible_unit_id=user.unit_id)
+    share_scope = Q(pk__in=shared.values("sub_item_id"))
+    region = permissions.user_region(user)
     plans = Plan.objects.filter(
-        status=Plan.Status.PUBLISHED, pk__in=SubItem.objects.filter(unit_scope).values("item__plan_id")
+        Q(pk__in=SubItem.objects.filter(unit_scope).values("item__plan_id"))
+        | Q(pk__in=shared.values("sub_item__item__plan_id")),
+        status=Plan.Status.PUBLISHED,
     ).order_by("-year", "title")
     today = dates.today()
     # An annual list is reported on through its year (December is still due in early January);
@@ -98,9 +110,16 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     periods = {plan.pk: plan_open_period(plan, today) for plan in plans}
     current_plans = [plan for plan in plans if periods[plan.pk].start.year <= plan.year]
     progress_by_plan = [(plan, plan_progress(plan, sub_item_filter=unit_scope)) for plan in current_plans]
+    if region is not None:
+        with_shares = set(shared.values_list("sub_item__item__plan_id", flat=True))
+        progress_by_plan += [
+            (plan, plan_progress(plan, sub_item_filter=share_scope, region=region))
+            for plan in current_plans
+            if plan.pk in with_shares
+        ]
     sub_item_ids = [s.sub_item.pk for _, progress in progress_by_plan for s in progress.sub_states]
     open_reports = {
-        report.sub_item_id: report
+        (report.sub_item_id, report.share_id): report
         for report in ProgressReport.objects.filter(
             sub_item_id__in=sub_item_ids, state__in=OPEN_STATES
         ).order_by("created_at", "id")
@@ -108,7 +127,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     tasks = []
     for plan, progress in progress_by_plan:
         period = periods[plan.pk]
-        tasks.extend(_task(plan, s, period, open_reports.get(s.sub_item.pk)) for s in progress.sub_states)
+        for s in progress.sub_states:
+            share_id = s.shares[0].share.pk if s.is_split else None
+            tasks.append(_task(plan, s, period, open_reports.get((s.sub_item.pk, share_id))))
     tasks.sort(key=lambda task: task.sort_key)
     return render(
         request,
