@@ -38,9 +38,10 @@ TOWNSHIPS = (
     ("990102004", "南岭乡", "nanling", D("0")),
 )
 NEW_TOWNSHIP_UNITS = (
-    ("dongshan", "青山区东山镇人民政府", "东山镇", "0571-8800117"),
-    ("nanling", "青山区南岭乡人民政府", "南岭乡", "0571-8800118"),
+    ("dongshan", "青山区东山镇人民政府", "东山镇", "孔伟", "0571-8800117"),
+    ("nanling", "青山区南岭乡人民政府", "南岭乡", "曹琳", "0571-8800118"),
 )
+CONTACTS = ("严华", "金涛", "魏敏", "陶磊", "姜丽", "戚军")
 BUREAUS = {"edu": "教育局", "water": "水务局", "housing": "住房和城乡建设局", "health": "卫生健康委员会"}
 TOWNSHIP_SPLIT = {"chengguan": D(25), "hexi": D(25), "dongshan": D(15), "nanling": D(15)}
 
@@ -131,10 +132,17 @@ def _region(code: str, name: str, level: str, parent: Region | None) -> Region:
     return region
 
 
-def _unit(code: str, name: str, short: str, kind: str, region: Region, phone: str = "") -> Unit:
+def _unit(code: str, name: str, short: str, kind: str, region: Region, person: str, phone: str) -> Unit:
     unit, _ = Unit.objects.update_or_create(
         code=code,
-        defaults={"name": name, "short_name": short, "kind": kind, "region": region, "contact_phone": phone},
+        defaults={
+            "name": name,
+            "short_name": short,
+            "kind": kind,
+            "region": region,
+            "contact_person": person,
+            "contact_phone": phone,
+        },
     )
     return unit
 
@@ -149,23 +157,35 @@ def seed_levels(plan_now: Plan, units: dict[str, Unit], reviewer: User, today: d
     townships = {
         unit: _region(code, name, Region.Level.TOWNSHIP, county) for code, name, unit, _ in TOWNSHIPS
     }
-    for code, name, short, phone in NEW_TOWNSHIP_UNITS:
-        units[code] = _unit(code, name, short, Unit.Kind.TOWNSHIP, townships[code], phone)
+    for code, name, short, person, phone in NEW_TOWNSHIP_UNITS:
+        units[code] = _unit(code, name, short, Unit.Kind.TOWNSHIP, townships[code], person, phone)
     for code, unit in units.items():
         region = townships.get(code, county)
         if unit.region_id != region.pk:
             Unit.objects.filter(pk=unit.pk).update(region=region)
+    # Contact people and numbers as the office keeps them (never shown on the public page).
+    contacts = iter(enumerate(CONTACTS * 3, start=1))
     for code in BUREAUS:
+        n, person = next(contacts)
         units[f"city-{code}"] = _unit(
-            f"city-{code}", f"{CITY[1]}{BUREAUS[code]}", f"市{BUREAUS[code][:2]}", Unit.Kind.DEPARTMENT, city
+            f"city-{code}",
+            f"{CITY[1]}{BUREAUS[code]}",
+            f"市{BUREAUS[code][:2]}",
+            Unit.Kind.DEPARTMENT,
+            city,
+            person,
+            f"0571-8900{n:03d}",
         )
         for (_, name, prefix, _), district in zip(DISTRICTS[1:], districts[1:], strict=True):
+            n, person = next(contacts)
             units[f"{prefix}{code}"] = _unit(
                 f"{prefix}{code}",
                 f"{name}{BUREAUS[code]}",
                 f"{name[:2]}{BUREAUS[code][:2]}",
                 Unit.Kind.DEPARTMENT,
                 district,
+                person,
+                f"0571-8900{n:03d}",
             )
     # The county's lists belong to it; no figure depends on a list's region until it is split.
     Plan.objects.filter(pk=plan_now.pk).update(region=county)

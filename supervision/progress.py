@@ -40,10 +40,6 @@ class ShareRow:
     state: shares.ShareState
     last_report: ProgressReport | None
 
-    @property
-    def completion_rate(self) -> Decimal | None:
-        return completion_rate(self.state.figures.actual_value, self.share.target_value)
-
 
 @dataclass
 class SubItemState:
@@ -268,7 +264,7 @@ def latest_accepted_report_ids(
 ) -> QuerySet:
     """Sub-item ids annotated with the id of their latest report accepted by a date (with
     ``money_only``, of the latest that stated money: see ``ledger.states_money``)."""
-    # A split sub-item's reports are its shares' (``_load_shares``), never the sub-item's own.
+    # A split sub-item's reports are its shares' (``_shares``), never the sub-item's own.
     reports = ProgressReport.objects.accepted().filter(
         sub_item=OuterRef("pk"), share__isnull=True, accepted_on__lte=on
     )
