@@ -16,8 +16,10 @@ from .models import (
     Item,
     Milestone,
     Plan,
+    Region,
     Stewardship,
     SubItem,
+    SubItemShare,
     Unit,
     User,
 )
@@ -63,6 +65,7 @@ class PlanAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "year",
+        "region_name",
         "region",
         "level",
         "status",
@@ -71,7 +74,7 @@ class PlanAdmin(SimpleHistoryAdmin):
         "report_cadence",
     )
     list_filter = ("status", "year", "report_cadence")
-    search_fields = ("title", "region")
+    search_fields = ("title", "region_name", "region__name")
     inlines = [ItemInline]
     fieldsets = (
         (
@@ -81,6 +84,7 @@ class PlanAdmin(SimpleHistoryAdmin):
                     "version",
                     "year",
                     "title",
+                    "region_name",
                     "region",
                     "level",
                     "status",
@@ -147,6 +151,28 @@ class FundingLineInline(admin.TabularInline):
     fields = ("version", "source", "planned")
 
 
+class SubItemShareInline(admin.TabularInline):
+    """Shares are shown here; they are split with ``projects.shares.save_shares`` (the import,
+    the demo), whose rule that they add up to the target a row-by-row edit could not keep."""
+
+    model = SubItemShare
+    extra = 0
+    can_delete = False
+    fields = ("region", "target_value", "responsible_unit", "first_responsible_person", "planned_end")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent",)
+
+
 @admin.register(SubItem)
 class SubItemAdmin(SimpleHistoryAdmin):
     form = VersionedForm
@@ -164,7 +190,7 @@ class SubItemAdmin(SimpleHistoryAdmin):
     list_select_related = ("item", "item__plan", "responsible_unit")
     search_fields = ("content", "item__title", "first_responsible_person", "location")
     autocomplete_fields = ("responsible_unit", "cooperating_units")
-    inlines = [MilestoneInline, FundingLineInline]
+    inlines = [MilestoneInline, FundingLineInline, SubItemShareInline]
     readonly_fields = ("status", "progress_percent", "actual_value", "completed_on", "last_accepted_on")
     fieldsets = (
         (None, {"fields": ("version", "item", ("number", "weight"), "content", "location")}),

@@ -39,7 +39,7 @@ class ReportPermission(BasePermission):
     def has_object_permission(self, request, view, obj) -> bool:
         if view.action in self.write_actions:
             self.message = "只能填报本单位负责、且清单处于公布状态的子项"
-            return permissions.can_write_report(request.user, obj.sub_item)
+            return permissions.can_write_report(request.user, obj.sub_item, obj.share)
         return True
 
 

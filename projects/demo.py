@@ -693,7 +693,7 @@ def seed_plan(
         year=year,
         title=title,
         defaults={
-            "region": REGION,
+            "region_name": REGION,
             "level": "区级",
             "status": status,
             "published_on": published_on,

@@ -6,12 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Plan
+from .models import Plan, Region
 from .services.plan_import import MAX_FILE_BYTES
 
 
 def _latest_region() -> str:
-    return Plan.objects.order_by("-year", "-pk").values_list("region", flat=True).first() or ""
+    return Plan.objects.order_by("-year", "-pk").values_list("region_name", flat=True).first() or ""
 
 
 class PlanFieldsForm(forms.Form):
@@ -20,6 +20,18 @@ class PlanFieldsForm(forms.Form):
         label=_("清单名称"), max_length=200, required=False, help_text=_("留空则使用表格第一行的标题")
     )
     region = forms.CharField(label=_("地区"), max_length=100)
+    region_code = forms.CharField(
+        label=_("所属区划代码"),
+        max_length=9,
+        required=False,
+        help_text=_("GB/T 2260 代码，如 440100；清单含分解到下级区划的任务时必填"),
+    )
+
+    def clean_region_code(self) -> str:
+        code = self.cleaned_data["region_code"].strip()
+        if code and not Region.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("没有代码为“%(code)s”的行政区划") % {"code": code})
+        return code
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,7 +44,7 @@ class PlanFieldsForm(forms.Form):
 class PlanUploadForm(PlanFieldsForm):
     file = forms.FileField(label=_("清单文件（.xlsx）"), help_text=_("不超过5MB"))
 
-    field_order = ["file", "year", "title", "region"]
+    field_order = ["file", "year", "title", "region", "region_code"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -18,10 +19,86 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import completion, roles
+from . import completion, regions, roles
 from .versioning import VersionedModel
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class RegionQuerySet(models.QuerySet):
+    def within(self, region: Region) -> RegionQuerySet:
+        """The region and every region below it."""
+        return self.filter(code__startswith=region.prefix)
+
+
+class Region(models.Model):
+    """An administrative division (GB/T 2260): province → city → county → township.
+
+    Province, city and county codes have 6 digits, townships 9. Codes nest: a city's code
+    starts with its province's first two digits, a county's with its city's first four, a
+    township's with its county's six, so "a region and everything below it" is one prefix
+    filter (``Region.objects.within(region)``), whatever the depth.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县级")
+        TOWNSHIP = "township", _("乡级")
+
+    code = models.CharField(
+        _("区划代码"), max_length=9, unique=True, help_text=_("GB/T 2260：省、市、县6位，乡镇（街道）9位")
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级区划"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(level="township") & Q(code__regex=r"^[0-9]{9}$"))
+                | (~Q(level="township") & Q(code__regex=r"^[0-9]{6}$")),
+                name="region_code_length_per_level",
+                violation_error_message=_("区划代码须为数字：省、市、县6位，乡镇（街道）9位"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("region_detail", args=[self.code])
+
+    @property
+    def prefix(self) -> str:
+        """The part of the code every region below this one shares with it."""
+        return regions.code_prefix(self.code, self.level)
+
+    def contains(self, other: Region | None) -> bool:
+        """Whether ``other`` is this region or lies below it."""
+        return other is not None and other.code.startswith(self.prefix)
+
+    def clean(self) -> None:
+        errors = regions.code_errors(
+            self.code,
+            self.level,
+            parent_code=self.parent.code if self.parent_id else None,
+            parent_level=self.parent.level if self.parent_id else None,
+        )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Unit(models.Model):
@@ -42,6 +119,14 @@ class Unit(models.Model):
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -89,7 +174,16 @@ class Plan(VersionedModel):
 
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
     title = models.CharField(_("清单名称"), max_length=200)
-    region = models.CharField(_("地区"), max_length=100, help_text=_("如：某某区"))
+    region_name = models.CharField(_("地区"), max_length=100, help_text=_("如：某某区"))
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        help_text=_("清单所属的行政区划；下级区划的分解任务须在其范围内"),
+    )
     level = models.CharField(_("层级"), max_length=20, blank=True, help_text=_("如：省级、市级、区级"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     summary = models.TextField(_("说明"), blank=True)
@@ -281,6 +375,11 @@ class SubItem(VersionedModel):
         help_text=_("汇总本件进度时的权重"),
     )
     location = models.CharField(_("实施地点"), max_length=200, blank=True)
+    share_note = models.TextField(
+        _("分解说明"),
+        blank=True,
+        help_text=_("分解到下级区划的目标之和与本项目标不一致时，须说明原因"),
+    )
     # Current figures (a cache of the ledger: the latest accepted report, and the latest that
     # stated money), written only when a report is accepted or the caches are rebuilt.
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
@@ -373,6 +472,61 @@ class SubItem(VersionedModel):
     @property
     def target_display(self) -> str:
         return completion.format_target(self.target_value, self.target_unit, self.target_at_least)
+
+
+class SubItemShare(VersionedModel):
+    """The part of a sub-item handed down to a lower region (分解下达): its own target,
+    responsible unit, first responsible person and deadline. A split sub-item's figures are
+    rolled up from its shares' reports (``supervision.shares``)."""
+
+    sub_item = models.ForeignKey(
+        SubItem, verbose_name=_("子项"), on_delete=models.CASCADE, related_name="shares"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("承担区划"), on_delete=models.PROTECT, related_name="shares"
+    )
+    target_value = models.DecimalField(
+        _("分解目标值"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("子项有量化目标时填写；各区划之和应等于子项目标"),
+    )
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="responsible_shares"
+    )
+    first_responsible_person = models.CharField(_("第一责任人"), max_length=100, blank=True)
+    planned_end = models.DateField(_("完成时限"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        verbose_name = _("分解任务")
+        verbose_name_plural = _("分解任务（分解下达）")
+        ordering = ["sub_item", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sub_item", "region"],
+                name="share_unique_region",
+                violation_error_message=_("同一子项对同一区划只能分解一次"),
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True) | Q(target_value__gt=0),
+                name="share_target_positive",
+                violation_error_message=_("分解目标值必须大于0"),
+            ),
+        ]
+        indexes = [models.Index(fields=["responsible_unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.sub_item.code} {self.region.name}"
+
+    @property
+    def target_display(self) -> str:
+        return completion.format_target(
+            self.target_value, self.sub_item.target_unit, self.sub_item.target_at_least
+        )
 
 
 class Milestone(VersionedModel):

@@ -3,16 +3,23 @@ decides access.
 
 - Office administrators (督查室) and superusers: everything.
 - Leaders (领导) and deputies (人大代表): read everything, write no reports.
-- Liaisons (联络员): see and report on only the sub-items their unit is responsible for; other
-  sub-items answer 404 to them, and another unit's drafts are never shown.
+- Liaisons (联络员): see and report on only the sub-items their unit is responsible for (and the
+  shares of split sub-items their unit answers for); other sub-items answer 404 to them, and
+  another unit's drafts are never shown.
+- Regions: a user whose unit belongs to a region (``user_region``) acts within that region and
+  below. Offices, leaders and deputies see the lists of their region and of the regions below
+  it, plus every higher list's shares that fall to their region (上级下达), read through
+  their region (``reading_region``); lists with no region stay visible to all, as before.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from . import roles
-from .models import Item, Plan, SubItem, User
+from .models import Item, Plan, Region, SubItem, SubItemShare, User
 
 
 def _group_names(user) -> set[str]:
@@ -46,13 +53,48 @@ def can_view_registry(user) -> bool:
     return is_office(user) or bool(_group_names(user))
 
 
+def user_region(user) -> Region | None:
+    """The region a user acts in: their unit's (None: no region, the whole registry)."""
+    if not user.is_authenticated or user.unit_id is None:
+        return None
+    cached = getattr(user, "_region", False)
+    if cached is False:
+        cached = Region.objects.filter(units__pk=user.unit_id).first()
+        user._region = cached
+    return cached
+
+
+def _plans_in_region(region: Region) -> Q:
+    """Plans a user of a region reads: those with no region, its own and its lower regions'
+    lists, and higher lists with a share falling to it."""
+    handed_down = SubItemShare.objects.filter(region__code__startswith=region.prefix).values(
+        "sub_item__item__plan_id"
+    )
+    return Q(region__isnull=True) | Q(region__code__startswith=region.prefix) | Q(pk__in=handed_down)
+
+
+def _sub_items_in_region(region: Region) -> Q:
+    shared = SubItemShare.objects.filter(region__code__startswith=region.prefix).values("sub_item_id")
+    return (
+        Q(item__plan__region__isnull=True)
+        | Q(item__plan__region__code__startswith=region.prefix)
+        | Q(pk__in=shared)
+    )
+
+
 def sub_item_scope(user) -> Q | None:
     """The filter on SubItem a user's view of the registry is limited to (None = everything)."""
     if is_office(user) or is_leader(user) or is_deputy(user):
-        return None
+        region = None if user.is_superuser else user_region(user)
+        return None if region is None else _sub_items_in_region(region)
     if is_liaison(user):
-        return Q(responsible_unit_id=user.unit_id)
+        return Q(responsible_unit_id=user.unit_id) | Q(pk__in=_shared_sub_item_ids(user))
     return Q(pk__in=[])
+
+
+def _shared_sub_item_ids(user) -> QuerySet:
+    """The sub-items of which the liaison's unit answers for a share (分解任务)."""
+    return SubItemShare.objects.filter(responsible_unit_id=user.unit_id).values("sub_item_id")
 
 
 def item_scope(user) -> Q | None:
@@ -60,8 +102,12 @@ def item_scope(user) -> Q | None:
     scope = sub_item_scope(user)
     if scope is None:
         return None
+    if not is_liaison(user) and (is_office(user) or is_leader(user) or is_deputy(user)):
+        return Q(pk__in=SubItem.objects.filter(scope).values("item_id"))
     if is_liaison(user):
-        return Q(sub_items__responsible_unit_id=user.unit_id)
+        return Q(sub_items__responsible_unit_id=user.unit_id) | Q(
+            pk__in=SubItem.objects.filter(pk__in=_shared_sub_item_ids(user)).values("item_id")
+        )
     return Q(pk__in=[])
 
 
@@ -84,9 +130,31 @@ def can_review_reports(user) -> bool:
     return is_office(user)
 
 
-def can_report_on(user: User, sub_item: SubItem) -> bool:
-    """Only a liaison of the responsible unit reports on a sub-item."""
-    return is_liaison(user) and sub_item.responsible_unit_id == user.unit_id
+def can_report_on(user: User, sub_item: SubItem, share: SubItemShare | None = None) -> bool:
+    """Only a liaison of the responsible unit reports on a sub-item; on a share of a split
+    sub-item, only a liaison of the share's responsible unit (``share_refusal``)."""
+    if not is_liaison(user):
+        return False
+    if share is not None:
+        return share_refusal(user, sub_item, share) is None
+    return sub_item.responsible_unit_id == user.unit_id
+
+
+def share_refusal(user: User, sub_item: SubItem, share: SubItemShare | None) -> str | None:
+    """Why a report on a sub-item (and a share of it) may not be written, as far as shares
+    decide it, in Chinese; None when shares do not stand in the way. A split sub-item is
+    reported on share by share, each by its own region's responsible unit."""
+    if share is None:
+        if sub_item.shares.exists():
+            return "本项已分解到各区划，请按本地区的分解任务填报"
+        return None
+    if share.sub_item_id != sub_item.pk:
+        return "所选分解任务不属于该子项"
+    if share.responsible_unit_id != user.unit_id:
+        return (
+            f"不能填报其他地区的分解任务：“{share.region.name}”的分解任务由{share.responsible_unit}负责填报"
+        )
+    return None
 
 
 def reportable_sub_items(user: User, queryset: QuerySet[SubItem] | None = None) -> QuerySet[SubItem]:
@@ -104,7 +172,7 @@ def visible_reports_filter(user) -> Q:
         return Q()
     accepted = Q(state="accepted")
     if is_liaison(user):
-        return Q(sub_item__responsible_unit_id=user.unit_id)
+        return Q(sub_item__responsible_unit_id=user.unit_id) | Q(share__responsible_unit_id=user.unit_id)
     if can_view_registry(user):
         return accepted
     return Q(pk__in=[])
@@ -215,6 +283,9 @@ def visible_plans(user, queryset: QuerySet[Plan] | None = None) -> QuerySet[Plan
     qs = Plan.objects.all() if queryset is None else queryset
     if not can_manage_registry(user):
         qs = qs.exclude(status=Plan.Status.DRAFT)
+    region = None if user.is_superuser or is_liaison(user) else user_region(user)
+    if region is not None:
+        return qs.filter(_plans_in_region(region))
     scope = item_scope(user)
     if scope is not None:
         qs = qs.filter(pk__in=Item.objects.filter(scope).values("plan_id"))
@@ -239,10 +310,38 @@ def can_create_reports(user) -> bool:
     return is_liaison(user)
 
 
-def can_write_report(user: User, sub_item: SubItem) -> bool:
-    """Reports are written by a liaison of the responsible unit, and only while the plan is
-    published (not in a draft or a closed plan)."""
-    return can_report_on(user, sub_item) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+def can_write_report(user: User, sub_item: SubItem, share: SubItemShare | None = None) -> bool:
+    """Reports are written by a liaison of the responsible unit (of the share's, on a share),
+    and only while the plan is published (not in a draft or a closed plan)."""
+    return can_report_on(user, sub_item, share) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+
+
+def is_handed_down(plan: Plan, region: Region | None) -> bool:
+    """A higher region's list as read from a lower region (上级下达): the plan belongs to a
+    region above ``region``."""
+    return (
+        region is not None
+        and plan.region_id is not None
+        and plan.region_id != region.pk
+        and plan.region.contains(region)
+    )
+
+
+def reading_region(user, plan: Plan, code: str | None = None) -> Region | None:
+    """The region through which a user reads a plan's figures (None: the whole plan).
+
+    ``code`` (a page's ``?region=``) asks for one region's shares: an unknown code answers
+    404, a region outside the user's own 403. Without it, a user of a lower region reads a
+    higher list through their own region: only the shares that fall to it."""
+    own = None if user.is_superuser else user_region(user)
+    if code:
+        asked = Region.objects.filter(code=code).first()
+        if asked is None:
+            raise Http404(f"没有代码为“{code}”的行政区划")
+        if own is not None and not own.contains(asked):
+            raise PermissionDenied(f"只能查看本地区（{own.name}）及下级区划的情况")
+        return asked
+    return own if is_handed_down(plan, own) else None
 
 
 # --- the satisfaction evaluation (满意度测评) ---

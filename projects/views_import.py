@@ -31,10 +31,18 @@ def _require_office(user) -> None:
         raise PermissionDenied
 
 
-def _dry_run_problems(parsed: ParsedPlan, *, year: int, title: str, region: str) -> list:
+def _dry_run_problems(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code: str) -> list:
     """Everything the real save would refuse, except units the user may still choose to create."""
     try:
-        importer.save_plan(parsed, year=year, title=title, region=region, create_units=True, dry_run=True)
+        importer.save_plan(
+            parsed,
+            year=year,
+            title=title,
+            region=region,
+            region_code=region_code,
+            create_units=True,
+            dry_run=True,
+        )
     except PlanImportInvalid as exc:
         return exc.problems
     return []
@@ -66,11 +74,13 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         return render(request, "projects/import/upload.html", {"form": form})
     token = uuid.uuid4()
     title = form.cleaned_data["title"] or parsed.title or f"{year}年民生实事清单"
-    region = form.cleaned_data["region"]
-    problems = _dry_run_problems(parsed, year=year, title=title, region=region)
+    region, region_code = form.cleaned_data["region"], form.cleaned_data["region_code"]
+    problems = _dry_run_problems(parsed, year=year, title=title, region=region, region_code=region_code)
     if not problems:
         importer.keep_upload(token, data)
-    confirm = PlanImportConfirmForm(initial={"token": token, "year": year, "title": title, "region": region})
+    confirm = PlanImportConfirmForm(
+        initial={"token": token, "year": year, "title": title, "region": region, "region_code": region_code}
+    )
     return _preview(request, parsed, confirm, problems)
 
 
@@ -84,7 +94,7 @@ def plan_import_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "上传的文件已失效，请重新上传。")
         return redirect("plan_import")
     token = form.cleaned_data["token"]
-    fields = {k: form.cleaned_data[k] for k in ("year", "region")}
+    fields = {k: form.cleaned_data[k] for k in ("year", "region", "region_code")}
     fields["title"] = form.cleaned_data["title"] or f"{fields['year']}年民生实事清单"
     try:
         parsed = importer.parse_file(data, year=fields["year"])

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils.crypto import salted_hmac
 
 from projects import permissions
-from projects.models import FundingLine, Item, Plan, SubItem
+from projects.models import FundingLine, Item, Plan, Region, SubItem
 
 from . import results, rules
 from .models import Ballot, Candidate, Choice, Suggestion, Tally, VoteParticipation, VotingSession
@@ -332,7 +332,9 @@ def create_draft_plan(user, year: int, *, title: str, region: str, level: str, o
     plan = Plan(
         year=year,
         title=title,
-        region=region.strip(),
+        region_name=region.strip(),
+        # The region whose name the office typed, when the tree has it (issue 18's Region).
+        region=Region.objects.filter(name=region.strip()).first() if region.strip() else None,
         level=level.strip(),
         status=Plan.Status.DRAFT,
         # A list the deputies voted for: its later changes need the standing committee's approval.

@@ -29,7 +29,7 @@ from core.dates import today
 from core.lights import LAGGING_LIGHTS, Light
 from projects import changes
 from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
-from projects.models import ChangeRequest, FundingLine, Item, Plan, SubItem
+from projects.models import ChangeRequest, FundingLine, Item, Plan, Region, SubItem
 
 from .models import PlanSnapshot, SubItemPace
 from .progress import ItemState, PlanProgress, is_final, plan_progress, plan_summaries, reading_date
@@ -195,12 +195,23 @@ def ledger_headline(progress: PlanProgress) -> Headline:
 
 
 def headline(
-    plan: Plan, as_of: date | None = None, *, sub_item_filter: Q | None = None, light: str = ""
+    plan: Plan,
+    as_of: date | None = None,
+    *,
+    sub_item_filter: Q | None = None,
+    light: str = "",
+    region: Region | None = None,
 ) -> Headline:
     """The headline of a plan (narrowed by a filter and a light) as of a day (``reading_date``
     when None): counted from the caches when they hold the day, else the day's stored snapshot
-    of the whole plan, else read from the ledger."""
+    of the whole plan, else read from the ledger. Through a region (its shares of split
+    sub-items, rolled up over them alone) it is always read from the ledger: the caches hold
+    each sub-item's whole roll-up."""
     on = reading_date(plan, as_of)
+    if region is not None:
+        return ledger_headline(
+            plan_progress(plan, on, sub_item_filter=sub_item_filter, region=region).with_light(light)
+        )
     if caches_hold(plan, on):
         return counted_headline(plan, on, sub_item_filter, light)
     if sub_item_filter is None and not light:

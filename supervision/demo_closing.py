@@ -130,7 +130,8 @@ def _seed_continuation(plan: Plan, office: User) -> Plan:
         year=2024,
         title=PLAN_2024_TITLE,
         defaults={
-            "region": demo.REGION,
+            "region_name": demo.REGION,
+            "region": plan.region,
             "level": "区级",
             "status": Plan.Status.PUBLISHED,
             "published_on": plan.closed_on,

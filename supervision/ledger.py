@@ -196,7 +196,9 @@ def funding_field(kind: str, source: str) -> str:
     return f"funds_{kind}__{source}"
 
 
-def check_report(sub_item: SubItem, last_accepted, figures: dict, sources: list[str]) -> ReportCheck:
+def check_report(
+    sub_item: SubItem, last_accepted, figures: dict, sources: list[str], *, share=None
+) -> ReportCheck:
     """Check what a liaison reports for a sub-item against the rules (DOMAIN.md, "Reporting").
 
     ``figures`` holds the report fields (progress_percent, actual_value, funds_allocated,
@@ -213,7 +215,8 @@ def check_report(sub_item: SubItem, last_accepted, figures: dict, sources: list[
     data = check.figures
     progress: Decimal | None = data.get("progress_percent")
     actual: Decimal | None = data.get("actual_value")
-    target = sub_item.target_value
+    # A report on a share (分解任务) is checked against the share's target, not the sub-item's.
+    target = share.target_value if share is not None else sub_item.target_value
 
     if progress is None:
         check.add_error("progress_percent", "请填写累计进度")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.lights import Light
-from projects.models import PERCENT_VALIDATORS, FundingLine, Item, Plan, SubItem, Unit
+from projects.models import PERCENT_VALIDATORS, FundingLine, Item, Plan, SubItem, SubItemShare, Unit
 
 
 class ProgressReportQuerySet(models.QuerySet):
@@ -49,6 +49,15 @@ class ProgressReport(models.Model):
 
     sub_item = models.ForeignKey(
         SubItem, verbose_name=_("子项"), on_delete=models.PROTECT, related_name="reports"
+    )
+    share = models.ForeignKey(
+        SubItemShare,
+        verbose_name=_("分解任务"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text=_("分解到下级区划的子项，按各区划的分解任务分别填报"),
     )
     period_start = models.DateField(_("填报周期"), help_text=_("周期第一天：月报为当月1日，周报为周一"))
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)

@@ -23,10 +23,23 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import today
 from core.lights import Light
 from projects import changes
-from projects.completion import PlanSummary, completion_rate, item_is_complete, summarize
-from projects.models import Acceptance, CarryOver, Category, FundingLine, Item, Milestone, Plan, SubItem, Unit
+from projects.completion import PlanSummary, completion_rate, format_target, item_is_complete, summarize
+from projects.models import (
+    Acceptance,
+    CarryOver,
+    Category,
+    FundingLine,
+    Item,
+    Milestone,
+    Plan,
+    Region,
+    SubItem,
+    SubItemShare,
+    Unit,
+)
+from projects.shares import region_filter
 
-from . import ledger, pace, periods
+from . import ledger, pace, periods, shares
 from .ledger import Money
 from .models import ProgressReport, ReportFunding
 
@@ -44,6 +57,15 @@ def counted_statuses(item_states: Iterable[ItemState]) -> dict[int, list[str]]:
         if statuses:
             counted[state.item.pk] = statuses
     return counted
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One share of a split sub-item as of a day: what it must do and what it has done."""
+
+    share: SubItemShare
+    state: shares.ShareState
+    last_report: ProgressReport | None
 
 
 @dataclass
@@ -90,6 +112,48 @@ class SubItemState:
             return ""
         return str(CLOSED_OUT_LABEL if self.closed_out else AWAITING_ACCEPTANCE_LABEL)
 
+    # Read through a region, a split sub-item's target is the sum of that region's shares';
+    # None: the sub-item's own (the whole sub-item's, whatever its shares add up to).
+    shares_target: Decimal | None = None
+    shares: list[ShareRow] = field(default_factory=list)
+
+    @property
+    def target_value(self) -> Decimal | None:
+        return self.shares_target if self.shares_target is not None else self.sub_item.target_value
+
+    @property
+    def target_display(self) -> str:
+        sub = self.sub_item
+        return format_target(self.target_value, sub.target_unit, sub.target_at_least)
+
+    @property
+    def is_split(self) -> bool:
+        return bool(self.shares)
+
+    def units_owing_report(self, period: periods.Period) -> list[int]:
+        """The units that owe a report for a period (``ledger.owes_report``): the responsible
+        unit, or for a split sub-item the unit of each share that owes its own (催报 goes to
+        the counties, not to the city bureau)."""
+        sub = self.sub_item
+        if not self.shares:
+            owes = ledger.owes_report(
+                is_complete=self.is_complete,
+                planned_start=sub.planned_start,
+                last_report=self.last_report,
+                period=period,
+            )
+            return [sub.responsible_unit_id] if owes else []
+        return [
+            row.share.responsible_unit_id
+            for row in self.shares
+            if ledger.owes_report(
+                is_complete=row.state.figures.is_complete,
+                planned_start=sub.planned_start,
+                last_report=row.last_report,
+                period=period,
+            )
+        ]
+
     @property
     def planned_money(self) -> Decimal:
         """计划投资 (万元): the registry's promise, summed over the funding sources."""
@@ -121,7 +185,7 @@ class SubItemState:
 
     @property
     def completion_rate(self) -> Decimal | None:
-        return completion_rate(self.actual_value, self.sub_item.target_value)
+        return completion_rate(self.actual_value, self.target_value)
 
     @property
     def status_label(self) -> str:
@@ -255,7 +319,10 @@ def latest_accepted_report_ids(
 ) -> QuerySet:
     """Sub-item ids annotated with the id of their latest report accepted by a date (with
     ``money_only``, of the latest that stated money: see ``ledger.states_money``)."""
-    reports = ProgressReport.objects.accepted().filter(sub_item=OuterRef("pk"), accepted_on__lte=on)
+    # A split sub-item's reports are its shares' (``_shares``), never the sub-item's own.
+    reports = ProgressReport.objects.accepted().filter(
+        sub_item=OuterRef("pk"), share__isnull=True, accepted_on__lte=on
+    )
     if money_only:
         reports = reports.filter(Q(funds_allocated__isnull=False) | Q(funds_paid__isnull=False))
     latest = reports.latest_first().values("id")[:1]
@@ -275,14 +342,20 @@ def plan_progress(
     *,
     sub_item_filter: Q | None = None,
     items: QuerySet[Item] | None = None,
+    region: Region | None = None,
 ) -> PlanProgress:
     """Everything the plan's pages show, as of a date (see ``reading_date`` when None), in
-    nine queries at any size.
+    ten queries at any size.
 
     ``sub_item_filter`` narrows the sub-items (a unit's, a category's); items left without
-    sub-items are dropped from the result.
+    sub-items are dropped from the result. ``region`` narrows them to what falls to a region
+    (``projects.shares.region_filter``), a split sub-item's figures rolled up over that
+    region's shares only.
     """
     on = reading_date(plan, as_of)
+    if region is not None:
+        in_region = region_filter(plan, region)
+        sub_item_filter = in_region if sub_item_filter is None else sub_item_filter & in_region
     final = is_final(plan, on)
     sub_qs = sub_items_for_plan(plan, sub_item_filter)
     item_qs = items if items is not None else Item.objects.filter(plan=plan)
@@ -297,12 +370,23 @@ def plan_progress(
     _apply_promises(subs_by_item, sub_qs, on)
     # One query at any plan size: in_bulk would split 10,000 ids into batches on SQLite.
     latest_ids = latest_accepted_report_ids(sub_qs, on).values("latest_report_id")
+    share_qs = _shares(sub_qs, on, region)
+    shares_by_sub: dict[int, list[SubItemShare]] = defaultdict(list)
+    for share in share_qs.select_related("region", "responsible_unit"):
+        shares_by_sub[share.sub_item_id].append(share)
     # Timestamps are never read from here and cost 40,000 conversions on a large plan.
-    latest_reports = ProgressReport.objects.filter(pk__in=latest_ids).defer(
+    latest_reports = ProgressReport.objects.filter(
+        Q(pk__in=latest_ids) | Q(pk__in=share_qs.values("latest_report_id"))
+    ).defer(
         "created_at", "updated_at", "submitted_at", "reviewed_at", "return_reason", "regression_explanation"
     )
-    reports = {r.sub_item_id: r for r in latest_reports}
-    planned, money = _load_money(sub_qs, on)
+    reports, share_reports = {}, {}
+    for report in latest_reports:
+        if report.share_id is None:
+            reports[report.sub_item_id] = report
+        else:
+            share_reports[report.share_id] = report
+    planned, money = _load_money(sub_qs, on, share_qs, set(shares_by_sub))
     due_period = periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
     expects_reports = not (plan.status == Plan.Status.CLOSED and final)
 
@@ -311,7 +395,15 @@ def plan_progress(
     for item in item_list:
         sub_states = []
         for sub in subs_by_item.get(item.pk, ()):
-            state = _sub_item_state(plan, sub, reports.get(sub.pk), on, due_period, expects_reports, final)
+            split = shares_by_sub.get(sub.pk)
+            if split:
+                state = _split_state(plan, sub, split, share_reports, on, due_period, expects_reports, final)
+                if region is None:
+                    state.shares_target = None
+            else:
+                state = _sub_item_state(
+                    plan, sub, reports.get(sub.pk), on, due_period, expects_reports, final
+                )
             state.planned_by_source = planned.get(sub.pk, {})
             state.money_by_source = money.get(sub.pk, {})
             sub_states.append(state)
@@ -343,30 +435,58 @@ class _SourceMoney(NamedTuple):
     paid: Decimal
 
 
-def _load_money(sub_qs: QuerySet[SubItem], on: date) -> tuple[dict, dict]:
+def _shares(sub_qs: QuerySet[SubItem], on: date, region: Region | None) -> QuerySet[SubItemShare]:
+    """The shares of these sub-items (those within a region, with one), each annotated with
+    the id of its latest report accepted by a date."""
+    qs = SubItemShare.objects.filter(sub_item__in=sub_qs.values("pk"))
+    if region is not None:
+        qs = qs.filter(region__code__startswith=region.prefix)
+    return qs.annotate(latest_report_id=_latest_share_report(on)).order_by("sub_item_id", "region__code")
+
+
+def _latest_share_report(on: date, *, money_only: bool = False) -> Subquery:
+    reports = ProgressReport.objects.accepted().filter(share=OuterRef("pk"), accepted_on__lte=on)
+    if money_only:
+        reports = reports.filter(Q(funds_allocated__isnull=False) | Q(funds_paid__isnull=False))
+    return Subquery(reports.latest_first().values("id")[:1])
+
+
+def _load_money(
+    sub_qs: QuerySet[SubItem], on: date, share_qs: QuerySet[SubItemShare], split_ids: set[int]
+) -> tuple[dict, dict]:
     """Each sub-item's planned money by source (the registry) and its money by source as of a
-    date (the ledger: the latest accepted report that stated money), in three queries of plain
-    rows (model instances would cost a second at 10,000 sub-items)."""
+    date (the ledger: the latest accepted report that stated money; for a split sub-item, the
+    sum over its shares of each share's), in three queries of plain rows (model instances
+    would cost a second at 10,000 sub-items)."""
     planned: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for sub_id, source, amount in FundingLine.objects.filter(sub_item__in=sub_qs.values("pk")).values_list(
         "sub_item_id", "source", "planned"
     ):
         planned[sub_id][source] = amount
-    money_ids = latest_accepted_report_ids(sub_qs, on, money_only=True).values("latest_report_id")
+    share_money_ids = share_qs.annotate(money_report_id=_latest_share_report(on, money_only=True)).values(
+        "money_report_id"
+    )
+    money_ids = ProgressReport.objects.filter(
+        Q(pk__in=latest_accepted_report_ids(sub_qs, on, money_only=True).values("latest_report_id"))
+        | Q(pk__in=share_money_ids)
+    ).values("pk")
     money_reports = ProgressReport.objects.filter(pk__in=money_ids).values_list(
-        "id", "sub_item_id", "funds_allocated", "funds_paid"
+        "id", "sub_item_id", "share_id", "funds_allocated", "funds_paid"
     )
     rows: dict[int, list[_SourceMoney]] = defaultdict(list)
     for report_id, source, allocated, paid in ReportFunding.objects.filter(report__in=money_ids).values_list(
         "report_id", "source", "allocated", "paid"
     ):
         rows[report_id].append(_SourceMoney(source, allocated, paid))
-    money = {
-        sub_id: ledger.money_by_source(
+    money: dict[int, dict[str, Money]] = defaultdict(dict)
+    for report_id, sub_id, share_id, allocated, paid in money_reports:
+        if share_id is None and sub_id in split_ids:
+            continue  # stated before the sub-item was split: its shares' money stands now
+        stated = ledger.money_by_source(
             _MoneyReport(allocated, paid), rows.get(report_id, ()), sorted(planned.get(sub_id, ()))
         )
-        for report_id, sub_id, allocated, paid in money_reports
-    }
+        for source, amount in stated.items():
+            money[sub_id][source] = money[sub_id].get(source, ledger.NO_MONEY) + amount
     return planned, money
 
 
@@ -489,6 +609,85 @@ def _sub_item_state(
     )
 
 
+def _split_state(
+    plan: Plan,
+    sub: SubItem,
+    split: list[SubItemShare],
+    share_reports: dict[int, ProgressReport],
+    on: date,
+    due_period: periods.Period,
+    expects_reports: bool,
+    final: bool,
+) -> SubItemState:
+    """A split sub-item's state rolled up from its shares (``shares.roll_up``): each share is
+    paced to its own deadline (with the sub-item's milestones when it keeps the sub-item's);
+    the sub-item owes a report while any unfinished share does."""
+    rows = []
+    owes = False
+    for share in split:
+        report = share_reports.get(share.pk)
+        figures = ledger.report_effect(report, plan.report_cadence, plan.report_due_day)
+        deadline = share.planned_end or sub.planned_end
+        milestones = sub.milestones.all() if deadline == sub.planned_end else ()
+        scheduled = pace.scheduled_pace(
+            on,
+            sub.planned_start,
+            deadline,
+            [(m.date, m.planned_percent) for m in milestones],
+            plan_year=plan.year,
+        )
+        rows.append(ShareRow(share, shares.ShareState(share.target_value, figures, scheduled), report))
+        owes = owes or ledger.owes_report(
+            is_complete=figures.is_complete,
+            planned_start=sub.planned_start,
+            last_report=report,
+            period=due_period,
+        )
+    rolled = shares.roll_up([row.state for row in rows])
+    figures = rolled.figures
+    deadlines = [share.planned_end or sub.planned_end for share in split]
+    deadline = max(deadlines) if all(deadlines) else sub.planned_end
+    light = pace.light_for(
+        on=on,
+        scheduled=rolled.scheduled,
+        progress=figures.progress_percent,
+        is_complete=figures.is_complete,
+        deadline=deadline,
+        planned_start=sub.planned_start,
+        yellow_margin=plan.yellow_margin,
+        red_margin=plan.red_margin,
+    )
+    reported = [row.last_report for row in rows if row.last_report is not None]
+    # The year's end holds for a split sub-item as for any other (see _sub_item_state).
+    promise = getattr(sub, "promise", None)
+    terminated = bool(promise and promise.terminated)
+    carried_on = getattr(sub, "carried_on", None)
+    verdict = None
+    if final:
+        verdict = ledger.final_verdict(
+            figures, deadline, terminated=terminated, carried=carried_on is not None
+        )
+    return SubItemState(
+        sub_item=sub,
+        status=figures.status,
+        progress_percent=figures.progress_percent,
+        actual_value=figures.actual_value,
+        last_report=max(reported, key=lambda r: (r.accepted_on, r.pk)) if reported else None,
+        scheduled_percent=rolled.scheduled,
+        lag_points=pace.lag_points(rolled.scheduled, figures.progress_percent),
+        light="" if terminated else light,
+        overdue_report=expects_reports and owes and not terminated,
+        completed_on=figures.completed_on,
+        as_of=on,
+        verdict=verdict,
+        promise=promise,
+        accepted_on=getattr(sub, "accepted_on", None),
+        carried_on=carried_on,
+        shares_target=rolled.target,
+        shares=rows,
+    )
+
+
 def _item_state(plan: Plan, item: Item, sub_states: list[SubItemState], on: date) -> ItemState:
     # A terminated sub-item weighs nothing in its item's roll-up.
     live = [s for s in sub_states if not s.terminated]
@@ -524,7 +723,7 @@ def plan_summaries(
     plans: Iterable[Plan], as_of: date | None = None, sub_item_filter: Q | None = None
 ) -> list[tuple[Plan, PlanSummary]]:
     """Each plan's completion headline (N件M项, completed A件B项) as of its reading date
-    (``reading_date``), the same figures ``plan_progress`` gives, for a list of plans in two
+    (``reading_date``), the same figures ``plan_progress`` gives, for a list of plans in three
     queries whatever their number or size."""
     plans = list(plans)
     if not plans:
@@ -540,22 +739,49 @@ def plan_summaries(
     subs = subs.annotate(reading_day=reading_day).filter(~changes.terminated_by(OuterRef("reading_day")))
     latest = (
         ProgressReport.objects.accepted()
-        .filter(sub_item=OuterRef("pk"), accepted_on__lte=OuterRef("reading_day"))
+        .filter(sub_item=OuterRef("pk"), share__isnull=True, accepted_on__lte=OuterRef("reading_day"))
         .latest_first()
         .values("id")[:1]
     )
     rows = list(
         subs.annotate(latest_report_id=Subquery(latest)).values_list(
-            "item__plan_id", "item_id", "latest_report_id"
+            "item__plan_id", "item_id", "pk", "latest_report_id"
         )
     )
+    share_day = Case(
+        *[When(sub_item__item__plan_id=pk, then=Value(day)) for pk, day in days.items()],
+        output_field=DateField(),
+    )
+    latest_of_share = (
+        ProgressReport.objects.accepted()
+        .filter(share=OuterRef("pk"), accepted_on__lte=OuterRef("reading_day"))
+        .latest_first()
+        .values("id")[:1]
+    )
+    split: dict[int, list[tuple[Decimal | None, int | None]]] = defaultdict(list)
+    for sub_id, target, report_id in (
+        SubItemShare.objects.filter(sub_item__in=subs.values("pk"))
+        .annotate(reading_day=share_day, latest_report_id=Subquery(latest_of_share))
+        .values_list("sub_item_id", "target_value", "latest_report_id")
+    ):
+        split[sub_id].append((target, report_id))
+    wanted = [report_id for *_, report_id in rows if report_id]
+    wanted += [report_id for parts in split.values() for _, report_id in parts if report_id]
     reports = ProgressReport.objects.only(
         "id", "period_start", "accepted_on", "progress_percent", "actual_value", "marks_complete"
-    ).in_bulk([report_id for _, _, report_id in rows if report_id])
+    ).in_bulk(wanted)
     statuses: dict[int, dict[int, list[str]]] = {plan.pk: defaultdict(list) for plan in plans}
     by_pk = {plan.pk: plan for plan in plans}
-    for plan_id, item_id, report_id in rows:
+    for plan_id, item_id, sub_id, report_id in rows:
         plan = by_pk[plan_id]
-        figures = ledger.report_effect(reports.get(report_id), plan.report_cadence, plan.report_due_day)
+
+        def effect(report_id, plan=plan):
+            return ledger.report_effect(reports.get(report_id), plan.report_cadence, plan.report_due_day)
+
+        if sub_id in split:
+            parts = [shares.ShareState(target, effect(rid), Decimal("0")) for target, rid in split[sub_id]]
+            figures = shares.roll_up(parts).figures
+        else:
+            figures = effect(report_id)
         statuses[plan_id][item_id].append(figures.status)
     return [(plan, summarize(statuses[plan.pk])) for plan in plans]

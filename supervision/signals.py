@@ -12,7 +12,17 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from projects.models import Acceptance, CarryOver, ChangeRequest, FundingLine, Item, Milestone, Plan, SubItem
+from projects.models import (
+    Acceptance,
+    CarryOver,
+    ChangeRequest,
+    FundingLine,
+    Item,
+    Milestone,
+    Plan,
+    SubItem,
+    SubItemShare,
+)
 
 from . import tasks
 from .services import caches
@@ -87,3 +97,15 @@ def year_end_record_saved(sender, instance, **kwargs) -> None:
     item = _item_of(sub_item_id)
     if item is not None:
         _restore_snapshots_after_commit(caches.after_registry_change(item.plan, [item.pk]))
+
+
+@receiver(post_save, sender=SubItemShare)
+@receiver(post_delete, sender=SubItemShare)
+def share_changed(sender, instance: SubItemShare, **kwargs) -> None:
+    # A split sub-item's figures are rolled up from its shares: a new, changed or removed
+    # share changes them (unless the sub-item itself is being deleted).
+    item = _item_of(instance.sub_item_id)
+    if item is None:
+        return
+    caches.refresh_sub_item(instance.sub_item_id)
+    _restore_snapshots_after_commit(caches.after_registry_change(item.plan, [item.pk]))

@@ -124,8 +124,9 @@ def demo(db):
 
     return {
         "plan_2023": Plan.objects.get(year=2023),
-        "plan_now": Plan.objects.get(status=Plan.Status.PUBLISHED),
+        "plan_now": Plan.objects.get(status=Plan.Status.PUBLISHED, level="区级"),
         "plan_2024": Plan.objects.get(year=2024),
+        "plan_city": Plan.objects.get(level="市级"),
         "password": DEMO_PASSWORD,
     }
 

@@ -13,7 +13,18 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
 
 from projects import roles
-from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
+from projects.models import (
+    Category,
+    FundingLine,
+    Item,
+    Milestone,
+    Plan,
+    Region,
+    SubItem,
+    SubItemShare,
+    Unit,
+    User,
+)
 from supervision.models import ProgressReport
 
 
@@ -76,13 +87,29 @@ def api_token(user: User, key: str | None = None) -> str:
     return key
 
 
+def region(code: str, name: str, parent: Region | None = None) -> Region:
+    """A region of the level its code and parent imply (6 digits without a parent: a province)."""
+    if len(code) == 9:
+        level = Region.Level.TOWNSHIP
+    elif parent is None:
+        level = Region.Level.PROVINCE
+    else:
+        level = {Region.Level.PROVINCE: Region.Level.CITY, Region.Level.CITY: Region.Level.COUNTY}[
+            parent.level
+        ]
+    row = Region(code=code, name=name, level=level, parent=parent)
+    row.full_clean()
+    row.save()
+    return row
+
+
 class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Plan
 
     year = factory.LazyFunction(lambda: timezone.localdate().year)
     title = factory.Sequence(lambda n: f"测试清单{n}")
-    region = "测试区"
+    region_name = "测试区"
     status = Plan.Status.PUBLISHED
     closed_on = factory.LazyAttribute(
         lambda plan: dt.date(plan.year, 12, 31) if plan.status == Plan.Status.CLOSED else None
@@ -141,6 +168,14 @@ class FundingLineFactory(factory.django.DjangoModelFactory):
     planned = Decimal("100")
 
 
+class SubItemShareFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubItemShare
+
+    sub_item = factory.SubFactory(SubItemFactory)
+    responsible_unit = factory.SubFactory(UnitFactory)
+
+
 class ProgressReportFactory(factory.django.DjangoModelFactory):
     """A draft report by default; use ``accepted_report`` for an official one."""
 
@@ -148,10 +183,13 @@ class ProgressReportFactory(factory.django.DjangoModelFactory):
         model = ProgressReport
 
     sub_item = factory.SubFactory(SubItemFactory)
+    share = None
     period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     progress_percent = Decimal("50")
     actual_value = Decimal("50")
-    created_by = factory.LazyAttribute(lambda o: liaison_user(o.sub_item.responsible_unit))
+    created_by = factory.LazyAttribute(
+        lambda o: liaison_user(o.share.responsible_unit if o.share else o.sub_item.responsible_unit)
+    )
 
 
 def accepted_report(
@@ -165,12 +203,15 @@ def accepted_report(
     period_start: dt.date | None = None,
     allocated=None,
     paid=None,
+    share: SubItemShare | None = None,
 ) -> ProgressReport:
-    """An accepted report applied to the sub-item, as the office's review would leave it."""
+    """An accepted report applied to the sub-item (or to one of its shares), as the office's
+    review would leave it."""
     from supervision.services.reports import accept_report
 
     report = ProgressReportFactory(
         sub_item=sub_item,
+        share=share,
         period_start=period_start or on.replace(day=1),
         progress_percent=Decimal(str(progress)),
         actual_value=None if actual is None else Decimal(str(actual)),

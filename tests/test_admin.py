@@ -47,7 +47,7 @@ def test_admin_lists_filter_and_search(client, office, demo):
 
 
 def test_item_with_sub_items_inline_is_created_in_one_form(client, office):
-    plan = Plan.objects.create(year=2026, title="2026年测试清单", region="测试区")
+    plan = Plan.objects.create(year=2026, title="2026年测试清单", region_name="测试区")
     unit = UnitFactory()
     data = {
         "plan": plan.pk,

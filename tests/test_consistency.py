@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from core.lights import LIGHT_ORDER, Light, Verdict
-from projects.models import Plan, User
+from projects.models import Plan, Region, SubItemShare, User
 from supervision import current
 from supervision.models import Notification, PlanSnapshot
 from supervision.notices import class_sentences, notice_figures
@@ -349,25 +349,83 @@ def _briefing_totals(wb, summary: dict) -> None:
     )
 
 
-@pytest.mark.parametrize("year", ["2023", "current"])
+def _plan(demo, year: str) -> Plan:
+    return {"2023": demo["plan_2023"], "current": demo["plan_now"], "city": demo["plan_city"]}[year]
+
+
+@pytest.mark.parametrize("year", ["2023", "current", "city"])
 def test_every_surface_states_the_same_figures_at_every_month_end_and_today(demo, year):
-    plan = demo["plan_2023"] if year == "2023" else demo["plan_now"]
+    plan = _plan(demo, year)
     for day in reading_days(plan):
         _surfaces(plan, day)
 
 
-@pytest.mark.parametrize("year", ["2023", "current"])
+def _region_surfaces(plan: Plan, region: Region, day: dt.date | None) -> dict:
+    """Every surface that takes ?region= states the figures of that region's shares."""
+    web, api = _clients()
+    figures = plan_figures(plan_progress(plan, day, region=region))
+    params = {**_query(day), "region": region.code}
+    summary = api.get(f"/api/plans/{plan.pk}/summary/", params).json()
+    assert summary == json.loads(json.dumps(figures)), f"API summary for {region} on {day}"
+    page = web.get(f"/plans/{plan.pk}/", params).text
+    assert text_by_id(page, "headline") == summary["headline"]
+    _assert_counts_shown(page, summary)
+    cache.clear()
+    page = web.get(f"/plans/{plan.pk}/dashboard/", params).text
+    kpis = dict(re.findall(r'data-light="(\w+)"><span class="kpi-value">(\d+)<', page))
+    assert {k: int(v) for k, v in kpis.items()} == summary["lights"]
+    assert int(text_by_id(page, "overdue-count")) == summary["overdue_report"]
+    page = web.get(f"/plans/{plan.pk}/lagging/", params).text
+    lagging = counts_after(text_by_id(page, "lagging-counts"), {"red": "严重滞后", "yellow": "滞后"})
+    assert lagging == {"red": summary["lights"]["red"], "yellow": summary["lights"]["yellow"]}
+    response = web.get(f"/plans/{plan.pk}/briefing.xlsx", params)
+    _briefing_totals(load_workbook(BytesIO(response.content)), summary)
+    return summary
+
+
+@pytest.mark.parametrize("year", ["current", "city"])
+def test_every_region_surface_states_its_shares_figures_and_they_add_up(demo, year):
+    """The city's list read through each district, and 青山区's list through each township:
+    every surface agrees, and the districts' split sub-items add up to the whole."""
+    plan = _plan(demo, year)
+    split = SubItemShare.objects.filter(sub_item__item__plan=plan)
+    regions = Region.objects.filter(pk__in=split.values("region_id")).order_by("code")
+    assert regions.count() >= 3
+    for day in reading_days(plan)[-3:]:
+        whole = {s.sub_item.pk: s for s in plan_progress(plan, day).sub_states if s.is_split}
+        actual: dict[int, Decimal] = {}
+        for region in regions:
+            _region_surfaces(plan, region, day)
+            for state in plan_progress(plan, day, region=region).sub_states:
+                if state.is_split and state.actual_value is not None:
+                    actual[state.sub_item.pk] = (
+                        actual.get(state.sub_item.pk, Decimal("0")) + state.actual_value
+                    )
+        assert actual == {pk: s.actual_value for pk, s in whole.items() if s.actual_value is not None}
+
+
+@pytest.mark.parametrize("year", ["2023", "current", "city"])
 def test_reminders_due_on_a_day_go_to_exactly_the_units_flagged_overdue(demo, year):
-    plan = demo["plan_2023"] if year == "2023" else demo["plan_now"]
+    plan = _plan(demo, year)
     for day in reading_days(plan):
         if day is None:
             continue
         expected = pace_check.reminders_due(plan, day)
         progress = plan_progress(plan, day)
-        owing = {s.sub_item.responsible_unit_id for s in progress.sub_states if s.overdue_report}
         after_due = [r for r in expected if r.kind == "after"]
         for reminder in after_due:
+            # A split sub-item's reminder goes to the units of its shares that owe a report.
+            owing = {
+                u
+                for s in progress.sub_states
+                if s.overdue_report
+                for u in s.units_owing_report(reminder.period)
+            }
             assert reminder.unit_ids == owing, f"reminders after the due day on {day}"
+            split = [s for s in progress.sub_states if s.is_split and s.overdue_report]
+            assert all(
+                s.sub_item.responsible_unit_id not in s.units_owing_report(reminder.period) for s in split
+            )
         before = Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count()
         sent = pace_check.send_report_reminders(day)
         assert Notification.objects.filter(kind=Notification.Kind.REPORT_REMINDER).count() - before == sent

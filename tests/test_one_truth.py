@@ -438,6 +438,17 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
     paths += ["/changes/", f"/changes/{ChangeRequest.objects.first().pk}/"]
     paths += ["/plans/", "/public/", "/visits/", "/rectifications/", "/notifications/", "/reports/review/"]
     paths += selection_paths()
+    city = demo["plan_city"]
+    for query in ("", "&as_of=2023-06-30"):
+        paths += [
+            f"/regions/990100/?{query}",
+            f"/regions/990102/?{query}",
+            f"/plans/{city.pk}/?region=990102{query}",
+            f"/plans/{city.pk}/dashboard/?region=990102{query}",
+            f"/plans/{city.pk}/lagging/?region=990102{query}",
+            f"/plans/{city.pk}/briefing.xlsx?region=990102{query}",
+            f"/api/plans/{city.pk}/summary/?region=990102{query}",
+        ]
     for path in paths:
         with CaptureQueriesContext(connection) as queries:
             response = (api if path.startswith("/api/") else client).get(path)

@@ -129,7 +129,7 @@ def test_stale_milestone_edit_in_the_sub_item_form_is_refused(client, office, co
 @pytest.mark.parametrize(
     "factory,changed",
     [
-        (PlanFactory, ("region", "某县")),
+        (PlanFactory, ("region_name", "某县")),
         (ItemFactory, ("title", "新名称")),
         (SubItemFactory, ("location", "某镇")),
         (MilestoneFactory, ("description", "主体完工")),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from projects.models import FundingLine, Milestone, Plan, Unit
+from projects.models import FundingLine, Milestone, Plan, Region, Unit
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -16,6 +16,13 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
+    # "region" stays the plan's region as written (the API's field since the start); the
+    # administrative division it belongs to is "region_code".
+    region = serializers.CharField(source="region_name", max_length=100)
+    region_code = serializers.SlugRelatedField(
+        source="region", slug_field="code", queryset=Region.objects.all(), allow_null=True, required=False
+    )
+
     class Meta:
         model = Plan
         fields = [
@@ -23,6 +30,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "year",
             "title",
             "region",
+            "region_code",
             "level",
             "status",
             "summary",

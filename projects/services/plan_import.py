@@ -33,7 +33,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core import xlsx
 
-from ..models import Category, Item, Plan, SubItem, Unit
+from ..models import Category, Item, Plan, Region, SubItem, Unit
+from . import share_import
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # An .xlsx is a zip: a small upload can unpack into gigabytes (a "zip bomb"). These bounds are
@@ -121,12 +122,14 @@ class Problem:
     row: int | None
     column: str
     message: str
+    sheet: str = ""  # another sheet than the list's own (the annex of shares)
 
     @property
     def where(self) -> str:
         if self.row is None:
             return "整体"
-        return f"第{self.row}行{self.column}列" if self.column else f"第{self.row}行"
+        sheet = f"工作表“{self.sheet}”" if self.sheet else ""
+        return f"{sheet}第{self.row}行{self.column}列" if self.column else f"{sheet}第{self.row}行"
 
     def __str__(self) -> str:
         return f"{self.where}：{self.message}"
@@ -155,6 +158,10 @@ class ParsedSubItem:
     planned_start: date | None = None
     planned_end: date | None = None
     location: str = ""
+    # The shares of lower regions (分解下达) the list or its annex gives, and the reason
+    # they do not add up to the target, if stated.
+    shares: list[share_import.ParsedShare] = field(default_factory=list)
+    share_note: str = ""
 
 
 @dataclass
@@ -566,8 +573,25 @@ def parse_plan(wb: Workbook, *, year: int) -> ParsedPlan:
         parsed.problems.append(Problem(None, "", _too_many_rows(ws.title)))
         return parsed
     _parse_rows(ws, header_row, columns, year, parsed)
+    _read_shares(wb, ws, header_row, columns, year, parsed)
     _resolve_names(parsed)
     return parsed
+
+
+def _read_shares(
+    wb: Workbook, ws: Worksheet, header_row: int, columns: dict[str, int], year: int, parsed
+) -> None:
+    """The shares of lower regions: a column per region on the list, or rows on an annex sheet."""
+    spots: list[share_import.Spot] = []
+    subs_by_row = {sub.row: sub for item in parsed.items for sub in item.sub_items}
+    share_import.read_columns(ws, header_row, set(columns.values()), subs_by_row, parse_quantity, spots)
+    subs_by_code = {
+        (item.number, number): sub
+        for item in parsed.items
+        for number, sub in enumerate(item.sub_items, start=1)
+    }
+    share_import.read_annex(wb, ws.title, subs_by_code, year, parse_quantity, parse_date, spots)
+    parsed.problems.extend(Problem(*spot) for spot in spots)
 
 
 def _parse_rows(
@@ -788,6 +812,7 @@ def save_plan(
     year: int,
     title: str,
     region: str,
+    region_code: str = "",
     create_units: bool = False,
     dry_run: bool = False,
 ) -> Plan:
@@ -810,18 +835,21 @@ def save_plan(
     if problems:
         raise PlanImportInvalid(problems)
     with transaction.atomic():
-        plan = _save(parsed, year=year, title=title, region=region)
+        plan = _save(parsed, year=year, title=title, region=region, region_code=region_code)
         if dry_run:
             transaction.set_rollback(True)
     return plan
 
 
-def _save(parsed: ParsedPlan, *, year: int, title: str, region: str) -> Plan:
+def _save(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code: str = "") -> Plan:
     problems: list[Problem] = []
     columns = parsed.columns
     if Plan.objects.filter(year=year, title=title).exists():
         raise PlanImportInvalid([Problem(None, "", f"{year}年已有名为“{title}”的清单，请换一个清单名称。")])
-    plan = Plan(year=year, title=title, region=region, status=Plan.Status.DRAFT)
+    division = Region.objects.filter(code=region_code).first() if region_code else None
+    if region_code and division is None:
+        raise PlanImportInvalid([Problem(None, "", f"没有代码为“{region_code}”的行政区划")])
+    plan = Plan(year=year, title=title, region_name=region, region=division, status=Plan.Status.DRAFT)
     try:
         plan.full_clean()
     except ValidationError as exc:
@@ -878,6 +906,9 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str) -> Plan:
                 problems.extend(_validation_problems(exc, parsed_sub.row, columns, _SUB_FIELD_COLUMNS))
                 continue
             sub.save()
+            problems.extend(
+                Problem(*spot) for spot in share_import.save_split(sub, parsed_sub, plan, units, _normal_name)
+            )
             if parsed_sub.cooperating_units:
                 sub.cooperating_units.set(
                     {units[_normal_name(n)] for n in parsed_sub.cooperating_units} - {sub.responsible_unit}

@@ -160,4 +160,27 @@
       });
     }, 100);
   });
+
+  var regionSource = document.getElementById("region-data");
+  if (regionSource) {
+    var regions = JSON.parse(regionSource.textContent);
+    draw(
+      "chart-regions",
+      {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        legend: { top: 0 },
+        grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: regions.map(function (row) { return row.name; }) },
+        yAxis: { type: "value", name: "%" },
+        series: [
+          { name: "子项完成率", type: "bar", itemStyle: { color: LIGHT_COLOURS.blue }, label: { show: true }, data: regions.map(function (row) { return { value: row.completion, url: row.url }; }) },
+          { name: "平均进度", type: "bar", itemStyle: { color: LIGHT_COLOURS.green }, data: regions.map(function (row) { return { value: row.progress, url: row.url }; }) },
+          { name: "平均序时进度", type: "line", itemStyle: { color: LIGHT_COLOURS.yellow }, data: regions.map(function (row) { return { value: row.scheduled, url: row.url }; }) },
+        ],
+      },
+      function (params) {
+        openUrl(params.data && params.data.url);
+      }
+    );
+  }
 })();

@@ -66,8 +66,9 @@ class PlanViewSet(registry.PlanViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def summary(self, request: Request, pk=None) -> Response:
         plan = self.get_object()
+        region = permissions.reading_region(request.user, plan, request.query_params.get("region"))
         head = current.headline(
-            plan, _as_of(request), sub_item_filter=permissions.sub_item_scope(request.user)
+            plan, _as_of(request), sub_item_filter=permissions.sub_item_scope(request.user), region=region
         )
         return Response(head.figures)
 

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from core.lights import Light, Verdict
 from projects import permissions
 from projects.api.serializers import MilestoneSerializer
-from projects.models import FundingLine, SubItem
+from projects.models import FundingLine, SubItem, SubItemShare
 
 from .. import ledger, rectification_state
 from ..models import (
@@ -78,10 +78,10 @@ class SubItemStateSerializer(serializers.Serializer):
     item = serializers.IntegerField(source="sub_item.item_id")
     number = serializers.IntegerField(source="sub_item.number")
     content = serializers.CharField(source="sub_item.content")
-    target_value = _decimal(source="sub_item.target_value", allow_null=True)
+    target_value = _decimal(allow_null=True)
     target_unit = serializers.CharField(source="sub_item.target_unit")
     target_at_least = serializers.BooleanField(source="sub_item.target_at_least")
-    target_display = serializers.CharField(source="sub_item.target_display")
+    target_display = serializers.CharField()
     responsible_unit = serializers.IntegerField(source="sub_item.responsible_unit_id")
     responsible_unit_name = serializers.CharField(source="sub_item.responsible_unit.name")
     cooperating_units = serializers.SerializerMethodField()
@@ -427,6 +427,12 @@ class ReportWriteSerializer(serializers.ModelSerializer):
     sub_item = serializers.PrimaryKeyRelatedField(
         queryset=SubItem.objects.none(), help_text="子项ID（创建时必填，之后不能更改）"
     )
+    share = serializers.PrimaryKeyRelatedField(
+        queryset=SubItemShare.objects.select_related("region", "responsible_unit"),
+        required=False,
+        allow_null=True,
+        help_text="分解任务ID：已分解到各区划的子项，按本地区的分解任务填报（创建时填写）",
+    )
     funding = FundingInputSerializer(
         many=True,
         required=False,
@@ -452,7 +458,7 @@ class ReportWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProgressReport
-        fields = ["sub_item", *REPORT_FIELDS, "funding", "version", "submit"]
+        fields = ["sub_item", "share", *REPORT_FIELDS, "funding", "version", "submit"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -463,11 +469,13 @@ class ReportWriteSerializer(serializers.ModelSerializer):
             )
         if self.instance is not None:
             self.fields["sub_item"].read_only = True
+            self.fields["share"].read_only = True
 
     def validate(self, attrs: dict) -> dict:
         if self.instance is not None and "version" not in attrs:
             raise serializers.ValidationError({"version": ["请提供读取该填报时的版本号（version）"]})
         sub_item = self.instance.sub_item if self.instance is not None else attrs["sub_item"]
+        share = self.instance.share if self.instance is not None else attrs.get("share")
         figures = {}
         if self.instance is not None and self.partial:
             figures = report_figures(self.instance)
@@ -476,7 +484,7 @@ class ReportWriteSerializer(serializers.ModelSerializer):
             figures["funding"] = {
                 row["source"]: (row.get("allocated"), row.get("paid")) for row in attrs["funding"]
             }
-        attrs["report_data"] = checked_report_data(sub_item, figures)
+        attrs["report_data"] = checked_report_data(sub_item, figures, share)
         return attrs
 
 
@@ -487,7 +495,7 @@ def report_figures(report: ProgressReport) -> dict:
     return figures
 
 
-def checked_report_data(sub_item: SubItem, figures: dict) -> dict:
+def checked_report_data(sub_item: SubItem, figures: dict, share: SubItemShare | None = None) -> dict:
     """The figures as they will be stored, or a 400 naming each field with the rule's Chinese
     message. A single source's money may also come as one ``funding`` row."""
     sources = funding_sources(sub_item)
@@ -498,7 +506,9 @@ def checked_report_data(sub_item: SubItem, figures: dict) -> dict:
             raise serializers.ValidationError({"funding": [f"资金来源不属于本子项：{'、'.join(unknown)}"]})
         ((allocated, paid),) = funding.values()
         figures = {**figures, "funds_allocated": allocated, "funds_paid": paid}
-    check = ledger.check_report(sub_item, latest_accepted_report(sub_item.pk), figures, sources)
+    check = ledger.check_report(
+        sub_item, latest_accepted_report(sub_item.pk, share=share), figures, sources, share=share
+    )
     if not check.is_valid:
         raise serializers.ValidationError(check.errors)
     return check.figures

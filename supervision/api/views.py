@@ -121,7 +121,11 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sub_item = serializer.validated_data["sub_item"]
-        if not permissions.can_write_report(request.user, sub_item):
+        share = serializer.validated_data.get("share")
+        refusal = permissions.share_refusal(request.user, sub_item, share)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        if not permissions.can_write_report(request.user, sub_item, share):
             raise PermissionDenied("只能填报本单位负责、且清单处于公布状态的子项")
         with conflicts_as_409():
             report = reports.create_report(
@@ -130,6 +134,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
                 serializer.validated_data["report_data"],
                 period_start=_open_period_start(sub_item),
                 submit=serializer.validated_data.get("submit", False),
+                share=share,
             )
         return self._read(report, status.HTTP_201_CREATED)
 
@@ -156,7 +161,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
     def submit(self, request: Request, pk=None) -> Response:
         report = self.get_object()
         version = self._version(request)
-        data = checked_report_data(report.sub_item, report_figures(report))
+        data = checked_report_data(report.sub_item, report_figures(report), report.share)
         with conflicts_as_409():
             report = reports.save_report(
                 report,

@@ -59,10 +59,18 @@ class ProgressReportForm(forms.ModelForm):
         }
 
     def __init__(
-        self, *args, sub_item: SubItem, last_accepted: ProgressReport | None, sources: list[str], **kwargs
+        self,
+        *args,
+        sub_item: SubItem,
+        last_accepted: ProgressReport | None,
+        sources: list[str],
+        share=None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.sub_item = sub_item
+        self.share = share
+        target = share.target_value if share is not None else sub_item.target_value
         self.last_accepted = last_accepted
         self.sources = sources
         self.warnings: list[str] = []
@@ -70,9 +78,9 @@ class ProgressReportForm(forms.ModelForm):
         self.fields["progress_percent"].label = _("累计进度（%）")
         self.fields["marks_complete"].label = _("已全面完成")
         self.fields["marks_complete"].help_text = (
-            _("勾选须累计完成量达到目标值") if sub_item.target_value else _("勾选须累计进度为100%")
+            _("勾选须累计完成量达到目标值") if target else _("勾选须累计进度为100%")
         )
-        if sub_item.target_value is None:
+        if target is None:
             self.fields["actual_value"].help_text = _("本子项无量化目标，可不填")
         if len(sources) > 1:
             self._add_source_fields(kwargs.get("initial") or {})
@@ -118,7 +126,9 @@ class ProgressReportForm(forms.ModelForm):
                 if allocated is not None or paid is not None:
                     funding[source] = (allocated, paid)
             figures["funding"] = funding
-        check = ledger.check_report(self.sub_item, self.last_accepted, figures, self.sources)
+        check = ledger.check_report(
+            self.sub_item, self.last_accepted, figures, self.sources, share=self.share
+        )
         for name, messages in check.errors.items():
             field = name if name in self.fields else None
             if field is not None and self.has_error(field):

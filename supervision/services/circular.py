@@ -69,7 +69,7 @@ class CircularContent:
 
 def issuer_for(plan: Plan) -> str:
     """发文机关: the office of the plan's government."""
-    return f"{plan.region}人民政府督查室"
+    return f"{plan.region_name}人民政府督查室"
 
 
 def default_title(plan: Plan) -> str:

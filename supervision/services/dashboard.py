@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from core.lights import LAGGING_LIGHTS, Light
 from projects.completion import SUMMARY_COUNTS, summary_from_counts
-from projects.models import Category, Plan, SubItem, Unit
+from projects.models import Category, Plan, Region, SubItem, SubItemShare, Unit
 
 from .. import current, ledger, pace, rectification_state
 from ..models import InspectionVisit, ProgressReport, Rectification, ReportPhoto
@@ -240,14 +240,15 @@ def read_dashboard(
     *,
     attention_rows: int,
     overdue_rows: int,
+    region: Region | None = None,
 ) -> Reading:
     """The dashboard's figures as of a day: counted from the caches when they hold the day
     (the first ``attention_rows`` and ``overdue_rows`` sub-items then read from the ledger to
     show them), else everything from one read of the ledger."""
-    whole_plan = sub_item_filter is None and not light
+    whole_plan = sub_item_filter is None and not light and region is None
     on = reading_date(plan, as_of)
-    if not current.caches_hold(plan, on):
-        progress = plan_progress(plan, on, sub_item_filter=sub_item_filter).with_light(light)
+    if region is not None or not current.caches_hold(plan, on):
+        progress = plan_progress(plan, on, sub_item_filter=sub_item_filter, region=region).with_light(light)
         head = current.ledger_headline(progress)
         attention = attention_list(progress)
         overdue = overdue_to_report(progress)
@@ -397,3 +398,56 @@ def item_photos(item_state: ItemState, as_of: date | None) -> list[tuple[ReportP
         if key == latest[report.sub_item_id]:
             photos[report.sub_item_id].append(photo)
     return [(photo, states[sub_id]) for sub_id in states for photo in photos.get(sub_id, [])]
+
+
+# --- A city's counties side by side ---------------------------------------------------------
+
+
+@dataclass
+class RegionRow:
+    """One lower region's part of a plan: the headline of its shares as of a day."""
+
+    region: Region
+    headline: current.Headline
+
+    @property
+    def summary(self):
+        return self.headline.summary
+
+    @property
+    def figures(self) -> dict:
+        return self.headline.figures
+
+    @property
+    def red(self) -> int:
+        return self.headline.light_counts.get(Light.RED, 0)
+
+
+def lower_regions(plan: Plan) -> list[Region]:
+    """The regions directly below a plan's own that hold shares of it (a city list's
+    counties), in code order; none for a plan without a region."""
+    if plan.region_id is None:
+        return []
+    codes = set(
+        SubItemShare.objects.filter(sub_item__item__plan=plan)
+        .values_list("region__code", flat=True)
+        .distinct()
+    )
+    children = Region.objects.filter(parent_id=plan.region_id).order_by("code")
+    return [child for child in children if any(code.startswith(child.prefix) for code in codes)]
+
+
+def region_comparison(plan: Plan, as_of: date | None) -> list[RegionRow]:
+    """The plan's lower regions ranked by what their shares have done: sub-item completion
+    rate, then average progress, then the smaller average lag. Each region's figures are the
+    ones its own ``?region=`` pages show (``current.headline`` through that region)."""
+    rows = [RegionRow(region, current.headline(plan, as_of, region=region)) for region in lower_regions(plan)]
+    return sorted(
+        rows,
+        key=lambda row: (
+            -row.summary.subitem_completion_rate,
+            -row.figures["average_progress"],
+            row.figures["average_scheduled"] - row.figures["average_progress"],
+            row.region.code,
+        ),
+    )

@@ -33,7 +33,7 @@ from core.dates import parse_as_of, today
 from core.lights import LAGGING_LIGHTS
 from core.xlsx import Book, RowProgress
 from projects import permissions
-from projects.models import Item, Plan
+from projects.models import Item, Plan, Region
 
 from ..filters import PlanTableFilter
 from ..models import ExportJob, export_file_name
@@ -53,9 +53,9 @@ Kind = ExportJob.Kind
 
 # The query-string values each export keeps from its page (the rest is ignored).
 FILTERS: dict[str, tuple[str, ...]] = {
-    Kind.BRIEFING: (),
-    Kind.PLAN_TABLE: ("category", "unit", "light"),
-    Kind.LAGGING: ("unit",),
+    Kind.BRIEFING: ("region",),
+    Kind.PLAN_TABLE: ("category", "unit", "light", "region"),
+    Kind.LAGGING: ("unit", "region"),
     Kind.RECTIFICATIONS: ("plan", "state", "unit", "overdue"),
 }
 PLAN_KINDS = (Kind.BRIEFING, Kind.PLAN_TABLE, Kind.LAGGING)
@@ -105,6 +105,8 @@ class Export:
     as_of: date
     filters: dict = field(default_factory=dict)
     plan: Plan | None = None
+    # The region the plan is read through (``permissions.reading_region``): its shares only.
+    region: Region | None = None
 
 
 def prepare(kind: str, user, params: dict, plan: Plan | None = None) -> Export:
@@ -114,7 +116,9 @@ def prepare(kind: str, user, params: dict, plan: Plan | None = None) -> Export:
         raise PermissionDenied
     if kind in PLAN_KINDS and plan is None:
         plan = visible_plan(user, params["plan_id"])
-    return Export(kind, user, date.fromisoformat(params["as_of"]), dict(params.get("filters") or {}), plan)
+    filters = dict(params.get("filters") or {})
+    region = permissions.reading_region(user, plan, filters.get("region")) if kind in PLAN_KINDS else None
+    return Export(kind, user, date.fromisoformat(params["as_of"]), filters, plan, region)
 
 
 def _table_filter(export: Export) -> PlanTableFilter:
@@ -155,14 +159,16 @@ def row_count(export: Export) -> int:
     return selected.count()
 
 
-def _progress_by_items(plan: Plan, day: date, sub_filter: Q | None) -> Iterable[PlanProgress]:
+def _progress_by_items(
+    plan: Plan, day: date, sub_filter: Q | None, region: Region | None = None
+) -> Iterable[PlanProgress]:
     """The plan's progress ``ITEMS_PER_READ`` items at a time, in item order: each batch is
     the same ``plan_progress`` read, narrowed to a range of item numbers, so a 100,000-sub-item
     plan is never held whole (every figure is per sub-item or per item; the plan's own are
     summed from them, see ``progress.combine_progress``)."""
     numbers = list(Item.objects.filter(plan=plan).order_by("number").values_list("number", flat=True))
     if not numbers:  # an empty plan still has a (blank) progress view
-        yield plan_progress(plan, day, sub_item_filter=sub_filter)
+        yield plan_progress(plan, day, sub_item_filter=sub_filter, region=region)
     for start in range(0, len(numbers), ITEMS_PER_READ):
         batch = numbers[start : start + ITEMS_PER_READ]
         in_batch = Q(item__number__gte=batch[0], item__number__lte=batch[-1])
@@ -171,26 +177,31 @@ def _progress_by_items(plan: Plan, day: date, sub_filter: Q | None) -> Iterable[
             day,
             sub_item_filter=in_batch if sub_filter is None else sub_filter & in_batch,
             items=Item.objects.filter(plan=plan, number__gte=batch[0], number__lte=batch[-1]),
+            region=region,
         )
 
 
 def write(export: Export, book: Book) -> str:
     """Write the export into the book; returns the file name to offer it under."""
-    plan, day = export.plan, export.as_of
+    plan, day, region = export.plan, export.as_of, export.region
     if export.kind == Kind.BRIEFING:
-        briefing.write_briefing_in_batches(book, plan, day, _progress_by_items(plan, day, None))
+        briefing.write_briefing_in_batches(book, plan, day, _progress_by_items(plan, day, None, region))
         return briefing.briefing_filename(plan, day)
     if export.kind == Kind.PLAN_TABLE:
         table_filter = _table_filter(export)
         sub_filter = _plan_table_sub_items(export, table_filter)
-        ((_plan, summary),) = plan_summaries([plan], day, sub_item_filter=sub_filter)
+        if region is None:
+            ((_plan, summary),) = plan_summaries([plan], day, sub_item_filter=sub_filter)
+        else:
+            summary = plan_progress(plan, day, sub_item_filter=sub_filter, region=region).summary
         briefing.write_plan_table(
             book,
             plan=plan,
             as_of=day,
             headline=summary.headline,
             chunks=(
-                table_filter.filter_states(progress) for progress in _progress_by_items(plan, day, sub_filter)
+                table_filter.filter_states(progress)
+                for progress in _progress_by_items(plan, day, sub_filter, region)
             ),
             rows=summary.subitems_total,
         )
@@ -200,7 +211,7 @@ def write(export: Export, book: Book) -> str:
         # taken over all of them.
         parts = [
             batch.with_light(light)
-            for batch in _progress_by_items(plan, day, _lagging_sub_items(export))
+            for batch in _progress_by_items(plan, day, _lagging_sub_items(export), region)
             for light in LAGGING_LIGHTS
         ]
         rows = briefing.lagging_states(combine_progress(parts))

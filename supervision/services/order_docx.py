@@ -54,7 +54,7 @@ def _field(document, label: str, text: str) -> None:
 
 def issuer(order: SupervisionOrder) -> str:
     """The office signing the order: the plan's government's supervision office."""
-    return f"{order.plan.region}人民政府督查室" if order.plan.region else "人民政府督查室"
+    return f"{order.plan.region_name}人民政府督查室" if order.plan.region_name else "人民政府督查室"
 
 
 def render(order: SupervisionOrder) -> bytes:

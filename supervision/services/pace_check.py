@@ -23,7 +23,7 @@ from core.lights import Light
 from projects import roles
 from projects.models import Plan, User
 
-from .. import ledger, periods
+from .. import periods
 from ..models import Flag, Notification, ReminderLog
 from ..progress import PlanProgress, SubItemState, plan_progress
 from . import caches, notifications
@@ -207,18 +207,10 @@ def reminders_due(plan: Plan, on: date) -> list[DueReminder]:
     for kind, period in wanted:
         missing: Counter = Counter()
         for state in progress.sub_states:
-            owes = (
-                state.overdue_report
-                if kind == ReminderLog.Kind.AFTER_DUE
-                else ledger.owes_report(
-                    is_complete=state.is_complete,
-                    planned_start=state.sub_item.planned_start,
-                    last_report=state.last_report,
-                    period=period,
-                )
-            )
-            if owes:
-                missing[state.sub_item.responsible_unit_id] += 1
+            if kind == ReminderLog.Kind.AFTER_DUE and not state.overdue_report:
+                continue
+            for unit_id in state.units_owing_report(period):
+                missing[unit_id] += 1
         due.append(DueReminder(kind, period, dict(missing)))
     return due
 

@@ -24,7 +24,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import SubItem
+from projects import permissions
+from projects.models import SubItem, SubItemShare
 
 from .. import ledger
 from ..models import Notification, ProgressReport, ReportFunding, ReportPhoto
@@ -63,11 +64,15 @@ def funding_sources(sub_item: SubItem) -> list[str]:
     return sorted(sub_item.funding_lines.values_list("source", flat=True))
 
 
-def validated(sub_item: SubItem, data: dict) -> ledger.ReportCheck:
-    """Check a report's figures against the sub-item's last accepted report; raise
-    InvalidReport when they break a rule. Returns the check (figures as stored, warnings)."""
+def validated(sub_item: SubItem, data: dict, share: SubItemShare | None = None) -> ledger.ReportCheck:
+    """Check a report's figures against the sub-item's (or the share's) last accepted report;
+    raise InvalidReport when they break a rule. Returns the check (figures as stored, warnings)."""
     check = ledger.check_report(
-        sub_item, latest_accepted_report(sub_item.pk), data, funding_sources(sub_item)
+        sub_item,
+        latest_accepted_report(sub_item.pk, share=share),
+        data,
+        funding_sources(sub_item),
+        share=share,
     )
     if not check.is_valid:
         raise InvalidReport(check)
@@ -94,6 +99,15 @@ def _save_funding(report: ProgressReport, funding: dict) -> None:
     )
 
 
+class ReportRefused(Exception):
+    """The author may not report on this sub-item or share (``permissions.share_refusal``);
+    nothing was saved."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class ReportConflict(Exception):
     """Somebody else changed the report first; nothing was saved."""
 
@@ -115,10 +129,11 @@ def _conflict_for(report_id: int) -> ReportConflict:
     )
 
 
-def open_report(sub_item_id: int) -> ProgressReport | None:
-    """The sub-item's report still in the workflow (draft, submitted or returned), if any."""
+def open_report(sub_item_id: int, share: SubItemShare | None = None) -> ProgressReport | None:
+    """The sub-item's (or the share's) report still in the workflow (draft, submitted or
+    returned), if any."""
     return (
-        ProgressReport.objects.filter(sub_item_id=sub_item_id, state__in=OPEN_STATES)
+        ProgressReport.objects.filter(sub_item_id=sub_item_id, share=share, state__in=OPEN_STATES)
         .order_by("-created_at", "-id")
         .first()
     )
@@ -133,23 +148,29 @@ def create_report(
     *,
     period_start: date,
     submit: bool,
+    share: SubItemShare | None = None,
 ) -> ProgressReport:
-    """Start a sub-item's report for a period, as a draft or straight to review.
+    """Start a sub-item's report for a period, as a draft or straight to review; a split
+    sub-item's on one of its shares, by the share's responsible unit (else ReportRefused).
 
     A sub-item has at most one report in the workflow at a time: when a colleague has started
     one meanwhile, this one is refused so that the two never diverge unnoticed.
     """
     # Serialises concurrent creators on PostgreSQL; SQLite serialises writers anyway.
+    refusal = permissions.share_refusal(author, sub_item, share)
+    if refusal is not None:
+        raise ReportRefused(refusal)
     SubItem.objects.select_for_update().filter(pk=sub_item.pk).first()
-    if ProgressReport.objects.filter(sub_item=sub_item, state__in=OPEN_STATES).exists():
+    if ProgressReport.objects.filter(sub_item=sub_item, share=share, state__in=OPEN_STATES).exists():
         raise ReportConflict(
             "本子项已有一份未完成的填报（可能是本单位其他联络员刚刚创建的），您的内容未保存。"
             "请打开该填报继续填写。"
         )
-    figures = validated(sub_item, data).figures
+    figures = validated(sub_item, data, share).figures
     now = timezone.now()
     report = ProgressReport.objects.create(
         sub_item=sub_item,
+        share=share,
         period_start=period_start,
         created_by=author,
         state=State.SUBMITTED if submit else State.DRAFT,
@@ -174,7 +195,7 @@ def save_report(
     """Save a draft or returned report the user edited from ``version``; with ``submit`` it
     goes to the office for review. Raises ReportConflict when the report changed meanwhile
     (another save, a submission, a review)."""
-    figures = validated(report.sub_item, data).figures
+    figures = validated(report.sub_item, data, report.share).figures
     now = timezone.now()
     changes = stored_fields(figures)
     changes.update(version=F("version") + 1, updated_at=now)
@@ -294,8 +315,11 @@ def _number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def latest_accepted_report(sub_item_id: int, on: date | None = None) -> ProgressReport | None:
-    """The sub-item's latest report on the ledger (by the end of ``on``, when given)."""
-    reports = ProgressReport.objects.filter(sub_item_id=sub_item_id)
+def latest_accepted_report(
+    sub_item_id: int, on: date | None = None, *, share: SubItemShare | None = None
+) -> ProgressReport | None:
+    """The sub-item's latest report on the ledger (by the end of ``on``, when given); with
+    ``share``, the share's (a split sub-item's own reports are its shares')."""
+    reports = ProgressReport.objects.filter(sub_item_id=sub_item_id, share=share)
     reports = reports.accepted_by(on) if on is not None else reports.accepted()
     return reports.latest_first().first()

@@ -64,7 +64,7 @@ def read_screen(plan: Plan, as_of: date | None) -> dict:
     figures = reading.headline.figures
     day = reading_date(plan, as_of)
     return {
-        "plan": {"id": plan.pk, "title": plan.title, "region": plan.region},
+        "plan": {"id": plan.pk, "title": plan.title, "region": plan.region_name},
         "as_of": figures["as_of"],
         "figures": figures,
         # Rates as the other pages write them (377.5%, 60%), so the screen never rounds its own way.

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("supervision.urls.evaluation")),
     path("", include("supervision.urls.notices")),
     path("", include("supervision.urls.closing")),
+    path("", include("supervision.urls.regions")),
 ]

@@ -78,8 +78,11 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     chosen = table_filter.cleaned_data if table_filter.is_bound and table_filter.is_valid() else {}
     category, unit, light = chosen.get("category"), chosen.get("unit"), chosen.get("light") or ""
     scope = permissions.sub_item_scope(request.user)
+    region = permissions.reading_region(request.user, plan, request.GET.get("region"))
 
     base = {}
+    if request.GET.get("region"):
+        base["region"] = region.code
     if category:
         base["category"] = category.pk
     if unit:
@@ -101,6 +104,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             as_of,
             base,
             light,
+            region.code if region else "",
             caches.figures_version(plan),
         )
         key = "plan-dashboard:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
@@ -113,11 +117,14 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             light,
             attention_rows=ATTENTION_ROWS,
             overdue_rows=OVERDUE_ROWS,
+            region=region,
         )
         body = render_to_string(
             "supervision/dashboard/_body.html",
             {
-                **_body_context(plan, reading, light, links, filtered=bool(category or unit or light)),
+                **_body_context(
+                    plan, reading, light, links, filtered=bool(category or unit or light or region)
+                ),
                 "closing": closing.closing_counts(
                     plan, reading.headline, table_filter.sub_item_filter(scope)
                 ),
@@ -140,6 +147,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     answered = permissions.answered_items(request.user, plan)
     answered_states = plan_progress(plan, day, items=answered).items if answered.exists() else []
+    comparison = dashboard.region_comparison(plan, as_of) if region is None else []
     return render(
         request,
         "supervision/dashboard/plan_dashboard.html",
@@ -158,6 +166,19 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "overdue_units": overdue_units,
             "answered": answered_states,
             "visits_first": permissions.is_deputy(request.user),
+            "region": region,
+            "handed_down": permissions.is_handed_down(plan, region),
+            "comparison": [(row, links.to_dashboard(region=row.region.code)) for row in comparison],
+            "comparison_chart": [
+                {
+                    "name": row.region.name,
+                    "completion": float(round(row.summary.subitem_completion_rate * 100, 1)),
+                    "progress": row.figures["average_progress"],
+                    "scheduled": row.figures["average_scheduled"],
+                    "url": links.to_dashboard(region=row.region.code),
+                }
+                for row in comparison
+            ],
         },
     )
 

@@ -73,7 +73,7 @@ ROWS_PER_PAGE = 100
 
 
 def _paged_rows(
-    plan, as_of, sub_filter: Q, page_number
+    plan, as_of, sub_filter: Q, page_number, region=None
 ) -> tuple[PlanProgress, list[LaggingRow], Counter, Page]:
     """A page of the lagging list, and how many sub-items are red and yellow in all.
 
@@ -81,7 +81,7 @@ def _paged_rows(
     ordered from the pace rows and only the page's are read from the ledger; on any other day
     the whole plan is read from the ledger. Today's list shows each row's stored forecast."""
     on = reading_date(plan, as_of)
-    if current.caches_hold(plan, on):
+    if region is None and current.caches_hold(plan, on):
         lagging = current.sub_items(plan, sub_filter).filter(pace__light__in=LAGGING_LIGHTS)
         counts = Counter(dict(lagging.order_by().values_list("pace__light").annotate(n=Count("pk"))))
         ordered = lagging.order_by(
@@ -98,7 +98,7 @@ def _paged_rows(
             SubItemPace.objects.filter(sub_item__in=ids).values_list("sub_item_id", "forecast_completion")
         )
         return progress, lagging_rows(progress, forecasts), counts, page
-    progress = plan_progress(plan, as_of, sub_item_filter=sub_filter)
+    progress = plan_progress(plan, as_of, sub_item_filter=sub_filter, region=region)
     # The stored forecast is today's check; a past date shows none rather than a later one.
     forecasts = {}
     if as_of is None:
@@ -128,7 +128,8 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
     sub_filter = scope if scope is not None else Q()
     if unit_id is not None:
         sub_filter &= Q(responsible_unit_id=unit_id)
-    progress, rows, counts, page = _paged_rows(plan, as_of, sub_filter, request.GET.get("page"))
+    region = permissions.reading_region(request.user, plan, request.GET.get("region"))
+    progress, rows, counts, page = _paged_rows(plan, as_of, sub_filter, request.GET.get("page"), region)
     # Who was reminded (催报) when, as known on the day read: one query for the page.
     reminded = reminders.reminded_units(plan, reminders.REPORT_KINDS, as_of)
     for row in rows:
@@ -156,5 +157,7 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
             "unit_id": unit_id,
             "as_of": as_of,
             "can_remind": permissions.can_send_reminders(request.user) and as_of is None,
+            "region": region,
+            "handed_down": permissions.is_handed_down(plan, region),
         },
     )

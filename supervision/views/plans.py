@@ -75,10 +75,12 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     table_filter = PlanTableFilter(request.GET, plan=plan)
     sub_filter = table_filter.sub_item_filter(permissions.sub_item_scope(request.user))
     light = table_filter.chosen_light
+    region = permissions.reading_region(request.user, plan, request.GET.get("region"))
     # The headline counts the whole plan (as the filters narrow it); the table shows a page of
     # items, so a province's list stays a page a browser can open (the full table is the Excel
-    # export). Only the page's items are read from the ledger, unless the headline had to be.
-    head = current.headline(plan, as_of, sub_item_filter=sub_filter, light=light)
+    # export). Only the page's items are read from the ledger, unless the headline had to be
+    # (as it is through a region).
+    head = current.headline(plan, as_of, sub_item_filter=sub_filter, light=light, region=region)
     group = request.GET.get("group", "")
     if group in GROUPS:
         groups = _group_rows(plan, head, sub_filter, light, group)
@@ -104,6 +106,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "query": query.urlencode(),
             "filter": table_filter,
             "as_of": as_of,
+            "region": region,
+            "handed_down": permissions.is_handed_down(plan, region),
         },
     )
 

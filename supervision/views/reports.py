@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core import dates
 from projects import permissions
-from projects.models import Plan, SubItem
+from projects.models import Plan, SubItem, SubItemShare
 
 from .. import ledger
 from ..forms.photos import drafts_to_show, posted_drafts
@@ -62,6 +62,11 @@ class Task:
         return self.state.sub_item
 
     @property
+    def share(self) -> SubItemShare | None:
+        """The share the unit reports on, for a split sub-item (read through its region)."""
+        return self.state.shares[0].share if self.state.is_split else None
+
+    @property
     def sort_key(self) -> tuple:
         return (
             not self.state.overdue_report,
@@ -90,9 +95,16 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not permissions.is_liaison(user):
         raise PermissionDenied
-    unit_scope = Q(responsible_unit_id=user.unit_id)
+    # The unit's own sub-items, unless split (their shares are reported on); and the shares of
+    # other lists' sub-items it answers for, each read through the unit's region.
+    unit_scope = Q(responsible_unit_id=user.unit_id) & ~Q(pk__in=SubItemShare.objects.values("sub_item_id"))
+    shared = SubItemShare.objects.filter(responsible_unit_id=user.unit_id)
+    share_scope = Q(pk__in=shared.values("sub_item_id"))
+    region = permissions.user_region(user)
     plans = Plan.objects.filter(
-        status=Plan.Status.PUBLISHED, pk__in=SubItem.objects.filter(unit_scope).values("item__plan_id")
+        Q(pk__in=SubItem.objects.filter(unit_scope).values("item__plan_id"))
+        | Q(pk__in=shared.values("sub_item__item__plan_id")),
+        status=Plan.Status.PUBLISHED,
     ).order_by("-year", "title")
     today = dates.today()
     # An annual list is reported on through its year (December is still due in early January);
@@ -100,9 +112,16 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     periods = {plan.pk: plan_open_period(plan, today) for plan in plans}
     current_plans = [plan for plan in plans if periods[plan.pk].start.year <= plan.year]
     progress_by_plan = [(plan, plan_progress(plan, sub_item_filter=unit_scope)) for plan in current_plans]
+    if region is not None:
+        with_shares = set(shared.values_list("sub_item__item__plan_id", flat=True))
+        progress_by_plan += [
+            (plan, plan_progress(plan, sub_item_filter=share_scope, region=region))
+            for plan in current_plans
+            if plan.pk in with_shares
+        ]
     sub_item_ids = [s.sub_item.pk for _, progress in progress_by_plan for s in progress.sub_states]
     open_reports = {
-        report.sub_item_id: report
+        (report.sub_item_id, report.share_id): report
         for report in ProgressReport.objects.filter(
             sub_item_id__in=sub_item_ids, state__in=OPEN_STATES
         ).order_by("created_at", "id")
@@ -110,7 +129,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     tasks = []
     for plan, progress in progress_by_plan:
         period = periods[plan.pk]
-        tasks.extend(_task(plan, s, period, open_reports.get(s.sub_item.pk)) for s in progress.sub_states)
+        for s in progress.sub_states:
+            share_id = s.shares[0].share.pk if s.is_split else None
+            tasks.append(_task(plan, s, period, open_reports.get((s.sub_item.pk, share_id))))
     tasks.sort(key=lambda task: task.sort_key)
     return render(
         request,
@@ -119,7 +140,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reportable_sub_item(user, sub_item_id: int) -> SubItem:
+def _reportable_sub_item(user, sub_item_id: int, share: SubItemShare | None = None) -> SubItem:
     """The sub-item a report is written for: 404 unless the user may see it in a published
     plan, 403 unless the user is a liaison of its responsible unit."""
     sub_item = get_object_or_404(
@@ -128,9 +149,21 @@ def _reportable_sub_item(user, sub_item_id: int) -> SubItem:
         .select_related("item__plan", "responsible_unit"),
         pk=sub_item_id,
     )
-    if not permissions.can_write_report(user, sub_item):
-        raise PermissionDenied
+    if not permissions.can_write_report(user, sub_item, share):
+        raise PermissionDenied(permissions.share_refusal(user, sub_item, share) or "")
     return sub_item
+
+
+def _share_asked(request: HttpRequest, sub_item_id: int) -> SubItemShare | None:
+    """The share (分解任务) a report is written on, named by ``?share=`` (or the form's field)."""
+    share_id = request.POST.get("share") or request.GET.get("share")
+    if not share_id:
+        return None
+    return get_object_or_404(
+        SubItemShare.objects.select_related("region", "responsible_unit"),
+        pk=share_id,
+        sub_item_id=sub_item_id,
+    )
 
 
 def _initial_figures(last: ProgressReport | None) -> dict:
@@ -145,12 +178,12 @@ def _initial_figures(last: ProgressReport | None) -> dict:
     }
 
 
-def _report_form(sub_item: SubItem, *args, instance: ProgressReport | None = None, initial=None):
+def _report_form(sub_item: SubItem, *args, instance: ProgressReport | None = None, initial=None, share=None):
     """The report form for a sub-item, checked against its last accepted report, asking for
     each funding source's money when it has several (pre-filled from the report being edited,
     or for a new one from the last accepted report)."""
     sources = funding_sources(sub_item)
-    last = latest_accepted_report(sub_item.pk)
+    last = latest_accepted_report(sub_item.pk, share=share)
     initial = dict(initial or {})
     basis = instance if instance is not None and instance.pk else last
     if len(sources) > 1 and basis is not None:
@@ -158,7 +191,13 @@ def _report_form(sub_item: SubItem, *args, instance: ProgressReport | None = Non
             initial[ledger.funding_field("allocated", row.source)] = row.allocated
             initial[ledger.funding_field("paid", row.source)] = row.paid
     return ProgressReportForm(
-        *args, instance=instance, sub_item=sub_item, last_accepted=last, sources=sources, initial=initial
+        *args,
+        instance=instance,
+        sub_item=sub_item,
+        last_accepted=last,
+        sources=sources,
+        initial=initial,
+        share=share,
     )
 
 
@@ -182,14 +221,15 @@ def _after_save(request: HttpRequest, form: ProgressReportForm, report: Progress
 @login_required
 def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
     """Report on a sub-item: continue its report in progress, or start this period's."""
-    sub_item = _reportable_sub_item(request.user, sub_item_id)
+    share = _share_asked(request, sub_item_id)
+    sub_item = _reportable_sub_item(request.user, sub_item_id, share)
     if request.method != "POST":
-        existing = open_report(sub_item.pk)
+        existing = open_report(sub_item.pk, share)
         if existing is not None:
             return redirect("report_detail", existing.pk)
     plan = sub_item.item.plan
     period = plan_open_period(plan, dates.today())
-    last = latest_accepted_report(sub_item.pk)
+    last = latest_accepted_report(sub_item.pk, share=share)
     status = 200
     drafts = []
     if request.method == "POST":
@@ -199,7 +239,10 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             sub_item,
             request.POST,
             request.FILES,
-            instance=ProgressReport(sub_item=sub_item, created_by=request.user, period_start=period.start),
+            instance=ProgressReport(
+                sub_item=sub_item, share=share, created_by=request.user, period_start=period.start
+            ),
+            share=share,
         )
         if form.is_valid():
             try:
@@ -210,6 +253,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
                     [*drafts, *form.cleaned_data["photos"]],
                     period_start=period.start,
                     submit=request.POST.get("action") == "submit",
+                    share=share,
                 )
             except ReportConflict as exc:
                 form.add_error(None, exc.message)
@@ -223,7 +267,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             status = 400
         drafts = drafts_to_show(request, draft_ids)
     else:
-        form = _report_form(sub_item, initial=_initial_figures(last))
+        form = _report_form(sub_item, initial=_initial_figures(last), share=share)
     return render(
         request,
         "supervision/reports/report.html",
@@ -236,7 +280,8 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             "form": form,
             "drafts": drafts,
             "report_period": period,
-            "existing": open_report(sub_item.pk) if status == 409 else None,
+            "existing": open_report(sub_item.pk, share) if status == 409 else None,
+            "share": share,
         },
         status=status,
     )
@@ -262,10 +307,10 @@ def _render_report(
 ) -> HttpResponse:
     sub_item = report.sub_item
     plan = sub_item.item.plan
-    can_edit = report.is_editable and permissions.can_write_report(request.user, sub_item)
-    last = latest_accepted_report(sub_item.pk) if report.state != State.ACCEPTED else None
+    can_edit = report.is_editable and permissions.can_write_report(request.user, sub_item, report.share)
+    last = latest_accepted_report(sub_item.pk, share=report.share) if report.state != State.ACCEPTED else None
     if form is None and can_edit:
-        form = _report_form(sub_item, instance=report)
+        form = _report_form(sub_item, instance=report, share=report.share)
         form.initial["version"] = report.version
     can_review = report.state == State.SUBMITTED and permissions.can_review_reports(request.user)
     if can_review and return_form is None:
@@ -285,6 +330,7 @@ def _render_report(
             "report_period": period_containing(report.period_start, plan.report_cadence, plan.report_due_day),
             "can_review": can_review,
             "return_form": return_form,
+            "share": report.share,
         },
         status=status,
     )
@@ -298,11 +344,11 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method != "POST":
         return _render_report(request, report)
     sub_item = report.sub_item
-    if not permissions.can_write_report(request.user, sub_item):
+    if not permissions.can_write_report(request.user, sub_item, report.share):
         raise PermissionDenied
     drafts = posted_drafts(request)
     draft_ids = [draft.pk for draft in drafts]
-    form = _report_form(sub_item, request.POST, request.FILES, instance=report)
+    form = _report_form(sub_item, request.POST, request.FILES, instance=report, share=report.share)
     if not form.is_valid():
         return _render_report(
             request, report, form=form, drafts=drafts_to_show(request, draft_ids), status=400

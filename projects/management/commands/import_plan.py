@@ -34,7 +34,7 @@ class Command(BaseCommand):
         title = options["title"] or parsed.title or f"{year}年民生实事清单"
         region = (
             options["region"]
-            or Plan.objects.order_by("-year", "-pk").values_list("region", flat=True).first()
+            or Plan.objects.order_by("-year", "-pk").values_list("region_name", flat=True).first()
             or "本级"
         )
         self.stdout.write(f"识别到 {parsed.headline}（工作表“{parsed.sheet}”，表头第{parsed.header_row}行）")

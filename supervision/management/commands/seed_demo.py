@@ -8,6 +8,7 @@ from projects import demo
 from projects.models import Plan, User
 from selection.demo import seed_selection
 from supervision import demo as supervision_demo
+from supervision import demo_levels
 from supervision.demo_closing import seed_year_end
 from supervision.demo_evaluation import seed_evaluation
 from supervision.demo_notices import seed_notices
@@ -42,7 +43,8 @@ class Command(BaseCommand):
         liaison_units = {sub.responsible_unit.code for sub, _ in seeded_2023 + seeded_now}
         demo.seed_liaisons(units, liaison_units)
         office = User.objects.get(username="office")
-        reports = supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
+        reports = demo_levels.seed_levels(plan_now, units, office, today)
+        reports += supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
         reports += supervision_demo.seed_report_history(seeded_now, today, office)
         seed_visits()
         seed_year_end()  # the 2023 list's changes, acceptances, handover and carry-over (issue 15)

@@ -277,7 +277,7 @@ def build_scale_plan(
     plan = Plan.objects.create(
         year=year,
         title=title,
-        region="规模测试区",
+        region_name="规模测试区",
         level="区级",
         status=Plan.Status.PUBLISHED,
         published_on=dt.date(year, 1, 20),
