@@ -13,6 +13,7 @@ from core.official_doc import OfficialDocument, day_text
 from projects.completion import format_number, format_percent
 from projects.models import CarryOver, Plan
 
+from .. import evaluation
 from ..documents import CHINESE_NUMERALS, Table, _table
 from ..progress import PlanProgress
 from ..summary import funding_totals
@@ -29,10 +30,25 @@ def satisfaction_rows(plan: Plan) -> list[tuple[str, ...]] | None:
     Returns one row per item of the plan's published evaluation, each a tuple of texts in the
     order of ``SATISFACTION_HEADER`` (序号, 项目名称, 满意, 基本满意, 不满意, 有效票, 满意率,
     测评结果), or None when the plan has had no evaluation — the report then says
-    “未开展满意度测评”. Wire the evaluation's own function in here at merge; the rate and the
-    verdict must be the evaluation module's, never recomputed here.
+    “未开展满意度测评”. The rate and the verdict are the evaluation module's
+    (``supervision.evaluation``), never recomputed here.
     """
-    return None
+    reading = evaluation.public_evaluation(plan)
+    if reading is None:
+        return None
+    return [
+        (
+            str(row.number),
+            row.title,
+            str(row.satisfied),
+            str(row.basically_satisfied),
+            str(row.unsatisfied),
+            str(row.valid),
+            format_percent(row.rate),
+            row.verdict,
+        )
+        for row in reading.rows
+    ]
 
 
 @dataclass
