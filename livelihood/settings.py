@@ -241,6 +241,7 @@ TASKS_BY_QUEUE = {
         "supervision.tasks.mark_overdue_rectifications",
         "projects.tasks.remove_abandoned_import_files",
         "supervision.tasks.remove_abandoned_photo_drafts",
+        "projects.tasks.refill_captcha_pool",
     ],
     "notifications": [
         "supervision.tasks.send_report_reminders",
@@ -255,6 +256,13 @@ TASKS_BY_QUEUE = {
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in TASKS_BY_QUEUE.items() for task in tasks}
 CELERY_TASK_DEFAULT_QUEUE = "checks"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Public forms (core.public_forms): a GET picks a challenge from a pool drawn ahead of time
+# instead of storing a new one, so reading a page never writes; a challenge lives two hours and
+# is picked only while it has at least ten minutes left.
+CAPTCHA_GET_FROM_POOL = True
+CAPTCHA_GET_FROM_POOL_TIMEOUT = 10
+CAPTCHA_TIMEOUT = 120
+
 CELERY_BEAT_SCHEDULE = {
     # Pages count today's figures from the pace rows when every one was checked today
     # (supervision.current): the rows move to the new day just after midnight, and the 07:00
@@ -294,6 +302,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Photos chosen on a form that came back with an error wait as drafts; unsaved ones go
     # after two days (supervision.photos.DRAFT_MAX_AGE).
+    # The public forms' captcha challenges are drawn ahead from a pool, so showing a form
+    # writes nothing (core.public_forms); the pool is topped up and its expired ones removed.
+    "captcha-pool-refill": {
+        "task": "projects.tasks.refill_captcha_pool",
+        "schedule": crontab(minute="*/10"),
+    },
     "daily-photo-draft-cleanup": {
         "task": "supervision.tasks.remove_abandoned_photo_drafts",
         "schedule": crontab(hour=3, minute=20),

@@ -437,6 +437,8 @@ def test_reading_pages_exports_and_the_api_never_writes(client, demo):
     paths += [f"/plans/{demo['plan_2023'].pk}/year-report.docx", f"/plans/{demo['plan_2024'].pk}/close/"]
     paths += ["/changes/", f"/changes/{ChangeRequest.objects.first().pk}/"]
     paths += ["/plans/", "/public/", "/visits/", "/rectifications/", "/notifications/", "/reports/review/"]
+    # A public form's captcha is picked from the pool seed_demo drew (core.public_forms).
+    paths += ["/public/suggestions/new/"]
     paths += selection_paths()
     city = demo["plan_city"]
     for query in ("", "&as_of=2023-06-30"):

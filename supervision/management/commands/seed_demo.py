@@ -4,6 +4,7 @@ this year's list half-way through, each with its month-by-month report history. 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from core.public_forms import refill_captcha_pool
 from projects import demo
 from projects.models import Plan, User
 from selection.demo import seed_selection
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         seed_notices(plan_2023, plan_now, office)
         seed_selection(today)  # next year's suggestions, candidates, vote and draft list
         take_monthly_snapshots()  # what the nightly task would have stored by now
+        refill_captcha_pool()  # the public forms' challenges, as the beat task keeps them
 
         self.stdout.write(
             self.style.SUCCESS(f"演示数据就绪：{plan_2023}、{plan_now}；新增填报 {reports} 条。")
