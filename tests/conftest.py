@@ -42,7 +42,50 @@ def _missing(marker: str) -> str | None:
     return None
 
 
+# --- the demo county, seeded once -----------------------------------------------------------
+# Seeding the demo takes seconds and some 300 tests read it. It is seeded once, outside any
+# test's transaction, when the first test that asks for it starts; each test then changes it
+# only inside its own transaction, which is rolled back. So that the other tests never see it,
+# the tests that ask for the demo run after the other database tests of their kind (pytest-django
+# then runs the transactional ones, which flush the database after each test), and the demo is
+# flushed away before the first test after them that uses the database without it.
+_demo_seeded_state = {"seeded": False}
+
+
+def _uses_demo(item) -> bool:
+    return "demo" in getattr(item, "fixturenames", ())
+
+
+def _uses_database(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(
+        names & {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if _uses_demo(item) and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
+    # Stable: pytest-django's own ordering (database tests, then transactional ones) keeps this
+    # order within each group.
+    items.sort(key=_uses_demo)
+
+
+def _flush_demo(item) -> None:
+    from django.core.management import call_command
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _clear_sub_items_before_flush()
+        call_command("flush", interactive=False, verbosity=0)
+    _demo_seeded_state["seeded"] = False
+
+
 def pytest_runtest_setup(item):
+    if _demo_seeded_state["seeded"] and not _uses_demo(item) and _uses_database(item):
+        _flush_demo(item)
     for marker in ("postgres", "redis", "browser", "libreoffice"):
         if item.get_closest_marker(marker) is None:
             continue
@@ -115,12 +158,22 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _demo_once(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _seed_demo()
+    _demo_seeded_state["seeded"] = True
+
+
 @pytest.fixture
-def demo(db):
-    """The demo county exactly as `manage.py seed_demo` builds it."""
+def demo(_demo_once, db):
+    """The demo county exactly as `manage.py seed_demo` builds it (seeded once per run; see
+    above). A transactional test before this one flushed it away: it is seeded again."""
     from projects.models import Plan
 
-    _seed_demo()
+    if not Plan.objects.filter(year=2023).exists():
+        _seed_demo()
+        _demo_seeded_state["seeded"] = True
 
     return {
         "plan_2023": Plan.objects.get(year=2023),
