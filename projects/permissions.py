@@ -15,7 +15,17 @@ decides access.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from . import roles
@@ -363,10 +373,27 @@ def can_vote_in_evaluation(user) -> bool:
 
 
 def current_plan(user) -> Plan | None:
-    """The list a reader lands on: the newest published list they may read (None when none is)."""
+    """The list a reader lands on: of the newest year's published lists they may read, one with
+    items they answer for (我分管的), else their own region's, else the most local one (a
+    county's before its city's); None when none is published."""
+    plans = visible_plans(user, Plan.objects.filter(status=Plan.Status.PUBLISHED))
+    own = user_region(user) if user.is_authenticated else None
+    answers = (
+        Exists(Item.objects.filter(plan=OuterRef("pk"), responsible_leader_account=user))
+        if user.is_authenticated
+        else Value(False)
+    )
+    depth = Case(
+        *[When(region__level=level, then=Value(rank)) for rank, level in enumerate(Region.Level.values)],
+        default=Value(-1),
+    )
     return (
-        visible_plans(user, Plan.objects.filter(status=Plan.Status.PUBLISHED))
-        .order_by("-year", "-published_on", "-pk")
+        plans.annotate(
+            answers=answers,
+            own_region=ExpressionWrapper(Q(region=own) if own else Value(False), output_field=BooleanField()),
+            depth=depth,
+        )
+        .order_by("-year", "-answers", "-own_region", "-depth", "-published_on", "-pk")
         .first()
     )
 

@@ -149,7 +149,7 @@ class TestReadingThroughARegion:
         assert "1件1项，已完成1件1项" in text
         assert lagging.status_code == 200 and "东湖区承担部分" in lagging.content.decode()
         sheet = load_workbook(BytesIO(briefing.content))["进展明细"]
-        (row,) = [row for row in sheet.iter_rows(values_only=True) if row[2] == levels["sub"].content]
+        (row,) = [row for row in sheet.iter_rows(values_only=True) if row[4] == levels["sub"].content]
         assert row[7:10] == (50, 60, 1.2)  # the share's target, its actual, 120%
 
     def test_the_city_dashboard_ranks_its_counties_side_by_side(self, levels, client):
