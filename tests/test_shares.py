@@ -26,6 +26,7 @@ from tests.factories import (
     UnitFactory,
     accepted_report,
     liaison_user,
+    office_user,
     region,
 )
 
@@ -284,3 +285,31 @@ def test_a_liaisons_tasks_list_their_regions_share_and_not_the_split_sub_item_as
     assert f"?share={green.pk}" in page.content.decode() and "青山区分解任务" in page.content.decode()
     client.force_login(liaison_user(sub.responsible_unit))
     assert client.get("/my/tasks/").context["tasks"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pace_rows", [False, True], ids=["from-ledger", "from-pace-rows"])
+def test_the_dashboards_one_click_reminder_names_and_reaches_the_shares_units(city, client, pace_rows):
+    from supervision.models import Notification
+
+    plan, sub, split, districts = city
+    east, green, west = split
+    accepted_report(sub, share=east, on=dt.date(YEAR, 7, 3), progress="60", period_start=dt.date(YEAR, 6, 1))
+    if pace_rows:
+        caches.refresh_pace(plan)
+    client.force_login(office_user())
+    page = client.get(f"/plans/{plan.pk}/dashboard/")
+    owing = {entry.unit.pk for entry in page.context["overdue_units"]}
+    assert owing == {green.responsible_unit_id, west.responsible_unit_id}
+    assert f'value="{plan.pk}:{green.responsible_unit_id}"' in page.content.decode()
+    # Read through one district, only its own unit is named.
+    page = client.get(f"/plans/{plan.pk}/dashboard/", {"region": districts[2].code})
+    assert [entry.unit.pk for entry in page.context["overdue_units"]] == [west.responsible_unit_id]
+
+    liaison = liaison_user(green.responsible_unit)
+    response = client.post(
+        "/reminders/",
+        {"kind": "report", "target": [f"{plan.pk}:{green.responsible_unit_id}"], "message": "请尽快报送。"},
+    )
+    assert response.status_code == 302
+    assert Notification.objects.filter(recipient=liaison, kind=Notification.Kind.REPORT_REMINDER).count() == 1

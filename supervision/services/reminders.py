@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from core.lights import LAGGING_LIGHTS
 from projects import permissions, roles
-from projects.models import Plan, SubItem, Unit, User
+from projects.models import Plan, Region, SubItem, SubItemShare, Unit, User
 
-from .. import current
+from .. import current, periods
 from ..models import Notification, Rectification, ReminderLog
-from ..progress import plan_progress
+from ..progress import SubItemState, plan_progress
 from ..rectification_state import end_of
 from . import orders
 from .notifications import notify
@@ -136,16 +136,21 @@ def preview(user: User, kind: str, pairs: list[tuple[int, int]]) -> list[Target]
         mine = [t for t in targets if t.plan.pk == plan_id]
         unit_ids = [t.unit.pk for t in mine]
         if kind == Kind.MANUAL_REPORT:
-            progress = plan_progress(plan, None, sub_item_filter=Q(responsible_unit_id__in=unit_ids))
-            overdue, lagging = Counter(), Counter()
-            for state in progress.sub_states:
-                overdue[state.sub_item.responsible_unit_id] += state.overdue_report
-                lagging[state.sub_item.responsible_unit_id] += state.light in LAGGING_LIGHTS
-            responsible = set(
-                SubItem.objects.filter(item__plan=plan, responsible_unit_id__in=unit_ids).values_list(
-                    "responsible_unit_id", flat=True
-                )
+            # A split sub-item is chased from its shares' units (the counties), not its own.
+            answering = Q(responsible_unit_id__in=unit_ids) | Q(
+                pk__in=SubItemShare.objects.filter(responsible_unit_id__in=unit_ids).values("sub_item_id")
             )
+            progress = plan_progress(plan, None, sub_item_filter=answering)
+            period = _overdue_period(plan, today)
+            overdue, lagging, responsible = Counter(), Counter(), set()
+            for state in progress.sub_states:
+                answerable = state_units(state)
+                responsible.update(answerable)
+                for unit_id in owing_units(state, period):
+                    overdue[unit_id] += 1
+                if state.light in LAGGING_LIGHTS:
+                    for unit_id in answerable:
+                        lagging[unit_id] += 1
             for target in mine:
                 target.overdue_report = overdue[target.unit.pk]
                 target.lagging = lagging[target.unit.pk]
@@ -245,25 +250,56 @@ class OverdueUnit:
         return max(0, len(self.sub_items) - self.SHOWN)
 
 
-def overdue_units(plan: Plan, sub_item_filter: Q | None = None) -> list[OverdueUnit]:
-    """Today's overdue-to-report sub-items of a plan grouped by responsible unit, from the pace
-    rows when the caches hold today, else from the plan's progress; a fixed number of queries."""
+def state_units(state: SubItemState) -> list[int]:
+    """The units that answer for a sub-item's reports: its responsible unit, or for a split
+    sub-item its shares' units (those read: a region's, when read through one)."""
+    if state.is_split:
+        return [row.share.responsible_unit_id for row in state.shares]
+    return [state.sub_item.responsible_unit_id]
+
+
+def owing_units(state: SubItemState, period: periods.Period) -> list[int]:
+    """The units a sub-item overdue to report (超期未报) is chased from: the responsible unit,
+    or each share's unit that owes its own report (``SubItemState.units_owing_report``)."""
+    return state.units_owing_report(period) if state.overdue_report else []
+
+
+def _overdue_period(plan: Plan, on: dt.date) -> periods.Period:
+    return periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
+
+
+def overdue_units(
+    plan: Plan, sub_item_filter: Q | None = None, region: Region | None = None
+) -> list[OverdueUnit]:
+    """Today's overdue-to-report sub-items of a plan grouped by the units that owe the report
+    (``owing_units``: a split sub-item's shares' units), from the pace rows when the caches hold
+    today, else from the plan's progress (through a region: its shares only); a fixed number
+    of queries."""
     on = timezone.localdate()
-    if current.caches_hold(plan, on):
-        subs = list(
-            current.sub_items(plan, sub_item_filter)
-            .filter(pace__overdue_report=True)
-            .select_related("item", "responsible_unit")
-            .order_by("item__number", "number")
-        )
+    period = _overdue_period(plan, on)
+    owing: list[tuple[SubItem, list[int]]] = []
+    if region is None and current.caches_hold(plan, on):
+        overdue = current.sub_items(plan, sub_item_filter).filter(pace__overdue_report=True)
+        split = SubItemShare.objects.filter(sub_item__in=overdue.values("pk")).values("sub_item_id")
+        owing = [
+            (sub, [sub.responsible_unit_id])
+            for sub in overdue.exclude(pk__in=split).select_related("item").order_by("item__number", "number")
+        ]
+        split_overdue = overdue.filter(pk__in=split)
+        if split_overdue.exists():
+            progress = plan_progress(plan, None, sub_item_filter=Q(pk__in=split_overdue.values("pk")))
+            owing += [(state.sub_item, owing_units(state, period)) for state in progress.sub_states]
+            owing.sort(key=lambda pair: (pair[0].item.number, pair[0].number))
     else:
-        progress = plan_progress(plan, None, sub_item_filter=sub_item_filter)
-        subs = [state.sub_item for state in progress.sub_states if state.overdue_report]
+        progress = plan_progress(plan, None, sub_item_filter=sub_item_filter, region=region)
+        owing = [(state.sub_item, owing_units(state, period)) for state in progress.sub_states]
+    units = Unit.objects.in_bulk({unit_id for _, unit_ids in owing for unit_id in unit_ids})
     reminded = reminded_units(plan, REPORT_KINDS, None)
     by_unit: dict[int, OverdueUnit] = {}
-    for sub in subs:
-        entry = by_unit.setdefault(sub.responsible_unit_id, OverdueUnit(sub.responsible_unit))
-        entry.sub_items.append(sub)
+    for sub, unit_ids in owing:
+        for unit_id in unit_ids:
+            entry = by_unit.setdefault(unit_id, OverdueUnit(units[unit_id]))
+            entry.sub_items.append(sub)
     for entry in by_unit.values():
         entry.reminded_at = reminded.get(entry.unit.pk)
     return sorted(by_unit.values(), key=lambda e: (-len(e.sub_items), e.unit.name))

@@ -143,7 +143,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     # every internal reader shares).
     overdue_units = None
     if permissions.can_send_reminders(request.user) and as_of is None:
-        overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope))
+        overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope), region)
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     answered = permissions.answered_items(request.user, plan)
     answered_states = plan_progress(plan, day, items=answered).items if answered.exists() else []
