@@ -130,6 +130,15 @@ class SubItemState:
     def is_split(self) -> bool:
         return bool(self.shares)
 
+    @property
+    def answering_units(self) -> list[Unit]:
+        """The units that answer for the sub-item's reports (and are chased by 催报): its
+        responsible unit, or for a split sub-item its shares' units (those read: a region's
+        only, when read through one)."""
+        if self.shares:
+            return [row.share.responsible_unit for row in self.shares]
+        return [self.sub_item.responsible_unit]
+
     def units_owing_report(self, period: periods.Period) -> list[int]:
         """The units that owe a report for a period (``ledger.owes_report``): the responsible
         unit, or for a split sub-item the unit of each share that owes its own (催报 goes to

@@ -313,3 +313,21 @@ def test_the_dashboards_one_click_reminder_names_and_reaches_the_shares_units(ci
     )
     assert response.status_code == 302
     assert Notification.objects.filter(recipient=liaison, kind=Notification.Kind.REPORT_REMINDER).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_lagging_list_offers_reminders_to_a_split_sub_items_share_units(city, client):
+    plan, sub, split, _ = city
+    east, green, west = split
+    for share in split:  # all three far behind the scheduled pace
+        accepted_report(
+            sub, share=share, on=dt.date(YEAR, 7, 3), progress="5", period_start=dt.date(YEAR, 6, 1)
+        )
+    client.force_login(office_user())
+    page = client.get(f"/plans/{plan.pk}/lagging/")
+    (row,) = page.context["rows"]
+    assert [unit.pk for unit, _ in row.answering] == [s.responsible_unit_id for s in split]
+    html = page.content.decode()
+    for share in split:
+        assert f'value="{plan.pk}:{share.responsible_unit_id}"' in html
+    assert f'value="{plan.pk}:{sub.responsible_unit_id}"' not in html

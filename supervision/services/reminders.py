@@ -144,7 +144,7 @@ def preview(user: User, kind: str, pairs: list[tuple[int, int]]) -> list[Target]
             period = _overdue_period(plan, today)
             overdue, lagging, responsible = Counter(), Counter(), set()
             for state in progress.sub_states:
-                answerable = state_units(state)
+                answerable = [unit.pk for unit in state.answering_units]
                 responsible.update(answerable)
                 for unit_id in owing_units(state, period):
                     overdue[unit_id] += 1
@@ -248,14 +248,6 @@ class OverdueUnit:
     @property
     def more(self) -> int:
         return max(0, len(self.sub_items) - self.SHOWN)
-
-
-def state_units(state: SubItemState) -> list[int]:
-    """The units that answer for a sub-item's reports: its responsible unit, or for a split
-    sub-item its shares' units (those read: a region's, when read through one)."""
-    if state.is_split:
-        return [row.share.responsible_unit_id for row in state.shares]
-    return [state.sub_item.responsible_unit_id]
 
 
 def owing_units(state: SubItemState, period: periods.Period) -> list[int]:

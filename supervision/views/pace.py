@@ -4,7 +4,7 @@ report, the reason the unit gave (存在问题) and how many days they are overd
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.contrib.auth.decorators import login_required
@@ -33,6 +33,14 @@ class LaggingRow:
     days_report_overdue: int
     forecast: date | None
     reminded_at: datetime | None = None
+    # The units 催报 goes to, each with when it was last reminded: the responsible unit, or a
+    # split sub-item's shares' units (``SubItemState.answering_units``).
+    answering: list[tuple[Unit, datetime | None]] = field(default_factory=list)
+
+    def remind(self, reminded: dict[int, datetime]) -> None:
+        self.answering = [(unit, reminded.get(unit.pk)) for unit in self.state.answering_units]
+        times = [when for _, when in self.answering if when is not None]
+        self.reminded_at = max(times) if times else None
 
 
 def lagging_rows(progress: PlanProgress, forecasts: dict[int, date | None]) -> list[LaggingRow]:
@@ -133,7 +141,7 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
     # Who was reminded (催报) when, as known on the day read: one query for the page.
     reminded = reminders.reminded_units(plan, reminders.REPORT_KINDS, as_of)
     for row in rows:
-        row.reminded_at = reminded.get(row.state.sub_item.responsible_unit_id)
+        row.remind(reminded)
     query = request.GET.copy()
     query.pop("page", None)
     units = Unit.objects.filter(
