@@ -53,3 +53,14 @@ def scale_plan(items: int, subitems: int):
     title = f"{year}年规模测试清单（{items}件{subitems}项）"
     call_command("seed_scale", items=items, subitems=subitems, year=year, title=title)
     return Plan.objects.get(year=year, title=title)
+
+
+def province_plan(items: int, subitems: int):
+    """The province's own list (``seed_scale --province``: 16 cities, 100 counties, every
+    sub-item split over every county), built with a year of report history if it is missing."""
+    from django.core.management import call_command
+
+    from projects.models import Plan
+
+    call_command("seed_scale", province=True, items=items, subitems=subitems)
+    return Plan.objects.get(region__code="980000")

@@ -289,6 +289,16 @@ def rebuild_plan(plan: Plan) -> None:
     """Rewrite every cache of a plan from the ledger: sub-items' current figures, pace rows
     (as of today) and the stored snapshots (each for its own date)."""
     bump_figures_version(plan)
+    store_current_figures(plan)
+    refresh_pace(plan)
+    for snapshot in PlanSnapshot.objects.filter(plan=plan):
+        snapshot.data = plan_figures(plan_progress(plan, snapshot.as_of))
+        snapshot.save(update_fields=["data"])
+
+
+def store_current_figures(plan: Plan) -> None:
+    """Rewrite every sub-item's stored current figures from the ledger as of today, in one
+    read of the plan (a split sub-item's rolled up from its shares)."""
     subs = []
     for state in plan_progress(plan, today()).sub_states:
         for name, value in ledger_figures(state).items():
@@ -296,10 +306,6 @@ def rebuild_plan(plan: Plan) -> None:
         subs.append(state.sub_item)
     # Batched like the pace rows, not one query per sub-item; no signal, no audit record.
     SubItem.objects.bulk_update(subs, list(SUB_ITEM_CACHE_FIELDS), batch_size=BATCH_SIZE)
-    refresh_pace(plan)
-    for snapshot in PlanSnapshot.objects.filter(plan=plan):
-        snapshot.data = plan_figures(plan_progress(plan, snapshot.as_of))
-        snapshot.save(update_fields=["data"])
 
 
 # --- The plan's figures version ------------------------------------------------------------

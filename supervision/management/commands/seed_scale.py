@@ -29,7 +29,7 @@ from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from projects import roles
-from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
+from projects.models import Category, FundingLine, Item, Milestone, Plan, Region, SubItem, Unit, User
 from supervision import ledger, pace
 from supervision.models import ProgressReport
 from supervision.services import caches
@@ -147,6 +147,17 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, default=None, help="责任单位数（默认每40件一个单位）")
         parser.add_argument("--title", default="", help="清单名称（默认按规模命名）")
         parser.add_argument(
+            "--province",
+            action="store_true",
+            help="建一个规模测试省：省级清单（--items件--subitems项，每项分解到每个县）、各市清单和各县清单",
+        )
+        parser.add_argument("--cities", type=int, default=16, help="省下的市数（--province）")
+        parser.add_argument("--counties", type=int, default=100, help="省下的区县总数（--province）")
+        parser.add_argument("--lower-items", type=int, default=10, help="每个市、县清单的件数（--province）")
+        parser.add_argument(
+            "--lower-subitems", type=int, default=30, help="每个市、县清单的子项数（--province）"
+        )
+        parser.add_argument(
             "--jobs",
             type=int,
             default=(os.cpu_count() or 1) + 1,
@@ -161,6 +172,8 @@ class Command(BaseCommand):
             raise CommandError("填报历史月数至少为1")
         today = timezone.localdate()
         year = options["year"] or today.year
+        if options["province"]:
+            return self.build_province(options, year, today)
         title = options["title"] or f"{year}年规模测试清单（{items}件{subitems}项）"
         existing = Plan.objects.filter(year=year, title=title).first()
         if existing is not None:
@@ -187,6 +200,41 @@ class Command(BaseCommand):
                 f"审核通过的填报 {report_count} 条，用时 {built:.1f} 秒；"
                 f"月末快照 {snapshots} 个及序时进度，用时 {time.perf_counter() - started - built:.1f} 秒；"
                 f"合计 {time.perf_counter() - started:.1f} 秒。"
+            )
+        )
+
+    def build_province(self, options, year: int, today: dt.date) -> None:
+        from ..scale_province import PROVINCE, build_province
+
+        existing = Region.objects.filter(code=PROVINCE[0]).first()
+        if existing is not None:
+            self.stdout.write(f"已存在：{existing}（{existing.code}），未重复创建。")
+            return
+        started = time.perf_counter()
+        try:
+            built = build_province(
+                year=year,
+                items=options["items"],
+                subitems=options["subitems"],
+                months=options["months"],
+                today=today,
+                cities=options["cities"],
+                counties=options["counties"],
+                lower_items=options["lower_items"],
+                lower_subitems=options["lower_subitems"],
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        seeded = time.perf_counter() - started
+        snapshots = sum(store_caches(plan, options["jobs"]) for plan in built["plans"])
+        province_plan = built["plans"][0]
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已创建：{built['province'].name}，{built['cities']}个市、{built['counties']}个县，"
+                f"清单 {len(built['plans'])} 个；省级清单“{province_plan.title}”（id={province_plan.pk}）"
+                f"{options['items']}件{options['subitems']}项；分解任务 {built['shares']} 个，"
+                f"审核通过的填报 {built['reports']} 条，用时 {seeded:.1f} 秒；"
+                f"月末快照 {snapshots} 个及序时进度，用时 {time.perf_counter() - started - seeded:.1f} 秒。"
             )
         )
 
@@ -264,21 +312,29 @@ def _scale_people(unit_count: int) -> tuple[list[Unit], dict[int, User], User]:
 
 @transaction.atomic
 def build_scale_plan(
-    *, year: int, title: str, items: int, subitems: int, months: int, unit_count: int, today: dt.date
+    *,
+    year: int,
+    title: str,
+    items: int,
+    subitems: int,
+    months: int,
+    unit_count: int,
+    today: dt.date,
+    region: Region | None = None,
+    people: tuple[list[Unit], dict[int, User], User] | None = None,
 ) -> tuple[Plan, int]:
-    """Create the plan, its items, sub-items, milestones, funding and accepted reports."""
-    if connection.vendor == "postgresql":
-        # Seed data can be rebuilt: no need to wait for the WAL flush at commit.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    units, liaisons, office = _scale_people(unit_count)
+    """Create the plan, its items, sub-items, milestones, funding and accepted reports (the
+    plan of ``region`` with ``people``' units and liaisons, when given)."""
+    fast_commit()
+    units, liaisons, office = people or _scale_people(unit_count)
     categories = list(Category.objects.all()) or [Category.objects.create(name="其他")]
     months_reported = report_months(year, months, today)
     plan = Plan.objects.create(
         year=year,
         title=title,
-        region_name="规模测试区",
-        level="区级",
+        region_name=region.name if region else "规模测试区",
+        region=region,
+        level=LEVEL_NAMES.get(region.level, "区级") if region else "区级",
         status=Plan.Status.PUBLISHED,
         published_on=dt.date(year, 1, 20),
     )
@@ -404,6 +460,16 @@ def build_scale_plan(
     # Bulk inserts send no signal: the plan's cached figures are told here.
     caches.bump_figures_version(plan)
     return plan, report_count
+
+
+LEVEL_NAMES = {"province": "省级", "city": "市级", "county": "县级"}
+
+
+def fast_commit() -> None:
+    """Seed data can be rebuilt: no need to wait for the WAL flush at commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _completed_on(plan: Plan, last: _Report | None) -> dt.date | None:
