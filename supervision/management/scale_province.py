@@ -22,9 +22,7 @@ from django.db import connection, transaction
 
 from projects import roles
 from projects.models import (
-    Category,
     FundingLine,
-    Item,
     Milestone,
     Plan,
     Region,
@@ -39,16 +37,15 @@ from supervision.services import caches
 from .commands.seed_scale import (
     BATCH,
     END_MONTHS_EARLY,
-    LEVEL_NAMES,
     PROFILES,
     _add_months,
     _cached_history,
     _insert_rows,
-    _review_moment,
     _scale_people,
-    _share,
+    accepted_row,
     build_scale_plan,
     fast_commit,
+    plan_with_items,
     report_months,
 )
 
@@ -147,30 +144,8 @@ def build_split_plan(
     each share with its own county unit and history of accepted reports. Returns the plan,
     the number of shares and of reports."""
     fast_commit()
-    categories = list(Category.objects.all()) or [Category.objects.create(name="其他")]
     months_reported = report_months(year, months, today)
-    plan = Plan.objects.create(
-        year=year,
-        title=title,
-        region_name=region.name,
-        region=region,
-        level=LEVEL_NAMES[region.level],
-        status=Plan.Status.PUBLISHED,
-        published_on=dt.date(year, 1, 20),
-    )
-    item_objs = Item.objects.bulk_create(
-        [
-            Item(
-                plan=plan,
-                number=n,
-                title=f"{region.name}实事{n}",
-                category=categories[n % len(categories)],
-                lead_unit=bureaus[n % len(bureaus)],
-            )
-            for n in range(1, items + 1)
-        ],
-        batch_size=BATCH,
-    )
+    plan, item_objs = plan_with_items(year, title, region, items, bureaus, f"{region.name}实事")
     window_start = min(months_reported[0], dt.date(year, 1, 1))
     year_end = dt.date(year, 12, 31)
     targets = [SHARE_TARGETS[k % len(SHARE_TARGETS)] for k in range(len(lower))]
@@ -247,31 +222,19 @@ def build_split_plan(
             history = _cached_history(profile, start, end, milestones, year, tuple(months_reported))
             planned_money = money_per_target[n] * share.target_value
             liaison = liaisons[share.responsible_unit_id]
-            for row in history:
-                moment = _review_moment(row.accepted_on)
-                batch.append(
-                    dict(
-                        sub_item_id=sub.pk,
-                        share_id=share.pk,
-                        period_start=row.period_start,
-                        state=ProgressReport.State.ACCEPTED,
-                        progress_percent=row.progress,
-                        actual_value=_share(share.target_value, row.progress),
-                        funds_allocated=_share(planned_money, row.progress),
-                        funds_paid=_share(planned_money, row.progress, Decimal("0.8")),
-                        work_done=f"{row.period_start.month}月：本地区累计完成{row.progress.normalize():f}%。",
-                        problems=row.problems,
-                        next_steps="" if row.complete else "按节点倒排工期，加快推进。",
-                        marks_complete=row.complete,
-                        created_by_id=liaison.pk,
-                        created_at=moment - dt.timedelta(days=2),
-                        updated_at=moment,
-                        submitted_at=moment - dt.timedelta(days=1),
-                        reviewed_by_id=office.pk,
-                        reviewed_at=moment,
-                        accepted_on=row.accepted_on,
-                    )
+            batch += [
+                accepted_row(
+                    row,
+                    sub.pk,
+                    share.pk,
+                    share.target_value,
+                    planned_money,
+                    liaison.pk,
+                    office.pk,
+                    "本地区累计完成",
                 )
+                for row in history
+            ]
             if len(batch) >= BATCH * 5:
                 report_count += _insert_rows(ProgressReport, batch)
                 batch = []

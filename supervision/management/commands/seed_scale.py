@@ -327,30 +327,8 @@ def build_scale_plan(
     plan of ``region`` with ``people``' units and liaisons, when given)."""
     fast_commit()
     units, liaisons, office = people or _scale_people(unit_count)
-    categories = list(Category.objects.all()) or [Category.objects.create(name="其他")]
     months_reported = report_months(year, months, today)
-    plan = Plan.objects.create(
-        year=year,
-        title=title,
-        region_name=region.name if region else "规模测试区",
-        region=region,
-        level=LEVEL_NAMES.get(region.level, "区级") if region else "区级",
-        status=Plan.Status.PUBLISHED,
-        published_on=dt.date(year, 1, 20),
-    )
-    item_objs = Item.objects.bulk_create(
-        [
-            Item(
-                plan=plan,
-                number=n,
-                title=f"规模测试实事{n}",
-                category=categories[n % len(categories)],
-                lead_unit=units[n % len(units)],
-            )
-            for n in range(1, items + 1)
-        ],
-        batch_size=BATCH,
-    )
+    plan, item_objs = plan_with_items(year, title, region, items, units, "规模测试实事")
     window_start = min(months_reported[0], dt.date(year, 1, 1))
     year_end = dt.date(year, 12, 31)
     per_item, extra = divmod(subitems, items)
@@ -429,30 +407,12 @@ def build_scale_plan(
     for n, (sub, history) in enumerate(zip(subs, histories, strict=True)):
         planned_money = Decimal(50 + n % 450)
         liaison = liaisons[sub.responsible_unit_id]
-        for row in history:
-            moment = _review_moment(row.accepted_on)
-            batch.append(
-                dict(
-                    sub_item_id=sub.pk,
-                    period_start=row.period_start,
-                    state=ProgressReport.State.ACCEPTED,
-                    progress_percent=row.progress,
-                    actual_value=_share(sub.target_value, row.progress),
-                    funds_allocated=_share(planned_money, row.progress),
-                    funds_paid=_share(planned_money, row.progress, Decimal("0.8")),
-                    work_done=f"{row.period_start.month}月：总体进度{row.progress.normalize():f}%。",
-                    problems=row.problems,
-                    next_steps="" if row.complete else "按节点倒排工期，加快推进。",
-                    marks_complete=row.complete,
-                    created_by_id=liaison.pk,
-                    created_at=moment - dt.timedelta(days=2),
-                    updated_at=moment,
-                    submitted_at=moment - dt.timedelta(days=1),
-                    reviewed_by_id=office.pk,
-                    reviewed_at=moment,
-                    accepted_on=row.accepted_on,
-                )
+        batch += [
+            accepted_row(
+                row, sub.pk, None, sub.target_value, planned_money, liaison.pk, office.pk, "总体进度"
             )
+            for row in history
+        ]
         if len(batch) >= BATCH * 5:
             report_count += _insert_rows(ProgressReport, batch)
             batch = []
@@ -460,6 +420,72 @@ def build_scale_plan(
     # Bulk inserts send no signal: the plan's cached figures are told here.
     caches.bump_figures_version(plan)
     return plan, report_count
+
+
+def plan_with_items(
+    year: int, title: str, region: Region | None, items: int, units: list[Unit], item_title: str
+) -> tuple[Plan, list[Item]]:
+    """A published plan (of a region, when given) with ``items`` items, led in turn by ``units``."""
+    categories = list(Category.objects.all()) or [Category.objects.create(name="其他")]
+    plan = Plan.objects.create(
+        year=year,
+        title=title,
+        region_name=region.name if region else "规模测试区",
+        region=region,
+        level=LEVEL_NAMES.get(region.level, "区级") if region else "区级",
+        status=Plan.Status.PUBLISHED,
+        published_on=dt.date(year, 1, 20),
+    )
+    item_objs = Item.objects.bulk_create(
+        [
+            Item(
+                plan=plan,
+                number=n,
+                title=f"{item_title}{n}",
+                category=categories[n % len(categories)],
+                lead_unit=units[n % len(units)],
+            )
+            for n in range(1, items + 1)
+        ],
+        batch_size=BATCH,
+    )
+    return plan, item_objs
+
+
+def accepted_row(
+    row: _Report,
+    sub_item_id: int,
+    share_id: int | None,
+    target: Decimal,
+    planned_money: Decimal,
+    liaison_id: int,
+    office_id: int,
+    progress_label: str,
+) -> dict:
+    """One accepted report of a history, as a row for ``_insert_rows``: written by the
+    liaison two days before the office accepted it, its money in step with its progress."""
+    moment = _review_moment(row.accepted_on)
+    return dict(
+        sub_item_id=sub_item_id,
+        share_id=share_id,
+        period_start=row.period_start,
+        state=ProgressReport.State.ACCEPTED,
+        progress_percent=row.progress,
+        actual_value=_share(target, row.progress),
+        funds_allocated=_share(planned_money, row.progress),
+        funds_paid=_share(planned_money, row.progress, Decimal("0.8")),
+        work_done=f"{row.period_start.month}月：{progress_label}{row.progress.normalize():f}%。",
+        problems=row.problems,
+        next_steps="" if row.complete else "按节点倒排工期，加快推进。",
+        marks_complete=row.complete,
+        created_by_id=liaison_id,
+        created_at=moment - dt.timedelta(days=2),
+        updated_at=moment,
+        submitted_at=moment - dt.timedelta(days=1),
+        reviewed_by_id=office_id,
+        reviewed_at=moment,
+        accepted_on=row.accepted_on,
+    )
 
 
 LEVEL_NAMES = {"province": "省级", "city": "市级", "county": "县级"}
