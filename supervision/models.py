@@ -140,6 +140,9 @@ class ProgressReport(models.Model):
         ]
         indexes = [
             models.Index(fields=["sub_item", "state", "accepted_on"]),
+            # A share's latest accepted report, as the sub-item's above (100,000 shares in a
+            # province's list).
+            models.Index(fields=["share", "state", "accepted_on"]),
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["sub_item", "period_start"]),
         ]

@@ -313,6 +313,9 @@ def build_province(
             )
             plans.append(plan)
             reports += county_reports
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # the planner's statistics for the new rows
+                cursor.execute("ANALYZE")
         # The split sub-items' stored figures, rolled up from their shares' reports.
         for plan in plans[: 1 + len(city_list)]:
             caches.store_current_figures(plan)
