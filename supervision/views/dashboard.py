@@ -142,7 +142,11 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     # The office reminds today's overdue units from here (outside the cached body, which
     # every internal reader shares).
     overdue_units = None
-    if permissions.can_send_reminders(request.user) and as_of is None:
+    if (
+        permissions.can_send_reminders(request.user)
+        and permissions.can_manage_plan(request.user, plan)
+        and as_of is None
+    ):
         overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope))
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     answered = permissions.answered_items(request.user, plan)

@@ -156,7 +156,10 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
             "units": units,
             "unit_id": unit_id,
             "as_of": as_of,
-            "can_remind": permissions.can_send_reminders(request.user) and as_of is None,
+            # The rows name the sub-items' responsible units: the plan's own office reminds them.
+            "can_remind": permissions.can_send_reminders(request.user)
+            and permissions.can_manage_plan(request.user, plan)
+            and as_of is None,
             "region": region,
             "handed_down": permissions.is_handed_down(plan, region),
         },
