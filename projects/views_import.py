@@ -73,6 +73,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return render(request, "projects/import/upload.html", {"form": form})
+    _require_region(request.user, form.cleaned_data["region_code"])
     data = form.cleaned_data["file"].read()
     year = form.cleaned_data["year"]
     try:
@@ -83,7 +84,6 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     token = uuid.uuid4()
     title = form.cleaned_data["title"] or parsed.title or f"{year}年民生实事清单"
     region, region_code = form.cleaned_data["region"], form.cleaned_data["region_code"]
-    _require_region(request.user, region_code)
     problems = _dry_run_problems(parsed, year=year, title=title, region=region, region_code=region_code)
     if not problems:
         importer.keep_upload(token, data)

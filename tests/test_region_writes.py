@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from projects.models import Plan, SubItem, SubItemShare, Unit, User
-from supervision.models import ProgressNotice, ProgressReport
+from supervision.models import InspectionVisit, ProgressNotice, ProgressReport
 from tests.factories import ItemFactory, PlanFactory, ProgressReportFactory, SubItemFactory
 
 
@@ -226,6 +227,48 @@ class TestChangingTheCityList:
         assert 'id="close-link"' in page and 'id="notices-link"' in page and 'id="edit-link"' in page
         page = client.get(f"/subitems/{sub.pk}/").content.decode()
         assert 'id="change-link"' in page and 'id="edit-link"' in page
+
+    def test_reverting_the_city_list_from_the_admin_history_is_refused(self, city, login, client):
+        first = SubItem.history.filter(id=city["sub"].pk).earliest("history_date")
+        url = f"/admin/projects/subitem/{city['sub'].pk}/history/{first.history_id}/"
+        login("xiling-office")
+        assert client.post(url, {"content": "改掉"}).status_code == 403
+        city["sub"].refresh_from_db()
+        assert city["sub"].content != "改掉"
+
+    def test_a_district_office_cannot_lock_a_visit_to_the_city_list(self, city, login, client):
+        visit = InspectionVisit.objects.create(
+            plan=city["plan"],
+            date=timezone.localdate(),
+            kind=InspectionVisit.Kind.SUPERVISION,
+            title="市级督查",
+            recorded_by=User.objects.get(username="city-office"),
+        )
+        login("xiling-office")
+        assert client.post(f"/visits/{visit.pk}/lock/", {"locked": "1"}).status_code == 403
+        visit.refresh_from_db()
+        assert not visit.locked
+        login("city-office")
+        assert client.post(f"/visits/{visit.pk}/lock/", {"locked": "1"}).status_code == 302
+        visit.refresh_from_db()
+        assert visit.locked
+
+
+class TestImport:
+    def test_a_district_office_cannot_import_a_list_for_its_city(self, demo, login, client):
+        login("xiling-office")
+        refused = client.post(
+            "/plans/import/",
+            {
+                "file": SimpleUploadedFile("list.xlsx", b"not read"),
+                "year": 2027,
+                "region": "示范市",
+                "region_code": "990100",
+            },
+        )
+        assert refused.status_code == 403
+        assert "只能管理本地区（西岭区）及下级区划的清单" in refused.content.decode()
+        assert not Plan.objects.filter(year=2027, region__code="990100").exists()
 
 
 class TestReminders:
