@@ -197,8 +197,9 @@ def manageable_plans(user, queryset: QuerySet[Plan] | None = None) -> QuerySet[P
     return qs if own is None else qs.filter(_plan_within(own))
 
 
-def _share_within(region: Region, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}share__region__code__startswith": region.prefix})
+def _share_within(region: Region) -> Q:
+    """Reports on a share falling to ``region`` or below."""
+    return Q(share__region__code__startswith=region.prefix)
 
 
 def can_review_report(user, report) -> bool:
