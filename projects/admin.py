@@ -1,12 +1,18 @@
 """Admin for the office to set up a plan: plan → items (件) → sub-items (项) with milestones
 and funding. Every change is kept in the audit history (django-simple-history), and every
-form carries the version it was opened at: a stale save is refused (``versioning``)."""
+form carries the version it was opened at: a stale save is refused (``versioning``).
+
+An office of a region lists what it may read and changes only the lists it manages
+(``permissions.can_manage_plan``): a county office opens its city's list read-only."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import permissions
 from .models import (
     Acceptance,
     CarryOver,
@@ -24,6 +30,88 @@ from .models import (
     User,
 )
 from .versioning import VersionedForm
+
+
+def _plan_along(obj, path: str) -> Plan:
+    """The plan reached from ``obj`` along a lookup path ("" when ``obj`` is the plan)."""
+    for name in path.split("__") if path else ():
+        obj = getattr(obj, name)
+    return obj
+
+
+class WithinRegionAdmin:
+    """Mixed into a ModelAdmin of something of a plan (``plan_path`` leads from it to its
+    plan): the list shows what the user may read (``visible_plans``); changing and deleting
+    are for the lists the user manages; the plans, items and sub-items offered in a form are
+    those; a region is one of the user's own or below."""
+
+    plan_path = "plan"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        lookup = f"{self.plan_path}__in" if self.plan_path else "pk__in"
+        return qs.filter(**{lookup: permissions.visible_plans(request.user).values("pk")})
+
+    def _manages(self, request, obj) -> bool:
+        return obj is None or permissions.can_manage_plan(request.user, _plan_along(obj, self.plan_path))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        choices = _managed_choices(db_field.related_model, request.user)
+        if choices is not None:
+            kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting to an old version is a change: only of a list the user manages.
+        if request.method == "POST":
+            current = self.get_object(request, unquote(object_id))
+            if current is None or not self.has_change_permission(request, current):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _managed_choices(model, user):
+    """What a form's foreign key to ``model`` may point at for this user (None: unlimited)."""
+    if user.is_superuser:
+        return None
+    plans = permissions.manageable_plans(user)
+    if model is Plan:
+        return plans
+    if model is Item:
+        return Item.objects.filter(plan__in=plans)
+    if model is SubItem:
+        return SubItem.objects.filter(item__plan__in=plans)
+    own = permissions.user_region(user)
+    if model is Region and own is not None:
+        return Region.objects.within(own)
+    return None
+
+
+class WithinRegionInline:
+    """Mixed into an inline: its rows are added, changed and deleted only when the parent's
+    plan (``plan_path`` from the parent) is one the user manages."""
+
+    plan_path = "plan"
+
+    def _manages(self, request, obj) -> bool:
+        return obj is None or permissions.can_manage_plan(request.user, _plan_along(obj, self.plan_path))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._manages(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
 
 
 @admin.register(User)
@@ -50,7 +138,8 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(WithinRegionInline, admin.TabularInline):
+    plan_path = ""
     model = Item
     form = VersionedForm
     fields = ("version", "number", "title", "category", "lead_unit", "responsible_leader")
@@ -60,7 +149,8 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(WithinRegionAdmin, SimpleHistoryAdmin):
+    plan_path = ""
     form = VersionedForm
     list_display = (
         "title",
@@ -99,7 +189,7 @@ class PlanAdmin(SimpleHistoryAdmin):
     )
 
 
-class SubItemInline(admin.StackedInline):
+class SubItemInline(WithinRegionInline, admin.StackedInline):
     model = SubItem
     form = VersionedForm
     extra = 0
@@ -118,10 +208,10 @@ class SubItemInline(admin.StackedInline):
 
 
 @admin.register(Item)
-class ItemAdmin(SimpleHistoryAdmin):
+class ItemAdmin(WithinRegionAdmin, SimpleHistoryAdmin):
     form = VersionedForm
     list_display = ("__str__", "plan", "category", "lead_unit", "responsible_leader", "sub_item_count")
-    list_filter = ("plan", "category", "lead_unit")
+    list_filter = (("plan", admin.RelatedOnlyFieldListFilter), "category", "lead_unit")
     list_select_related = ("plan", "category", "lead_unit")
     search_fields = ("title", "summary", "responsible_leader", "sub_items__content")
     autocomplete_fields = ("lead_unit",)
@@ -137,14 +227,16 @@ class ItemAdmin(SimpleHistoryAdmin):
         return obj._sub_item_count
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(WithinRegionInline, admin.TabularInline):
+    plan_path = "item__plan"
     model = Milestone
     form = VersionedForm
     extra = 1
     fields = ("version", "date", "planned_percent", "description")
 
 
-class FundingLineInline(admin.TabularInline):
+class FundingLineInline(WithinRegionInline, admin.TabularInline):
+    plan_path = "item__plan"
     model = FundingLine
     form = VersionedForm
     extra = 1
@@ -174,7 +266,8 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubItem)
-class SubItemAdmin(SimpleHistoryAdmin):
+class SubItemAdmin(WithinRegionAdmin, SimpleHistoryAdmin):
+    plan_path = "item__plan"
     form = VersionedForm
     list_display = (
         "code",
@@ -186,7 +279,12 @@ class SubItemAdmin(SimpleHistoryAdmin):
         "status",
         "progress_percent",
     )
-    list_filter = ("item__plan", "status", "responsible_unit", "item__category")
+    list_filter = (
+        ("item__plan", admin.RelatedOnlyFieldListFilter),
+        "status",
+        "responsible_unit",
+        "item__category",
+    )
     list_select_related = ("item", "item__plan", "responsible_unit")
     search_fields = ("content", "item__title", "first_responsible_person", "location")
     autocomplete_fields = ("responsible_unit", "cooperating_units")
@@ -232,21 +330,24 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(ReadOnlyAdmin):
+class ChangeRequestAdmin(WithinRegionAdmin, ReadOnlyAdmin):
+    plan_path = "sub_item__item__plan"
     list_display = ("sub_item", "kind", "state", "filed_by", "filed_at", "decided_on", "committee_document")
     list_filter = ("state", "kind", "sub_item__item__plan")
     list_select_related = ("sub_item__item", "filed_by")
 
 
 @admin.register(Acceptance)
-class AcceptanceAdmin(ReadOnlyAdmin):
+class AcceptanceAdmin(WithinRegionAdmin, ReadOnlyAdmin):
+    plan_path = "sub_item__item__plan"
     list_display = ("sub_item", "accepted_on", "accepted_by", "recorded_by")
     list_filter = ("sub_item__item__plan",)
     list_select_related = ("sub_item__item", "recorded_by")
 
 
 @admin.register(Stewardship)
-class StewardshipAdmin(ReadOnlyAdmin):
+class StewardshipAdmin(WithinRegionAdmin, ReadOnlyAdmin):
+    plan_path = "sub_item__item__plan"
     list_display = ("sub_item", "management_unit", "responsible_person", "assigned_on")
     list_filter = ("sub_item__item__plan",)
     list_select_related = ("sub_item__item",)

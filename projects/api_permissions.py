@@ -19,7 +19,8 @@ class CanViewRegistry(BasePermission):
 
 class ReportPermission(BasePermission):
     """Reading follows the queryset (``visible_reports_filter``); writing a report is for the
-    liaison of the sub-item's responsible unit; accepting and returning is for the office."""
+    liaison of the sub-item's responsible unit; accepting and returning is for an office, within its
+    region (``can_review_report``)."""
 
     review_actions = frozenset({"accept", "return_report"})
     write_actions = frozenset({"create", "update", "partial_update", "submit"})
@@ -37,6 +38,11 @@ class ReportPermission(BasePermission):
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
+        if view.action in self.review_actions:
+            refusal = permissions.review_refusal(request.user, obj)
+            if refusal is not None:
+                self.message = refusal
+                return False
         if view.action in self.write_actions:
             self.message = "只能填报本单位负责、且清单处于公布状态的子项"
             return permissions.can_write_report(request.user, obj.sub_item, obj.share)

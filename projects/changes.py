@@ -255,6 +255,7 @@ def decide_change(
     change = (
         ChangeRequest.objects.select_for_update().select_related("sub_item__item__plan").get(pk=change.pk)
     )
+    permissions.require_manage_plan(user, change.sub_item.item.plan)
     if change.state != State.PENDING:
         raise _fail("state", _("该调整申请已审批，不能重复审批"))
     decided_on = decided_on or today()

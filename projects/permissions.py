@@ -10,6 +10,9 @@ decides access.
   below. Offices, leaders and deputies see the lists of their region and of the regions below
   it, plus every higher list's shares that fall to their region (上级下达), read through
   their region (``reading_region``); lists with no region stay visible to all, as before.
+  Writes follow the same line (``can_manage_plan``): an office changes only the lists of its
+  region and below; on a higher list it acts only on the shares that fall to its region
+  (reviews their reports, reminds their units: ``can_review_report``, ``can_remind_unit``).
 """
 
 from __future__ import annotations
@@ -133,11 +136,126 @@ def can_view_internal(user) -> bool:
 
 
 def can_manage_registry(user) -> bool:
+    """Whether a user is an office at all (menus, links); what it may change is limited to its
+    region by ``can_manage_plan``."""
     return is_office(user)
 
 
 def can_review_reports(user) -> bool:
+    """Whether a user reviews reports at all (the queue); which ones: ``can_review_report``."""
     return is_office(user)
+
+
+# --- Writes within a region -----------------------------------------------------------------
+
+
+def _acting_region(user) -> Region | None:
+    """The region a user's writes are limited to (None: everywhere); superusers act everywhere."""
+    return None if user.is_superuser else user_region(user)
+
+
+def _plan_within(region: Region, prefix: str = "") -> Q:
+    """Plans (``prefix`` leads from another model to its plan) a user of ``region`` may change:
+    its own region's and lower regions' lists, and lists with no region."""
+    return Q(**{f"{prefix}region__isnull": True}) | Q(**{f"{prefix}region__code__startswith": region.prefix})
+
+
+def region_refusal(user, region: Region | None) -> str | None:
+    """Why a user may not manage a list of ``region``, in Chinese; None when the list has no
+    region or it lies in the user's region or below."""
+    own = _acting_region(user)
+    if own is None or region is None or own.contains(region):
+        return None
+    return f"只能管理本地区（{own.name}）及下级区划的清单"
+
+
+def plan_refusal(user, plan: Plan) -> str | None:
+    """Why a user may not change a plan, as far as regions decide it (``region_refusal``): a
+    county office may not change its city's or province's list."""
+    return region_refusal(user, plan.region if plan.region_id else None)
+
+
+def can_manage_plan(user, plan: Plan) -> bool:
+    """An office changes a plan's registry and everything done to the plan as a whole (items,
+    sub-items, shares, milestones, funding, publishing, closing, change decisions, acceptance,
+    notices, circulars, orders, rectifications, the evaluation) only within its region."""
+    return is_office(user) and plan_refusal(user, plan) is None
+
+
+def require_manage_plan(user, plan: Plan) -> None:
+    """PermissionDenied, saying why, unless ``can_manage_plan``."""
+    if not can_manage_plan(user, plan):
+        raise PermissionDenied(plan_refusal(user, plan) or "只有督查室可以管理清单")
+
+
+def manageable_plans(user, queryset: QuerySet[Plan] | None = None) -> QuerySet[Plan]:
+    """The plans ``can_manage_plan`` allows, as a queryset (none for users who are no office)."""
+    qs = Plan.objects.all() if queryset is None else queryset
+    if not is_office(user):
+        return qs.none()
+    own = _acting_region(user)
+    return qs if own is None else qs.filter(_plan_within(own))
+
+
+def _share_within(region: Region) -> Q:
+    """Reports on a share falling to ``region`` or below."""
+    return Q(share__region__code__startswith=region.prefix)
+
+
+def can_review_report(user, report) -> bool:
+    """An office reviews (accepts, returns, marks photos of) a report within its region: on a
+    list it manages, or on a share of a higher list that falls to its region (上级下达); a
+    report on a higher list's sub-item that is not its region's share is not its to review."""
+    if can_manage_plan(user, report.sub_item.item.plan):
+        return True
+    own = _acting_region(user)
+    return (
+        is_office(user)
+        and report.share_id is not None
+        and own is not None
+        and own.contains(report.share.region)
+    )
+
+
+def review_refusal(user, report) -> str | None:
+    """Why a user may not review a report, in Chinese; None when ``can_review_report``."""
+    if can_review_report(user, report):
+        return None
+    own = _acting_region(user) if is_office(user) else None
+    return f"只能审核本地区（{own.name}）及下级区划的填报" if own else "只有督查室可以审核进度填报"
+
+
+def require_review_report(user, report) -> None:
+    """PermissionDenied, saying why, unless ``can_review_report``."""
+    refusal = review_refusal(user, report)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
+def reviewable_reports_filter(user) -> Q:
+    """The filter on ProgressReport matching ``can_review_report``."""
+    if not is_office(user):
+        return Q(pk__in=[])
+    own = _acting_region(user)
+    if own is None:
+        return Q()
+    return _plan_within(own, "sub_item__item__plan__") | _share_within(own)
+
+
+def can_remind_unit(user, plan: Plan, unit) -> bool:
+    """An office reminds (催报、催办) a unit about a list it manages, or about a higher list when
+    the unit answers for one of the list's shares in the office's region."""
+    if not can_send_reminders(user):
+        return False
+    if can_manage_plan(user, plan):
+        return True
+    own = _acting_region(user)
+    return (
+        own is not None
+        and SubItemShare.objects.filter(
+            sub_item__item__plan=plan, responsible_unit=unit, region__code__startswith=own.prefix
+        ).exists()
+    )
 
 
 def can_report_on(user: User, sub_item: SubItem, share: SubItemShare | None = None) -> bool:
@@ -217,10 +335,11 @@ def can_view_visits(user) -> bool:
 
 
 def can_edit_visit(user, visit) -> bool:
-    """The office edits any visit; a deputy only the visits they recorded, until the office locks it."""
-    if is_office(user):
+    """The office edits any visit on a list it manages (``can_manage_plan``); a deputy (or an
+    office, on a list above it) only the visits they recorded, until the office locks it."""
+    if is_office(user) and can_manage_plan(user, visit.plan):
         return True
-    return is_deputy(user) and visit.recorded_by_id == user.pk and not visit.locked
+    return (is_deputy(user) or is_office(user)) and visit.recorded_by_id == user.pk and not visit.locked
 
 
 def can_lock_visits(user) -> bool:
@@ -409,11 +528,12 @@ def answered_items(user, plan: Plan) -> QuerySet[Item]:
 
 
 def can_file_change(user, sub_item: SubItem) -> bool:
-    """A change request (调整申请) is filed by the responsible unit's liaison, or by the office
-    on its behalf, while the plan is published."""
+    """A change request (调整申请) is filed by the responsible unit's liaison, or by an office
+    that manages the plan on its behalf, while the plan is published."""
+    plan = sub_item.item.plan
     return (
-        can_report_on(user, sub_item) or is_office(user)
-    ) and sub_item.item.plan.status == Plan.Status.PUBLISHED
+        can_report_on(user, sub_item) or can_manage_plan(user, plan)
+    ) and plan.status == Plan.Status.PUBLISHED
 
 
 def can_decide_changes(user) -> bool:

@@ -22,6 +22,7 @@ from core import xlsx
 
 from . import permissions
 from .forms_import import PlanImportConfirmForm, PlanUploadForm
+from .models import Region
 from .services import plan_import as importer
 from .services.plan_import import ImportFileError, ParsedPlan, PlanImportInvalid
 
@@ -29,6 +30,13 @@ from .services.plan_import import ImportFileError, ParsedPlan, PlanImportInvalid
 def _require_office(user) -> None:
     if not permissions.can_manage_registry(user):
         raise PermissionDenied
+
+
+def _require_region(user, region_code: str) -> None:
+    """An office imports only lists of its own region or below."""
+    refusal = permissions.region_refusal(user, Region.objects.filter(code=region_code).first())
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 def _dry_run_problems(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code: str) -> list:
@@ -65,6 +73,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return render(request, "projects/import/upload.html", {"form": form})
+    _require_region(request.user, form.cleaned_data["region_code"])
     data = form.cleaned_data["file"].read()
     year = form.cleaned_data["year"]
     try:
@@ -95,6 +104,7 @@ def plan_import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("plan_import")
     token = form.cleaned_data["token"]
     fields = {k: form.cleaned_data[k] for k in ("year", "region", "region_code")}
+    _require_region(request.user, fields["region_code"])
     fields["title"] = form.cleaned_data["title"] or f"{fields['year']}年民生实事清单"
     try:
         parsed = importer.parse_file(data, year=fields["year"])

@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from projects.admin import WithinRegionAdmin, WithinRegionInline
+
 from . import channels
 from .models import (
     Circular,
@@ -64,8 +66,10 @@ class ReportPhotoInline(PhotoInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(WithinRegionAdmin, admin.ModelAdmin):
     """Read-only here: reports are written through the reporting pages, where the rules apply."""
+
+    plan_path = "sub_item__item__plan"
 
     list_display = (
         "sub_item",
@@ -91,19 +95,19 @@ class ProgressReportAdmin(admin.ModelAdmin):
         return False
 
 
-class VisitedItemInline(admin.TabularInline):
+class VisitedItemInline(WithinRegionInline, admin.TabularInline):
     model = VisitedItem
     extra = 0
     autocomplete_fields = ("item",)
 
 
-class VisitPhotoInline(PhotoInline):
+class VisitPhotoInline(WithinRegionInline, PhotoInline):
     model = VisitPhoto
     url_name = "visit_photo_original"
 
 
 @admin.register(InspectionVisit)
-class InspectionVisitAdmin(admin.ModelAdmin):
+class InspectionVisitAdmin(WithinRegionAdmin, admin.ModelAdmin):
     list_display = ("date", "title", "kind", "plan", "recorded_by", "locked")
     list_filter = ("kind", "plan", "locked")
     search_fields = ("title", "findings", "opinions")
@@ -121,7 +125,7 @@ class RectificationEventInline(admin.TabularInline):
 
 
 @admin.register(Rectification)
-class RectificationAdmin(admin.ModelAdmin):
+class RectificationAdmin(WithinRegionAdmin, admin.ModelAdmin):
     list_display = ("title", "unit", "deadline", "state", "is_overdue", "source")
     list_filter = ("state", "is_overdue", "source", "plan", "unit")
     search_fields = ("title", "required_action")
@@ -129,7 +133,8 @@ class RectificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(WithinRegionAdmin, admin.ModelAdmin):
+    plan_path = "sub_item__item__plan"
     list_display = ("sub_item", "kind", "raised_on", "cleared_on", "lag_points")
     list_filter = ("kind", "cleared_on")
 
@@ -140,7 +145,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
 
 
-class NoticeObjectionInline(admin.TabularInline):
+class NoticeObjectionInline(WithinRegionInline, admin.TabularInline):
     model = NoticeObjection
     extra = 0
     fields = ("sent_at", "text", "contact", "answer", "answered_at", "answered_by")
@@ -148,7 +153,7 @@ class NoticeObjectionInline(admin.TabularInline):
 
 
 @admin.register(ProgressNotice)
-class ProgressNoticeAdmin(admin.ModelAdmin):
+class ProgressNoticeAdmin(WithinRegionAdmin, admin.ModelAdmin):
     """An issued notice is a document: its figures are as issued, never edited here (issue a
     new notice instead); the office answers objections on the notice's page."""
 
@@ -162,7 +167,7 @@ class ProgressNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanSnapshot)
-class PlanSnapshotAdmin(admin.ModelAdmin):
+class PlanSnapshotAdmin(WithinRegionAdmin, admin.ModelAdmin):
     list_display = ("plan", "as_of", "created_at")
     list_filter = ("plan",)
 
@@ -288,7 +293,7 @@ class SupervisionOrderEventInline(admin.TabularInline):
 
 
 @admin.register(SupervisionOrder)
-class SupervisionOrderAdmin(ReadOnlyAdmin):
+class SupervisionOrderAdmin(WithinRegionAdmin, ReadOnlyAdmin):
     list_display = ("__str__", "plan", "unit", "source", "deadline", "state", "created_at")
     list_filter = ("state", "source", "year")
     search_fields = ("problem", "unit__name")
@@ -297,7 +302,7 @@ class SupervisionOrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Circular)
-class CircularAdmin(ReadOnlyAdmin):
+class CircularAdmin(WithinRegionAdmin, ReadOnlyAdmin):
     list_display = ("title", "plan", "as_of", "state", "year", "number", "issued_at")
     list_filter = ("state", "year")
     search_fields = ("title",)
@@ -305,13 +310,13 @@ class CircularAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RankingPublication)
-class RankingPublicationAdmin(ReadOnlyAdmin):
+class RankingPublicationAdmin(WithinRegionAdmin, ReadOnlyAdmin):
     list_display = ("plan", "month", "published_by", "published_at")
     list_select_related = ("plan", "published_by")
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ReadOnlyAdmin):
+class ReminderLogAdmin(WithinRegionAdmin, ReadOnlyAdmin):
     list_display = ("sent_at", "plan", "unit", "kind", "period_start", "sent_by")
     list_filter = ("kind",)
     list_select_related = ("plan", "unit", "sent_by")

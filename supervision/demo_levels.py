@@ -44,6 +44,12 @@ NEW_TOWNSHIP_UNITS = (
 CONTACTS = ("严华", "金涛", "魏敏", "陶磊", "姜丽", "戚军")
 BUREAUS = {"edu": "教育局", "water": "水务局", "housing": "住房和城乡建设局", "health": "卫生健康委员会"}
 TOWNSHIP_SPLIT = {"chengguan": D(25), "hexi": D(25), "dongshan": D(15), "nanling": D(15)}
+# Offices of a region (username, unit name, short name, region code): each acts within its
+# region and below, e.g. 西岭区's reviews its own shares of the city's list, never its neighbours'.
+REGION_OFFICES = (
+    ("city-office", "示范市督查室", "市督查室", CITY[0]),
+    ("xiling-office", "西岭区督查室", "西岭督查室", "990104"),
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,11 @@ def seed_levels(plan_now: Plan, units: dict[str, Unit], reviewer: User, today: d
                 )
                 for code, target in TOWNSHIP_SPLIT.items()
             ],
+        )
+    for username, name, short, code in REGION_OFFICES:
+        region = Region.objects.get(code=code)
+        demo.seed_office(
+            username, _unit(username, name, short, Unit.Kind.OTHER, region, CONTACTS[0], "0571-8900100")
         )
     liaison_units = {
         share.responsible_unit.code for share in SubItemShare.objects.select_related("responsible_unit")

@@ -333,9 +333,10 @@ def filename_of(circular: Circular) -> str:
 # --- the record -----------------------------------------------------------------------------
 
 
-def _require_office(actor: User) -> None:
+def _require_office(actor: User, plan: Plan) -> None:
     if not permissions.can_manage_circulars(actor):
         raise PermissionDenied("只有督查室可以起草、修改和签发通报。")
+    permissions.require_manage_plan(actor, plan)
 
 
 def _require_draft(circular: Circular) -> None:
@@ -345,7 +346,7 @@ def _require_draft(circular: Circular) -> None:
 
 def create_draft(actor: User, plan: Plan, as_of: date | None = None) -> Circular:
     """A draft circular on the plan as of a day, its text drafted from the figures."""
-    _require_office(actor)
+    _require_office(actor, plan)
     content = read_circular(plan, as_of)
     circular = Circular(plan=plan, as_of=content.as_of, created_by=actor, **vars(content.text))
     circular.full_clean()
@@ -355,7 +356,7 @@ def create_draft(actor: User, plan: Plan, as_of: date | None = None) -> Circular
 
 def update_draft(actor: User, circular: Circular, **text: str) -> Circular:
     """The office's edits to a draft's text (title, overview, highlights, problems, requirements)."""
-    _require_office(actor)
+    _require_office(actor, circular.plan)
     unknown = set(text) - set(TEXT_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -371,7 +372,7 @@ def update_draft(actor: User, circular: Circular, **text: str) -> Circular:
 
 
 def delete_draft(actor: User, circular: Circular) -> None:
-    _require_office(actor)
+    _require_office(actor, circular.plan)
     _require_draft(circular)
     circular.delete()
 
@@ -382,7 +383,7 @@ def issue(actor: User, circular: Circular) -> Circular:
 
     The year's numbering row is locked while the number is taken, so two issues at once get
     two numbers; the plan is read before the lock, so the lock is held only for the writing."""
-    _require_office(actor)
+    _require_office(actor, circular.plan)
     _require_draft(circular)
     content = read_circular(circular.plan, circular.as_of)
     with transaction.atomic():

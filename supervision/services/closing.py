@@ -249,6 +249,8 @@ def carry_over(user, sub_item: SubItem, to_plan: Plan, *, planned_end: dt.date |
         raise PermissionError
     on = today()
     plan = sub_item.item.plan
+    permissions.require_manage_plan(user, plan)
+    permissions.require_manage_plan(user, to_plan)
     if plan.status != Plan.Status.PUBLISHED:
         raise _fail("sub_item", _("只有已公布、尚未结束的清单可以结转"))
     if to_plan.year <= plan.year or to_plan.status == Plan.Status.CLOSED:
@@ -276,6 +278,7 @@ def close_plan(user, plan: Plan) -> Plan:
     """Close a published list today, once every sub-item has a verdict (see the module)."""
     if not permissions.can_close_plans(user):
         raise PermissionError
+    permissions.require_manage_plan(user, plan)
     Plan.objects.select_for_update().filter(pk=plan.pk).first()
     check = close_check(plan, today())
     if plan.status != Plan.Status.PUBLISHED:
@@ -303,6 +306,7 @@ def record_acceptance(
     已验收销号. Refused before the sub-item is complete by that day, or twice."""
     if not permissions.can_record_acceptance(user):
         raise PermissionError
+    permissions.require_manage_plan(user, sub_item.item.plan)
     if not (accepted_by or "").strip():
         raise _fail("accepted_by", _("请填写验收单位或人员"))
     if accepted_on > today():
@@ -345,6 +349,7 @@ def assign_steward(
     """Hand a finished work to its management unit (管护), or correct who looks after it."""
     if not permissions.can_record_acceptance(user):
         raise PermissionError
+    permissions.require_manage_plan(user, sub_item.item.plan)
     for name, value, message in (
         ("management_unit", management_unit, _("请填写管护单位")),
         ("responsible_person", responsible_person, _("请填写管护责任人")),

@@ -56,6 +56,7 @@ def open_evaluation(
 ) -> Evaluation:
     """The office opens the plan's evaluation (one per plan), with its threshold (default 60%)."""
     _require(permissions.can_manage_evaluation(actor), "只有督查室可以组织满意度测评。")
+    permissions.require_manage_plan(actor, plan)
     if plan.status == Plan.Status.DRAFT:
         raise ValidationError("清单尚未公布，不能组织满意度测评。")
     if Evaluation.objects.select_for_update().filter(plan=plan).exists():
@@ -124,6 +125,7 @@ def enter_tally(
 ) -> PaperTally:
     """The office records an item's paper ballots (a correction is a new tally; the latest counts)."""
     _require(permissions.can_manage_evaluation(actor), "只有督查室可以录入纸质票统计。")
+    permissions.require_manage_plan(actor, evaluation.plan)
     on = on or today()
     evaluation = _locked(evaluation)
     _require_open(evaluation, on)
@@ -197,6 +199,7 @@ def rectify_failed_items(actor: User, evaluation: Evaluation) -> list[Rectificat
 def close_evaluation(actor: User, evaluation: Evaluation, *, on: dt.date | None = None) -> Evaluation:
     """Counting ends: items under the threshold get their rectification (once each)."""
     _require(permissions.can_manage_evaluation(actor), "只有督查室可以结束满意度测评。")
+    permissions.require_manage_plan(actor, evaluation.plan)
     on = on or today()
     evaluation = _locked(evaluation)
     if evaluation.closed_on is not None:
@@ -216,6 +219,7 @@ def close_evaluation(actor: User, evaluation: Evaluation, *, on: dt.date | None 
 def publish_evaluation(actor: User, evaluation: Evaluation, *, on: dt.date | None = None) -> Evaluation:
     """The results go on the public page; an evaluation still open is closed first."""
     _require(permissions.can_manage_evaluation(actor), "只有督查室可以公开测评结果。")
+    permissions.require_manage_plan(actor, evaluation.plan)
     on = on or today()
     evaluation = _locked(evaluation)
     if evaluation.published_on is not None:

@@ -44,6 +44,7 @@ def issue_notice(
     objection window opens on the day of issue."""
     if not permissions.can_manage_notices(actor):
         raise PermissionDenied
+    permissions.require_manage_plan(actor, plan)
     issued_on = issued_on or today()
     errors = {}
     if plan.status not in NOTICE_STATUSES:
@@ -93,6 +94,7 @@ def answer_objection(objection: NoticeObjection, actor, answer: str) -> NoticeOb
     """The office's public answer to an objection (a later answer replaces the earlier one)."""
     if not permissions.can_manage_notices(actor):
         raise PermissionDenied
+    permissions.require_manage_plan(actor, objection.notice.plan)
     answer = (answer or "").strip()
     if not answer:
         raise ValidationError({"answer": _("请填写答复内容。")})

@@ -101,6 +101,7 @@ def issue(
     """The office issues an order; it is numbered in the year it is issued and the unit's
     liaisons are notified."""
     _require(permissions.can_manage_orders(actor), "只有督查室可以下发督办单。")
+    permissions.require_manage_plan(actor, plan)
     on = on or timezone.localdate()
     errors: dict[str, str] = {}
     if sub_item is not None and sub_item.item.plan_id != plan.pk:
@@ -188,6 +189,7 @@ def close(order: SupervisionOrder, actor: User, text: str = "") -> SupervisionOr
     """The office accepts the unit's answer: the order is closed (办结)."""
     order = _locked(order)
     _require(permissions.can_manage_orders(actor), "只有督查室可以办结督办单。")
+    permissions.require_manage_plan(actor, order.plan)
     if order.state != State.ANSWERED:
         raise TransitionError(
             "该督办单已办结。" if order.state == State.CLOSED else "督办单位尚未答复，不能办结。"
@@ -206,6 +208,7 @@ def escalate(
     """The office calls the unit head to a talk (约谈) and records it; the unit must answer again."""
     order = _locked(order)
     _require(permissions.can_manage_orders(actor), "只有督查室可以约谈。")
+    permissions.require_manage_plan(actor, order.plan)
     if order.state == State.CLOSED:
         raise TransitionError("该督办单已办结，不能约谈。")
     errors = {}
@@ -237,7 +240,7 @@ def available_steps(order: SupervisionOrder, user: User) -> set[str]:
             steps.add(Action.SIGNED)
         if order.state in (State.SIGNED, State.ESCALATED):
             steps.add(Action.ANSWERED)
-    if permissions.can_manage_orders(user):
+    if permissions.can_manage_orders(user) and permissions.can_manage_plan(user, order.plan):
         if order.state == State.ANSWERED:
             steps.add(Action.CLOSED)
         if order.state != State.CLOSED:

@@ -139,6 +139,7 @@ def toggle_publication(actor: User, plan: Plan, month: date) -> RankingPublicati
     published already, withdraw it. Returns the publication, or None when withdrawn."""
     if not permissions.can_manage_circulars(actor):
         raise PermissionDenied("只有督查室可以发布红黄榜。")
+    permissions.require_manage_plan(actor, plan)
     month = month.replace(day=1)
     with transaction.atomic():
         existing = RankingPublication.objects.select_for_update().filter(plan=plan, month=month).first()

@@ -84,6 +84,7 @@ def create_rectification(
 ) -> Rectification:
     """The office assigns a problem to a unit; the unit's liaisons are notified."""
     _require(permissions.can_manage_rectifications(actor), "只有督查室可以交办整改事项。")
+    permissions.require_manage_plan(actor, plan)
     if sub_item is not None and item is None:
         item = sub_item.item
     errors: dict[str, str] = {}
@@ -156,6 +157,7 @@ def close(rectification: Rectification, actor: User, text: str = "") -> Rectific
     """The office has verified the unit's answer: the matter is closed (销号)."""
     rectification = _locked(rectification)
     _require(permissions.can_manage_rectifications(actor), "只有督查室可以核实销号。")
+    permissions.require_manage_plan(actor, rectification.plan)
     if rectification.state != State.RESPONDED:
         raise TransitionError(
             "该事项已销号。" if rectification.state == State.CLOSED else "整改单位尚未反馈，不能销号。"
@@ -172,6 +174,7 @@ def send_back(rectification: Rectification, actor: User, reason: str) -> Rectifi
     """The office is not satisfied with the answer: back to the unit, with the reason."""
     rectification = _locked(rectification)
     _require(permissions.can_manage_rectifications(actor), "只有督查室可以退回整改。")
+    permissions.require_manage_plan(actor, rectification.plan)
     if rectification.state != State.RESPONDED:
         raise TransitionError(
             "该事项已销号，不能退回。"

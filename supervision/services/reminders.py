@@ -116,6 +116,10 @@ def preview(user: User, kind: str, pairs: list[tuple[int, int]]) -> list[Target]
     plans = {p.pk: p for p in permissions.published_plans_for(user).filter(pk__in={p for p, _ in pairs})}
     units = Unit.objects.in_bulk({u for _, u in pairs})
     pairs = [(p, u) for p, u in pairs if p in plans and u in units]
+    for plan_id, unit_id in pairs:
+        if not permissions.can_remind_unit(user, plans[plan_id], units[unit_id]):
+            own = permissions.user_region(user)
+            raise PermissionDenied(f"只能向本地区（{own.name}）及下级区划的单位催报、催办：{units[unit_id]}")
     liaisons = Counter(
         User.objects.filter(unit_id__in={u for _, u in pairs}, groups__name=roles.LIAISON, is_active=True)
         .distinct()

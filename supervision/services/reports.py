@@ -263,7 +263,9 @@ def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -
 
 @transaction.atomic
 def accept_and_notify(report: ProgressReport, reviewer) -> ProgressReport:
-    """The office accepts a report from the review queue; its author is told."""
+    """The office accepts a report from the review queue (one within its region:
+    ``permissions.can_review_report``); its author is told."""
+    permissions.require_review_report(reviewer, report)
     if report.state != State.SUBMITTED:
         raise _conflict_for(report.pk)
     report = accept_report(report, reviewer)
@@ -281,7 +283,8 @@ def accept_and_notify(report: ProgressReport, reviewer) -> ProgressReport:
 @transaction.atomic
 def return_report(report: ProgressReport, reviewer, reason: str) -> ProgressReport:
     """The office sends a submitted report back with a reason; the liaison corrects and
-    resubmits the same report."""
+    resubmits the same report. Only within the office's region (``can_review_report``)."""
+    permissions.require_review_report(reviewer, report)
     reason = reason.strip()
     if not reason:
         raise ValueError("退回理由不能为空")

@@ -121,6 +121,7 @@ def set_locked(visit: InspectionVisit, actor: User, locked: bool) -> InspectionV
     """The office locks a visit once its record is final; deputies can no longer edit it."""
     if not permissions.can_lock_visits(actor):
         raise PermissionDenied("只有督查室可以锁定或解锁视察记录。")
+    permissions.require_manage_plan(actor, visit.plan)
     visit.locked = locked
     visit.save(update_fields=["locked", "updated_at"])
     return visit

@@ -30,6 +30,11 @@ def _plan(request: HttpRequest, plan_id: int, *, manage: bool = False) -> Plan:
     return get_object_or_404(permissions.visible_plans(request.user), pk=plan_id)
 
 
+def _can_manage(user, plan: Plan) -> bool:
+    """Drafting, editing and issuing a plan's circulars: an office of the plan's region."""
+    return permissions.can_manage_circulars(user) and permissions.can_manage_plan(user, plan)
+
+
 def _circulars(user, plan: Plan):
     """A plan's circulars a user may see: drafts only for the office."""
     circulars = Circular.objects.filter(plan=plan)
@@ -90,7 +95,7 @@ def circular_list(request: HttpRequest, plan_id: int) -> HttpResponse:
         {
             "plan": plan,
             "circulars": _circulars(request.user, plan).select_related("created_by", "issued_by"),
-            "can_manage": permissions.can_manage_circulars(request.user),
+            "can_manage": _can_manage(request.user, plan),
             "draft_form": DraftForm(),
             "pdf_available": soffice.available(),
         },
@@ -118,7 +123,7 @@ def circular_create(request: HttpRequest, plan_id: int) -> HttpResponse:
 def circular_detail(request: HttpRequest, plan_id: int, circular_id: int) -> HttpResponse:
     """An issued circular; for the office, a draft with its text to edit (POST saves it)."""
     circular = _circular(request, plan_id, circular_id)
-    editable = not circular.is_issued and permissions.can_manage_circulars(request.user)
+    editable = not circular.is_issued and _can_manage(request.user, circular.plan)
     form = None
     if editable:
         form = CircularForm(request.POST or None, instance=circular)
@@ -141,7 +146,7 @@ def circular_detail(request: HttpRequest, plan_id: int, circular_id: int) -> Htt
             "plan": circular.plan,
             "circular": circular,
             "form": form,
-            "can_manage": permissions.can_manage_circulars(request.user),
+            "can_manage": _can_manage(request.user, circular.plan),
             "pdf_available": soffice.available(),
         },
     )

@@ -126,7 +126,11 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
         ),
         pk=change_id,
     )
-    can_decide = permissions.can_decide_changes(request.user) and change.state == ChangeRequest.State.PENDING
+    can_decide = (
+        permissions.can_decide_changes(request.user)
+        and permissions.can_manage_plan(request.user, change.sub_item.item.plan)
+        and change.state == ChangeRequest.State.PENDING
+    )
     form = DecisionForm(request.POST or None) if can_decide else None
     if request.method == "POST":
         if not can_decide:
@@ -178,7 +182,9 @@ def change_attachment(request: HttpRequest, change_id: int, attachment_id: int) 
 def sub_item_acceptance(request: HttpRequest, sub_item_id: int) -> HttpResponse:
     """验收销号 and 管护 of one sub-item: shown to readers; the office records them (POST)."""
     sub_item = _readable_sub_item(request, sub_item_id)
-    can_record = permissions.can_record_acceptance(request.user)
+    can_record = permissions.can_record_acceptance(request.user) and permissions.can_manage_plan(
+        request.user, sub_item.item.plan
+    )
     acceptance = Acceptance.objects.filter(sub_item=sub_item).prefetch_related("attachments").first()
     steward = Stewardship.objects.filter(sub_item=sub_item).first()
     action = request.POST.get("action") if request.method == "POST" else None
@@ -277,7 +283,8 @@ def plan_close(request: HttpRequest, plan_id: int) -> HttpResponse:
     close the list (POST, the office)."""
     if not permissions.can_close_plans(request.user):
         raise PermissionDenied
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_object_or_404(permissions.visible_plans(request.user), pk=plan_id)
+    permissions.require_manage_plan(request.user, plan)
     carry_form = None
     if request.method == "POST":
         action = request.POST.get("action")

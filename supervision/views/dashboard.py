@@ -142,7 +142,13 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     # The office reminds today's overdue units from here (outside the cached body, which
     # every internal reader shares).
     overdue_units = None
-    if permissions.can_send_reminders(request.user) and as_of is None:
+    # Through a region (never wider than the reader's own), the units named are that region's
+    # shares' units, which an office of the region may remind on a higher list too.
+    if (
+        permissions.can_send_reminders(request.user)
+        and (permissions.can_manage_plan(request.user, plan) or region is not None)
+        and as_of is None
+    ):
         overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope), region)
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     answered = permissions.answered_items(request.user, plan)

@@ -48,6 +48,9 @@ def plan_evaluation(request: HttpRequest, plan_id: int) -> HttpResponse:
     reading = rules.read_evaluation(plan, as_of)
     evaluation = reading.evaluation if reading else None
     is_deputy = permissions.can_vote_in_evaluation(request.user)
+    can_manage = permissions.can_manage_evaluation(request.user) and permissions.can_manage_plan(
+        request.user, plan
+    )
     voted = (
         is_deputy
         and evaluation is not None
@@ -61,10 +64,8 @@ def plan_evaluation(request: HttpRequest, plan_id: int) -> HttpResponse:
             "as_of": as_of,
             "reading": reading,
             "rule": rules.RULE,
-            "can_manage": permissions.can_manage_evaluation(request.user),
-            "can_open": permissions.can_manage_evaluation(request.user)
-            and as_of is None
-            and not Evaluation.objects.filter(plan=plan).exists(),
+            "can_manage": can_manage,
+            "can_open": can_manage and as_of is None and not Evaluation.objects.filter(plan=plan).exists(),
             "open_form": OpenEvaluationForm(),
             "is_open": as_of is None and _is_open_today(evaluation),
             "can_vote": is_deputy and as_of is None and _is_open_today(evaluation) and not voted,
@@ -135,6 +136,7 @@ def evaluation_tally(request: HttpRequest, plan_id: int, item_id: int) -> HttpRe
     plan = _plan(request, plan_id)
     if not permissions.can_manage_evaluation(request.user):
         raise PermissionDenied("只有督查室可以录入纸质票统计。")
+    permissions.require_manage_plan(request.user, plan)
     evaluation = _evaluation(plan)
     item = get_object_or_404(Item, plan=plan, pk=item_id)
     form = TallyForm(request.POST or None)

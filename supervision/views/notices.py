@@ -152,6 +152,8 @@ def plan_notices(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The office's notices of a list, with objection counts, and the form to issue one."""
     _require_manager(request.user)
     plan = get_object_or_404(permissions.visible_plans(request.user), pk=plan_id)
+    # Residents' contacts and the answers are the plan's own office's.
+    permissions.require_manage_plan(request.user, plan)
     status = 200
     if request.method == "POST":
         form = IssueNoticeForm(request.POST)
@@ -196,6 +198,8 @@ def notice_manage(request: HttpRequest, plan_id: int, notice_id: int) -> HttpRes
     """A notice with every objection and its contact, for the office to answer publicly."""
     _require_manager(request.user)
     plan = get_object_or_404(permissions.visible_plans(request.user), pk=plan_id)
+    # Residents' contacts and the answers are the plan's own office's.
+    permissions.require_manage_plan(request.user, plan)
     notice = get_object_or_404(
         ProgressNotice.objects.filter(plan=plan).prefetch_related(
             Prefetch("objections", queryset=NoticeObjection.objects.select_related("answered_by"))

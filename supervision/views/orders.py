@@ -105,10 +105,15 @@ REQUIREMENTS = {
 }
 
 
+def _plans_to_order(user):
+    return permissions.manageable_plans(user, permissions.published_plans_for(user))
+
+
 def _prefill(request: HttpRequest) -> tuple[Plan, dict]:
     """The plan and the form's initial values from the row the order is raised from:
-    ?sub_item=ID (&source=red or overdue_report) or ?rectification=ID."""
-    plans = permissions.published_plans_for(request.user)
+    ?sub_item=ID (&source=red or overdue_report) or ?rectification=ID, among the plans the
+    office manages."""
+    plans = _plans_to_order(request.user)
     params = request.POST if request.method == "POST" else request.GET
     sub_id, rect_id, plan_id = (params.get(k, "") for k in ("sub_item", "rectification", "plan"))
     day = today()
@@ -179,7 +184,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/orders/form.html",
-        {"form": form, "plan": plan, "plans": permissions.published_plans_for(request.user)},
+        {"form": form, "plan": plan, "plans": _plans_to_order(request.user)},
     )
 
 

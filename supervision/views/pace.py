@@ -164,7 +164,11 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
             "units": units,
             "unit_id": unit_id,
             "as_of": as_of,
-            "can_remind": permissions.can_send_reminders(request.user) and as_of is None,
+            # The rows name the units that answer for them: the plan's own office reminds them,
+            # and through a region (never wider than the reader's own) its shares' units.
+            "can_remind": permissions.can_send_reminders(request.user)
+            and (permissions.can_manage_plan(request.user, plan) or region is not None)
+            and as_of is None,
             "region": region,
             "handed_down": permissions.is_handed_down(plan, region),
         },

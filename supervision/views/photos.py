@@ -140,7 +140,8 @@ def subitem_photos(request: HttpRequest, sub_item_id: int) -> HttpResponse:
     for photo in report_photos:
         period = period_containing(photo.report.period_start, plan.report_cadence, plan.report_due_day)
         entry = _entry(photo, "report", _("%(period)s填报") % {"period": period.label}, period)
-        entry.can_mark = can_mark
+        photo.report.sub_item = sub_item
+        entry.can_mark = can_mark and permissions.can_review_report(user, photo.report)
         entries.append(entry)
     if permissions.can_view_visits(user):
         for photo in VisitPhoto.objects.filter(
@@ -180,6 +181,7 @@ def report_photo_stage(request: HttpRequest, photo_id: int) -> HttpResponse:
     if not permissions.can_review_reports(request.user):
         raise PermissionDenied
     found = get_object_or_404(_readable_photos(request.user, "report").select_related("report"), pk=photo_id)
+    permissions.require_review_report(request.user, found.report)
     stage = request.POST.get("stage", "")
     if stage not in PhotoStage.values and stage != "":
         messages.error(request, _("请选择“改造前”“改造后”或“不标注”。"))

@@ -108,6 +108,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "as_of": as_of,
             "region": region,
             "handed_down": permissions.is_handed_down(plan, region),
+            # The list's own writes (setup, notices, closing) are for an office of its region.
+            "can_manage": permissions.can_manage_plan(request.user, plan),
         },
     )
 
@@ -172,6 +174,8 @@ def subitem_detail(request: HttpRequest, sub_item_id: int) -> HttpResponse:
             "progress": progress,
             "cooperating_units": sub_item.cooperating_units.all(),
             "can_report": permissions.can_report_on(request.user, sub_item),
+            "can_manage": permissions.can_manage_plan(request.user, plan),
+            "can_file_change": permissions.can_file_change(request.user, sub_item),
             "as_of": as_of,
         },
     )

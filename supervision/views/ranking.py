@@ -45,6 +45,9 @@ def plan_ranking(request: HttpRequest, plan_id: int) -> HttpResponse:
     ranking = service.read_ranking(plan, as_of)
     published = list(RankingPublication.objects.filter(plan=plan).order_by("-month"))
     month_over = month is not None and month_end(month.year, month.month) < today()
+    can_manage = permissions.can_manage_circulars(request.user) and permissions.can_manage_plan(
+        request.user, plan
+    )
     return render(
         request,
         "supervision/ranking/ranking.html",
@@ -59,8 +62,8 @@ def plan_ranking(request: HttpRequest, plan_id: int) -> HttpResponse:
             "yellow_rule": service.YELLOW_RULE,
             "published": published,
             "month_published": month is not None and any(p.month == month for p in published),
-            "can_publish": permissions.can_manage_circulars(request.user) and month_over,
-            "can_manage": permissions.can_manage_circulars(request.user),
+            "can_publish": can_manage and month_over,
+            "can_manage": can_manage,
         },
     )
 

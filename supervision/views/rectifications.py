@@ -138,10 +138,15 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _plans_to_assign(user):
+    return permissions.manageable_plans(user, permissions.published_plans_for(user))
+
+
 def _prefill(request: HttpRequest) -> tuple[Plan, dict]:
     """The plan and initial values from ?sub_item=ID (a lagging sub-item) or ?visit=ID (a
-    visit's finding, optionally &item=ID for one of the items seen)."""
-    plans = permissions.published_plans_for(request.user)
+    visit's finding, optionally &item=ID for one of the items seen), among the plans the
+    office manages."""
+    plans = _plans_to_assign(request.user)
     params = request.POST if request.method == "POST" else request.GET
     sub_id, visit_id, plan_id = (params.get(k, "") for k in ("sub_item", "visit", "plan"))
     if request.method == "GET" and sub_id.isdigit():
@@ -215,7 +220,7 @@ def rectification_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/rectifications/form.html",
-        {"form": form, "plan": plan, "plans": permissions.published_plans_for(request.user)},
+        {"form": form, "plan": plan, "plans": _plans_to_assign(request.user)},
     )
 
 
@@ -243,7 +248,11 @@ def _detail(request, rectification: Rectification, drafts: list | None = None, *
     can_respond = (
         permissions.can_respond_to_rectification(user, rectification) and rectification.state == State.OPEN
     )
-    can_verify = permissions.can_manage_rectifications(user) and rectification.state == State.RESPONDED
+    can_verify = (
+        permissions.can_manage_rectifications(user)
+        and permissions.can_manage_plan(user, rectification.plan)
+        and rectification.state == State.RESPONDED
+    )
     return render(
         request,
         "supervision/rectifications/detail.html",

@@ -312,7 +312,7 @@ def _render_report(
     if form is None and can_edit:
         form = _report_form(sub_item, instance=report, share=report.share)
         form.initial["version"] = report.version
-    can_review = report.state == State.SUBMITTED and permissions.can_review_reports(request.user)
+    can_review = report.state == State.SUBMITTED and permissions.can_review_report(request.user, report)
     if can_review and return_form is None:
         return_form = ReturnReportForm(initial={"version": report.version})
     return render(
@@ -381,14 +381,17 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Submitted reports across units, oldest first, with the figures they would replace."""
+    """Submitted reports across units that the office may review (its region's), oldest first,
+    with the figures they would replace."""
     if not permissions.can_review_reports(request.user):
         raise PermissionDenied
     previous = ProgressReport.objects.filter(sub_item=OuterRef("sub_item"), state=State.ACCEPTED).order_by(
         "-accepted_on", "-reviewed_at", "-id"
     )
     reports = (
-        ProgressReport.objects.filter(state=State.SUBMITTED)
+        ProgressReport.objects.filter(
+            permissions.reviewable_reports_filter(request.user), state=State.SUBMITTED
+        )
         .select_related("sub_item__item__plan", "sub_item__responsible_unit", "created_by")
         .annotate(
             photo_count=Count("photos"),

@@ -104,8 +104,10 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
             "visit_day": Period(visit.date, visit.date, visit.date),
             "rectifications": rectifications,
             "can_edit": permissions.can_edit_visit(request.user, visit),
-            "can_lock": permissions.can_lock_visits(request.user),
-            "can_raise": permissions.can_manage_rectifications(request.user),
+            "can_lock": permissions.can_lock_visits(request.user)
+            and permissions.can_manage_plan(request.user, visit.plan),
+            "can_raise": permissions.can_manage_rectifications(request.user)
+            and permissions.can_manage_plan(request.user, visit.plan),
         },
     )
 

@@ -60,7 +60,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for user in User.objects.filter(
-            username__in=["office", "deputy", "leader", *demo.RESPONSIBLE_LEADERS]
+            username__in=[
+                "office",
+                "deputy",
+                "leader",
+                *demo.RESPONSIBLE_LEADERS,
+                *(username for username, *_ in demo_levels.REGION_OFFICES),
+            ]
         ).order_by("username"):
             self.stdout.write(f"  {user.username:<20} {', '.join(g.name for g in user.groups.all())}")
         for user in (
