@@ -295,10 +295,12 @@ def reportable_sub_items(user: User, queryset: QuerySet[SubItem] | None = None) 
 
 def visible_reports_filter(user) -> Q:
     """Which progress reports a user may read: accepted ones for every role; drafts, pending
-    and returned ones only for the office and for the liaisons of the responsible unit."""
-    if is_office(user):
-        return Q()
+    and returned ones only for the office (of a region: those it may review) and for the
+    liaisons of the responsible unit."""
     accepted = Q(state="accepted")
+    if is_office(user):
+        # An office of a region reads the unreviewed reports it may review, not its neighbours'.
+        return Q() if _acting_region(user) is None else accepted | reviewable_reports_filter(user)
     if is_liaison(user):
         return Q(sub_item__responsible_unit_id=user.unit_id) | Q(share__responsible_unit_id=user.unit_id)
     if can_view_registry(user):

@@ -305,3 +305,13 @@ class TestReminders:
             int(u) for u in re.findall(rf'name="target" value="{plan.pk}:(\d+)"', lagging.content.decode())
         }
         assert ticked and ticked <= own_units
+
+
+def test_a_district_office_does_not_read_a_neighbours_unreviewed_report(city, login, client):
+    neighbour = _pending(city["sub"], city["donghu"])
+    own = _pending(city["sub"], city["xiling"])
+    login("xiling-office")
+    assert client.get(f"/reports/{neighbour.pk}/").status_code == 404
+    assert client.get(f"/reports/{own.pk}/").status_code == 200
+    login("city-office")
+    assert client.get(f"/reports/{neighbour.pk}/").status_code == 200
