@@ -226,7 +226,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         seeded = time.perf_counter() - started
-        snapshots = sum(store_caches(plan, options["jobs"]) for plan in built["plans"])
+        snapshots = store_plans_caches(built["plans"], options["jobs"])
         province_plan = built["plans"][0]
         self.stdout.write(
             self.style.SUCCESS(
@@ -245,24 +245,34 @@ def store_caches(plan: Plan, jobs: int) -> int:
     a whole-plan computation; on PostgreSQL, outside a transaction, they run side by side in
     ``jobs`` processes (one snapshot each), since the plan's data is committed by then.
     Returns the number of snapshots stored."""
+    return store_plans_caches([plan], jobs)
+
+
+def store_plans_caches(plans: list[Plan], jobs: int) -> int:
+    """``store_caches`` for several plans, their jobs (largest plan first) in one pool."""
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    known = set(plan.snapshots.values_list("as_of", flat=True))
-    missing = [day for day in month_ends(plan.year, yesterday) if day not in known]
+    known = {plan.pk: set(plan.snapshots.values_list("as_of", flat=True)) for plan in plans}
+    missing = {
+        plan.pk: [day for day in month_ends(plan.year, yesterday) if day not in known[plan.pk]]
+        for plan in plans
+    }
     if jobs > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
         connections.close_all()  # each process opens its own
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(missing) + 1)) as pool:
-            # The pace rows first: the longest job.
-            waiting = [pool.apply_async(_pace_job, (plan.pk,))]
-            waiting += [pool.apply_async(_snapshot_job, (plan.pk, day)) for day in missing]
-            for job in waiting:
+        work = [(_pace_job, (plan.pk,)) for plan in plans]  # the pace rows first: the longest
+        work += [(_snapshot_job, (plan.pk, day)) for plan in plans for day in missing[plan.pk]]
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(work))) as pool:
+            for job in [pool.apply_async(function, args) for function, args in work]:
                 job.get()
-        if missing:
-            caches.bump_figures_version(plan)  # as store_missing_snapshots does
+        for plan in plans:
+            if missing[plan.pk]:
+                caches.bump_figures_version(plan)  # as store_missing_snapshots does
     else:
-        caches.refresh_pace(plan)
+        for plan in plans:
+            caches.refresh_pace(plan)
     # Stores whatever is still missing (everything when the jobs above did not run).
-    store_missing_snapshots(plan)
-    return plan.snapshots.count() - len(known)
+    for plan in plans:
+        store_missing_snapshots(plan)
+    return sum(plan.snapshots.count() - len(known[plan.pk]) for plan in plans)
 
 
 def _pace_job(plan_id: int) -> None:
