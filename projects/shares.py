@@ -120,3 +120,17 @@ def region_filter(plan: Plan, region: Region) -> Q:
     if plan.region_id is not None and region.contains(plan.region):
         return in_region | ~Q(Exists(SubItemShare.objects.filter(sub_item=OuterRef("pk"))))
     return in_region
+
+
+def lower_regions(plan: Plan) -> list[Region]:
+    """The regions directly below a plan's own that hold shares of it (a city list's
+    counties), in code order; none for a plan without a region."""
+    if plan.region_id is None:
+        return []
+    codes = set(
+        SubItemShare.objects.filter(sub_item__item__plan=plan)
+        .values_list("region__code", flat=True)
+        .distinct()
+    )
+    children = Region.objects.filter(parent_id=plan.region_id).order_by("code")
+    return [child for child in children if any(code.startswith(child.prefix) for code in codes)]

@@ -30,9 +30,11 @@ from core.lights import LAGGING_LIGHTS, Light
 from projects import changes
 from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
 from projects.models import ChangeRequest, FundingLine, Item, Plan, Region, SubItem
+from projects.shares import lower_regions
 
-from .models import PlanSnapshot, SubItemPace
+from .models import PlanSnapshot, RegionFigures, SubItemPace
 from .progress import ItemState, PlanProgress, is_final, plan_progress, plan_summaries, reading_date
+from .services.caches import figures_version
 from .summary import FundingTotals, figures_dict, plan_figures
 
 ZERO = Decimal("0")
@@ -154,20 +156,40 @@ def counted_headline(plan: Plan, on: date, sub_item_filter: Q | None = None, lig
 def stored_headline(plan: Plan, on: date) -> Headline | None:
     """The whole plan's headline from the snapshot stored for that very day, if there is one."""
     data = PlanSnapshot.objects.filter(plan=plan, as_of=on).values_list("data", flat=True).first()
-    if data is None:
-        return None
-    summary = _summary_of(data)
+    return None if data is None else headline_of(plan, on, data, "snapshot")
+
+
+def headline_of(plan: Plan, on: date, data: dict, source: str) -> Headline:
+    """A headline from stored figures (``summary.plan_figures``: a snapshot's, a region's)."""
     return Headline(
         plan=plan,
         as_of=on,
-        summary=summary,
+        summary=_summary_of(data),
         light_counts=Counter({k: v for k, v in data["lights"].items() if v}),
         overdue_report_count=data["overdue_report"],
         verdict_counts=Counter({k: v for k, v in data["verdicts"].items() if v}),
         is_final=data["is_final"],
         figures=data,
-        source="snapshot",
+        source=source,
     )
+
+
+def region_headlines(plan: Plan, as_of: date | None = None) -> list[tuple[Region, Headline]]:
+    """Each lower region's headline of a plan (``projects.shares.lower_regions``), the figures
+    of its ``?region=`` pages: today from the stored region figures when every one was stored
+    at the plan's current figures version (``caches.store_region_figures``: the pace refresh
+    and each change's follow-up store them), else each read from the ledger."""
+    regions = lower_regions(plan)
+    on = reading_date(plan, as_of)
+    if regions and on == today():
+        stored = dict(
+            RegionFigures.objects.filter(
+                plan=plan, as_of=on, figures_version=figures_version(plan), region__in=regions
+            ).values_list("region_id", "data")
+        )
+        if len(stored) == len(regions):
+            return [(region, headline_of(plan, on, stored[region.pk], "caches")) for region in regions]
+    return [(region, headline(plan, on, region=region)) for region in regions]
 
 
 def _summary_of(figures: dict) -> PlanSummary:

@@ -143,6 +143,13 @@ class ProgressReport(models.Model):
             # A share's latest accepted report, as the sub-item's above (100,000 shares in a
             # province's list).
             models.Index(fields=["share", "state", "accepted_on"]),
+            # A sub-item's own latest report, without walking its shares' (1,200 a sub-item
+            # split over a province's 100 counties).
+            models.Index(
+                fields=["sub_item", "state", "accepted_on"],
+                condition=Q(share__isnull=True),
+                name="report_own_by_sub_item",
+            ),
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["sub_item", "period_start"]),
         ]
@@ -621,6 +628,30 @@ class PlanSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.as_of}"
+
+
+class RegionFigures(models.Model):
+    """A cache: one lower region's headline of a plan as of a day (the figures of its
+    ``?region=`` pages; a city list's counties side by side), stored with the plan's figures
+    version it was computed at and read only while that version is current
+    (``current.region_headlines``). A province list's 16 cities each roll up thousands of
+    shares, which the ledger takes seconds to read."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("projects.Region", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField(_("截至日期"))
+    figures_version = models.PositiveBigIntegerField(_("数字版本"))
+    data = models.JSONField(_("数据"))
+
+    class Meta:
+        verbose_name = _("下级区划进度（缓存）")
+        verbose_name_plural = _("下级区划进度（缓存）")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "region", "as_of"], name="region_figures_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.region_id} {self.as_of}"
 
 
 class PlanFiguresVersion(models.Model):

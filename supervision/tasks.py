@@ -39,6 +39,15 @@ def refresh_pace_rows() -> int:
     return len(plans)
 
 
+@shared_task(name="supervision.tasks.refresh_region_figures", **DATABASE_RETRY)
+def refresh_region_figures(plan_id: int) -> int:
+    """Store a plan's lower regions' figures at its current version, after a change committed
+    (``caches.refresh_region_figures``); returns how many were stored."""
+    from supervision.services import caches
+
+    return caches.refresh_region_figures(plan_id)
+
+
 @shared_task(name="supervision.tasks.send_report_reminders", **DATABASE_RETRY)
 def send_report_reminders(on: str | None = None) -> int:
     """Remind liaisons of missing reports (催报); returns the number of notifications sent."""

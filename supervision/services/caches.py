@@ -8,23 +8,36 @@ transaction as the change, and ``verify_figures`` compares and rebuilds them wit
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core.dates import today
-from projects.models import Item, Plan, SubItem
+from projects.models import Item, Plan, SubItem, SubItemShare
+from projects.shares import lower_regions
 
 from .. import pace
-from ..models import ItemPace, PlanFiguresVersion, PlanSnapshot, ProgressReport, ReportFunding, SubItemPace
+from ..models import (
+    ItemPace,
+    PlanFiguresVersion,
+    PlanSnapshot,
+    ProgressReport,
+    RegionFigures,
+    ReportFunding,
+    SubItemPace,
+)
 from ..progress import PlanProgress, SubItemState, plan_progress
 from ..summary import plan_figures
 
+logger = logging.getLogger(__name__)
 SUB_ITEM_CACHE_FIELDS = (
     "status",
     "progress_percent",
@@ -192,8 +205,9 @@ def store_pace_rows(sub_rows: list[dict], item_rows: list[dict], *, batch_size: 
 
 def refresh_pace(plan: Plan, item_ids: Iterable[int] | None = None) -> None:
     """Recompute the stored pace rows of a plan (or of some of its items) as of today, after
-    a change to the ledger or the registry. Only published plans are checked; a plan in any
-    other state keeps no pace rows."""
+    a change to the ledger or the registry; of the whole plan, also its lower regions' figures
+    (``store_region_figures``). Only published plans are checked; a plan in any other state
+    keeps no pace rows."""
     items = Item.objects.filter(plan=plan)
     if item_ids is not None:
         items = items.filter(pk__in=list(item_ids))
@@ -205,6 +219,76 @@ def refresh_pace(plan: Plan, item_ids: Iterable[int] | None = None) -> None:
     progress = plan_progress(plan, on, items=items)
     history = accepted_history(plan, on, [s.sub_item.pk for s in progress.sub_states])
     store_pace_rows(*pace_rows(progress, history))
+    if item_ids is None:
+        region_figures_after_commit(plan.pk)
+
+
+# --- A plan's lower regions (a city list's counties) -----------------------------------------
+
+
+def region_figures(plan: Plan, on: date) -> dict[int, dict]:
+    """Each lower region's headline figures of a plan as of a day, from the ledger (the shares
+    that fall to it, rolled up over them alone), by region id."""
+    return {region.pk: plan_figures(plan_progress(plan, on, region=region)) for region in lower_regions(plan)}
+
+
+def store_region_figures(plan: Plan) -> int:
+    """Store today's figures of a plan's lower regions at its current figures version (read
+    by ``current.region_headlines`` while the version holds); returns how many. Any change
+    bumps the version, so a stored row is never read stale; ``refresh_region_figures`` stores
+    them again after the change commits."""
+    on = today()
+    version = figures_version(plan)
+    rows = [
+        RegionFigures(plan=plan, region_id=region_id, as_of=on, figures_version=version, data=data)
+        for region_id, data in region_figures(plan, on).items()
+    ]
+    with transaction.atomic():
+        RegionFigures.objects.filter(plan=plan).delete()
+        RegionFigures.objects.bulk_create(rows)
+    return len(rows)
+
+
+def refresh_region_figures(plan_id: int) -> int:
+    """After a change to a plan with shares has committed: store its lower regions' figures
+    unless they are stored at the current version already (the task ``refresh_region_figures``;
+    several changes in a row store them once). Returns how many were stored."""
+    plan = Plan.objects.filter(pk=plan_id, status=Plan.Status.PUBLISHED).first()
+    if plan is None or not lower_regions(plan):
+        return 0
+    if RegionFigures.objects.filter(plan=plan, as_of=today(), figures_version=figures_version(plan)).exists():
+        return 0
+    return store_region_figures(plan)
+
+
+def region_figures_after_commit(plan_id: int) -> None:
+    """Once the caller's transaction commits, have the plan's lower regions' figures stored at
+    its new version (the task ``refresh_region_figures``, for a plan with shares). Until then,
+    and if the broker is down until the nightly refresh, pages read them from the ledger."""
+    transaction.on_commit(partial(_enqueue_region_figures, plan_id))
+
+
+def _enqueue_region_figures(plan_id: int) -> None:
+    from ..tasks import refresh_region_figures as task
+
+    if not SubItemShare.objects.filter(sub_item__item__plan_id=plan_id).exists():
+        return
+    try:
+        task.delay(plan_id)
+    except BrokerUnavailable:
+        logger.warning("region figures of plan %s left to the nightly refresh: no task broker", plan_id)
+
+
+def region_figures_drift(plan: Plan) -> list[Drift]:
+    """Compare each lower region's figures stored at the current version with the ledger."""
+    version = figures_version(plan)
+    stored = RegionFigures.objects.filter(plan=plan, figures_version=version).select_related("region")
+    drift = []
+    for row in stored:
+        true = plan_figures(plan_progress(plan, row.as_of, region=row.region))
+        if row.data != true:
+            drift.append(Drift(f"{plan}·{row.region.name}（{row.as_of}）", "下级区划进度", row.data, true))
+    return drift
 
 
 def pace_drift(plan: Plan) -> list[Drift]:
@@ -286,11 +370,13 @@ def report_total_drift() -> list[Drift]:
 
 @transaction.atomic
 def rebuild_plan(plan: Plan) -> None:
-    """Rewrite every cache of a plan from the ledger: sub-items' current figures, pace rows
-    (as of today) and the stored snapshots (each for its own date)."""
+    """Rewrite every cache of a plan from the ledger: sub-items' current figures, pace rows and
+    lower regions' figures (as of today) and the stored snapshots (each for its own date)."""
     bump_figures_version(plan)
     store_current_figures(plan)
     refresh_pace(plan)
+    if lower_regions(plan):
+        store_region_figures(plan)
     for snapshot in PlanSnapshot.objects.filter(plan=plan):
         snapshot.data = plan_figures(plan_progress(plan, snapshot.as_of))
         snapshot.save(update_fields=["data"])
@@ -326,6 +412,7 @@ def bump_figures_version(plan: Plan | int, *, insert: bool = True) -> None:
     ``post_save`` of Plan); ``insert=False`` only updates, for a deletion that may be part of
     deleting the plan itself, whose row may already be gone."""
     plan_id = getattr(plan, "pk", plan)
+    region_figures_after_commit(plan_id)
     rows = PlanFiguresVersion.objects.filter(plan_id=plan_id)
     if rows.update(version=F("version") + 1) or not insert:
         return

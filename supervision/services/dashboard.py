@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from core.lights import LAGGING_LIGHTS, Light
 from projects.completion import SUMMARY_COUNTS, summary_from_counts
-from projects.models import Category, Plan, Region, SubItem, SubItemShare, Unit
+from projects.models import Category, Plan, Region, SubItem, Unit
 
 from .. import current, ledger, pace, rectification_state
 from ..models import InspectionVisit, ProgressReport, Rectification, ReportPhoto
@@ -423,25 +423,11 @@ class RegionRow:
         return self.headline.light_counts.get(Light.RED, 0)
 
 
-def lower_regions(plan: Plan) -> list[Region]:
-    """The regions directly below a plan's own that hold shares of it (a city list's
-    counties), in code order; none for a plan without a region."""
-    if plan.region_id is None:
-        return []
-    codes = set(
-        SubItemShare.objects.filter(sub_item__item__plan=plan)
-        .values_list("region__code", flat=True)
-        .distinct()
-    )
-    children = Region.objects.filter(parent_id=plan.region_id).order_by("code")
-    return [child for child in children if any(code.startswith(child.prefix) for code in codes)]
-
-
 def region_comparison(plan: Plan, as_of: date | None) -> list[RegionRow]:
     """The plan's lower regions ranked by what their shares have done: sub-item completion
     rate, then average progress, then the smaller average lag. Each region's figures are the
-    ones its own ``?region=`` pages show (``current.headline`` through that region)."""
-    rows = [RegionRow(region, current.headline(plan, as_of, region=region)) for region in lower_regions(plan)]
+    ones its own ``?region=`` pages show (``current.region_headlines``)."""
+    rows = [RegionRow(region, head) for region, head in current.region_headlines(plan, as_of)]
     return sorted(
         rows,
         key=lambda row: (

@@ -30,6 +30,7 @@ class Command(BaseCommand):
             found = caches.sub_item_drift(each)
             found += caches.pace_drift(each)
             found += caches.snapshot_drift(each)
+            found += caches.region_figures_drift(each)
             drift += found
             if rebuild and found:
                 caches.rebuild_plan(each)
