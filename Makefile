@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/export.py || status=1; \
 	$(BIN)/python bench/cold.py --subitems 10000 || status=1; \
 	$(BIN)/python bench/cold.py --subitems 100000 || status=1; \
+	$(BIN)/python bench/cold.py --province --subitems 1000 || status=1; \
 	DATABASE_URL=postgres://root@127.0.0.1:5432/bench_cold_100000 $(BIN)/python bench/export_memory.py --items 20000 --subitems 100000 || status=1; \
 	$(BIN)/python bench/seed_scale.py || status=1; \
 	$(BIN)/python bench/report_day.py || status=1; \

@@ -289,6 +289,9 @@ class SubItemPace(models.Model):
     overdue_report = models.BooleanField(_("超期未报"), default=False)
     forecast_completion = models.DateField(_("预计完成日期"), null=True, blank=True)
     forecast_late = models.BooleanField(_("预计逾期"), default=False)
+    # 超期未报 is chased from these units: the responsible unit, or a split sub-item's shares'
+    # units that owe their own report (``SubItemState.units_overdue``); ids, in order.
+    owing_units = models.JSONField(_("超期未报单位"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("子项序时进度")

@@ -139,6 +139,11 @@ class SubItemState:
             return [row.share.responsible_unit for row in self.shares]
         return [self.sub_item.responsible_unit]
 
+    def units_overdue(self, period: periods.Period) -> list[int]:
+        """The units 超期未报 is chased from (the due ``period`` the sub-item is overdue for):
+        ``units_owing_report`` while it is overdue to report, else none."""
+        return self.units_owing_report(period) if self.overdue_report else []
+
     def units_owing_report(self, period: periods.Period) -> list[int]:
         """The units that owe a report for a period (``ledger.owes_report``): the responsible
         unit, or for a split sub-item the unit of each share that owes its own (催报 goes to

@@ -331,3 +331,38 @@ def test_the_lagging_list_offers_reminders_to_a_split_sub_items_share_units(city
     for share in split:
         assert f'value="{plan.pk}:{share.responsible_unit_id}"' in html
     assert f'value="{plan.pk}:{sub.responsible_unit_id}"' not in html
+
+
+@pytest.mark.django_db
+def test_a_lagging_row_of_a_sub_item_split_over_many_regions_names_the_five_furthest_behind(travel, client):
+    province = region("450000", "示范省")
+    cities = [region(f"45{n:02d}00", f"第{n}市", province) for n in range(1, 8)]
+    plan = PlanFactory(year=YEAR, region=province, region_name="示范省")
+    sub = SubItemFactory(
+        item=ItemFactory(plan=plan),
+        target_value=D("70"),
+        planned_start=dt.date(YEAR, 1, 1),
+        planned_end=dt.date(YEAR, 12, 31),
+    )
+    units = [UnitFactory(name=f"{c.name}发改委", region=c) for c in cities]
+    split = save_shares(
+        sub,
+        [
+            ShareRow(region=c, responsible_unit=u, target_value=D("10"))
+            for c, u in zip(cities, units, strict=True)
+        ],
+    )
+    for n, share in enumerate(split):  # the last cities furthest behind
+        accepted_report(
+            sub,
+            share=share,
+            on=dt.date(YEAR, 7, 3),
+            progress=str(30 - 4 * n),
+            period_start=dt.date(YEAR, 6, 1),
+        )
+    client.force_login(office_user())
+    page = client.get(f"/plans/{plan.pk}/lagging/")
+    (row,) = page.context["rows"]
+    assert [unit.pk for unit, _ in row.answering] == [u.pk for u in reversed(units)][:5]
+    assert row.more_units == 2
+    assert "等另2个单位" in page.content.decode()

@@ -24,7 +24,7 @@ from core.dates import today
 from projects.models import Item, Plan, SubItem, SubItemShare
 from projects.shares import lower_regions
 
-from .. import pace
+from .. import pace, periods
 from ..models import (
     ItemPace,
     PlanFiguresVersion,
@@ -56,6 +56,7 @@ SUB_PACE_FIELDS = (
     "overdue_report",
     "forecast_completion",
     "forecast_late",
+    "owing_units",
 )
 ITEM_PACE_FIELDS = ("checked_on", "scheduled_percent", "progress_percent", "lag_points", "light")
 
@@ -143,7 +144,7 @@ def accepted_history(plan: Plan, on: date, sub_item_ids: Iterable[int] | None = 
     return history
 
 
-def sub_pace_row(state: SubItemState, on: date, history) -> dict:
+def sub_pace_row(state: SubItemState, on: date, history, due: periods.Period) -> dict:
     forecast = None
     if not state.is_complete:
         forecast = pace.forecast_completion(history.get(state.sub_item.pk, ()), not_before=on)
@@ -157,6 +158,7 @@ def sub_pace_row(state: SubItemState, on: date, history) -> dict:
         "overdue_report": state.overdue_report,
         "forecast_completion": forecast,
         "forecast_late": pace.forecast_is_late(forecast, state.sub_item.planned_end),
+        "owing_units": state.units_overdue(due),
     }
 
 
@@ -173,16 +175,18 @@ def item_pace_row(item_state, on: date) -> dict:
 
 def pace_rows(progress: PlanProgress, history) -> tuple[list[dict], list[dict]]:
     on = progress.as_of
+    plan = progress.plan
+    due = periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
     return (
-        [sub_pace_row(state, on, history) for state in progress.sub_states],
+        [sub_pace_row(state, on, history, due) for state in progress.sub_states],
         [item_pace_row(item, on) for item in progress.items],
     )
 
 
 # Rows per INSERT / UPDATE statement. SQLite takes at most 999 parameters per statement in
-# Django (111 rows of SubItemPace's 9 columns), PostgreSQL has no such cap: 100 rows fits
-# both, so writing costs the same queries on either, one per 100 rows.
-BATCH_SIZE = 100
+# Django (99 rows of SubItemPace's 10 columns), PostgreSQL has no such cap: 90 rows fits
+# both, so writing costs the same queries on either, one per 90 rows.
+BATCH_SIZE = 90
 
 
 def store_pace_rows(sub_rows: list[dict], item_rows: list[dict], *, batch_size: int = BATCH_SIZE) -> None:

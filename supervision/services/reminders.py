@@ -26,7 +26,7 @@ from projects.models import Plan, Region, SubItem, SubItemShare, Unit, User
 
 from .. import current, periods
 from ..models import Notification, Rectification, ReminderLog
-from ..progress import SubItemState, plan_progress
+from ..progress import plan_progress
 from ..rectification_state import end_of
 from . import orders
 from .notifications import notify
@@ -150,7 +150,7 @@ def preview(user: User, kind: str, pairs: list[tuple[int, int]]) -> list[Target]
             for state in progress.sub_states:
                 answerable = [unit.pk for unit in state.answering_units]
                 responsible.update(answerable)
-                for unit_id in owing_units(state, period):
+                for unit_id in state.units_overdue(period):
                     overdue[unit_id] += 1
                 if state.light in LAGGING_LIGHTS:
                     for unit_id in answerable:
@@ -254,12 +254,6 @@ class OverdueUnit:
         return max(0, len(self.sub_items) - self.SHOWN)
 
 
-def owing_units(state: SubItemState, period: periods.Period) -> list[int]:
-    """The units a sub-item overdue to report (超期未报) is chased from: the responsible unit,
-    or each share's unit that owes its own report (``SubItemState.units_owing_report``)."""
-    return state.units_owing_report(period) if state.overdue_report else []
-
-
 def _overdue_period(plan: Plan, on: dt.date) -> periods.Period:
     return periods.last_due_period(on, plan.report_cadence, plan.report_due_day)
 
@@ -268,27 +262,20 @@ def overdue_units(
     plan: Plan, sub_item_filter: Q | None = None, region: Region | None = None
 ) -> list[OverdueUnit]:
     """Today's overdue-to-report sub-items of a plan grouped by the units that owe the report
-    (``owing_units``: a split sub-item's shares' units), from the pace rows when the caches hold
-    today, else from the plan's progress (through a region: its shares only); a fixed number
-    of queries."""
+    (``SubItemState.units_overdue``: a split sub-item's shares' units), from the pace rows
+    (which store them) when the caches hold today, else from the plan's progress (through a
+    region: its shares only); a fixed number of queries."""
     on = timezone.localdate()
-    period = _overdue_period(plan, on)
-    owing: list[tuple[SubItem, list[int]]] = []
     if region is None and current.caches_hold(plan, on):
         overdue = current.sub_items(plan, sub_item_filter).filter(pace__overdue_report=True)
-        split = SubItemShare.objects.filter(sub_item__in=overdue.values("pk")).values("sub_item_id")
         owing = [
-            (sub, [sub.responsible_unit_id])
-            for sub in overdue.exclude(pk__in=split).select_related("item").order_by("item__number", "number")
+            (sub, sub.pace.owing_units)
+            for sub in overdue.select_related("item", "pace").order_by("item__number", "number")
         ]
-        split_overdue = overdue.filter(pk__in=split)
-        if split_overdue.exists():
-            progress = plan_progress(plan, None, sub_item_filter=Q(pk__in=split_overdue.values("pk")))
-            owing += [(state.sub_item, owing_units(state, period)) for state in progress.sub_states]
-            owing.sort(key=lambda pair: (pair[0].item.number, pair[0].number))
     else:
         progress = plan_progress(plan, None, sub_item_filter=sub_item_filter, region=region)
-        owing = [(state.sub_item, owing_units(state, period)) for state in progress.sub_states]
+        period = _overdue_period(plan, on)
+        owing = [(state.sub_item, state.units_overdue(period)) for state in progress.sub_states]
     units = Unit.objects.in_bulk({unit_id for _, unit_ids in owing for unit_id in unit_ids})
     reminded = reminded_units(plan, REPORT_KINDS, None)
     by_unit: dict[int, OverdueUnit] = {}

@@ -36,9 +36,21 @@ class LaggingRow:
     # The units 催报 goes to, each with when it was last reminded: the responsible unit, or a
     # split sub-item's shares' units (``SubItemState.answering_units``).
     answering: list[tuple[Unit, datetime | None]] = field(default_factory=list)
+    more_units: int = 0
+
+    # A provincial sub-item is split over a hundred counties: the row names the few furthest
+    # behind, the sub-item's page the rest.
+    SHOWN_UNITS = 5
 
     def remind(self, reminded: dict[int, datetime]) -> None:
-        self.answering = [(unit, reminded.get(unit.pk)) for unit in self.state.answering_units]
+        units = self.state.answering_units
+        if self.state.is_split:
+            behind = sorted(
+                self.state.shares, key=lambda row: row.state.figures.progress_percent - row.state.scheduled
+            )
+            units = [row.share.responsible_unit for row in behind]
+        self.answering = [(unit, reminded.get(unit.pk)) for unit in units[: self.SHOWN_UNITS]]
+        self.more_units = max(0, len(units) - self.SHOWN_UNITS)
         times = [when for _, when in self.answering if when is not None]
         self.reminded_at = max(times) if times else None
 
