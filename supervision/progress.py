@@ -386,7 +386,8 @@ def plan_progress(
     latest_ids = latest_accepted_report_ids(sub_qs, on).values("latest_report_id")
     share_qs = _shares(sub_qs, on, region)
     shares_by_sub: dict[int, list[SubItemShare]] = defaultdict(list)
-    for share in share_qs.select_related("region", "responsible_unit"):
+    # Prefetched, not joined: a province's 100,000 shares name only its 100 counties and units.
+    for share in share_qs.prefetch_related("region", "responsible_unit"):
         shares_by_sub[share.sub_item_id].append(share)
     # Timestamps are never read from here and cost 40,000 conversions on a large plan.
     # As the money below: each part through its own index, added up (UNION ALL).
@@ -665,18 +666,22 @@ def _split_state(
     the sub-item owes a report while any unfinished share does."""
     rows = []
     owes = False
+    milestones = [(m.date, m.planned_percent) for m in sub.milestones.all()]
+    # Shares keep the sub-item's deadline but for a few: each distinct one is paced once.
+    scheduled_by_deadline: dict[date | None, Decimal] = {}
     for share in split:
         report = share_reports.get(share.pk)
         figures = ledger.report_effect(report, plan.report_cadence, plan.report_due_day)
         deadline = share.planned_end or sub.planned_end
-        milestones = sub.milestones.all() if deadline == sub.planned_end else ()
-        scheduled = pace.scheduled_pace(
-            on,
-            sub.planned_start,
-            deadline,
-            [(m.date, m.planned_percent) for m in milestones],
-            plan_year=plan.year,
-        )
+        scheduled = scheduled_by_deadline.get(deadline)
+        if scheduled is None:
+            scheduled = scheduled_by_deadline[deadline] = pace.scheduled_pace(
+                on,
+                sub.planned_start,
+                deadline,
+                milestones if deadline == sub.planned_end else [],
+                plan_year=plan.year,
+            )
         rows.append(ShareRow(share, shares.ShareState(share.target_value, figures, scheduled), report))
         owes = owes or ledger.owes_report(
             is_complete=figures.is_complete,

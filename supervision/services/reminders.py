@@ -26,7 +26,7 @@ from projects.models import Plan, Region, SubItem, SubItemShare, Unit, User
 
 from .. import current, periods
 from ..models import Notification, Rectification, ReminderLog
-from ..progress import plan_progress
+from ..progress import PlanProgress, plan_progress
 from ..rectification_state import end_of
 from . import orders
 from .notifications import notify
@@ -259,12 +259,16 @@ def _overdue_period(plan: Plan, on: dt.date) -> periods.Period:
 
 
 def overdue_units(
-    plan: Plan, sub_item_filter: Q | None = None, region: Region | None = None
+    plan: Plan,
+    sub_item_filter: Q | None = None,
+    region: Region | None = None,
+    progress: PlanProgress | None = None,
 ) -> list[OverdueUnit]:
     """Today's overdue-to-report sub-items of a plan grouped by the units that owe the report
     (``SubItemState.units_overdue``: a split sub-item's shares' units), from the pace rows
     (which store them) when the caches hold today, else from the plan's progress (through a
-    region: its shares only); a fixed number of queries."""
+    region: its shares only; ``progress`` when the caller has read it so already); a fixed
+    number of queries."""
     on = timezone.localdate()
     if region is None and current.caches_hold(plan, on):
         overdue = current.sub_items(plan, sub_item_filter).filter(pace__overdue_report=True)
@@ -273,7 +277,8 @@ def overdue_units(
             for sub in overdue.select_related("item", "pace").order_by("item__number", "number")
         ]
     else:
-        progress = plan_progress(plan, None, sub_item_filter=sub_item_filter, region=region)
+        if progress is None or progress.as_of != on:
+            progress = plan_progress(plan, None, sub_item_filter=sub_item_filter, region=region)
         period = _overdue_period(plan, on)
         owing = [(state.sub_item, state.units_overdue(period)) for state in progress.sub_states]
     units = Unit.objects.in_bulk({unit_id for _, unit_ids in owing for unit_id in unit_ids})

@@ -109,6 +109,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
         )
         key = "plan-dashboard:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()
     body = cache.get(key) if key else None
+    read = None  # the ledger's reading, when the body had to be counted from it
     if body is None:
         reading = dashboard.read_dashboard(
             plan,
@@ -132,6 +133,8 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
         )
         if key:
             cache.set(key, body, CACHE_SECONDS)
+        if not light:
+            read = reading.headline.progress
 
     rectification_filter = Q()
     if category:
@@ -149,7 +152,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
         and (permissions.can_manage_plan(request.user, plan) or region is not None)
         and as_of is None
     ):
-        overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope), region)
+        overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope), region, read)
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     answered = permissions.answered_items(request.user, plan)
     answered_states = plan_progress(plan, day, items=answered).items if answered.exists() else []
