@@ -236,6 +236,7 @@ CELERY_TASK_ACKS_LATE = True
 TASKS_BY_QUEUE = {
     "checks": [
         "supervision.tasks.refresh_pace_rows",
+        "supervision.tasks.refresh_region_figures",
         "supervision.tasks.run_daily_pace_check",
         "supervision.tasks.take_monthly_snapshots",
         "supervision.tasks.mark_overdue_rectifications",
