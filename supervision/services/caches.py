@@ -247,9 +247,12 @@ def store_region_figures(plan: Plan) -> int:
         RegionFigures(plan=plan, region_id=region_id, as_of=on, figures_version=version, data=data)
         for region_id, data in region_figures(plan, on).items()
     ]
-    with transaction.atomic():
-        RegionFigures.objects.filter(plan=plan).delete()
-        RegionFigures.objects.bulk_create(rows)
+    try:
+        with transaction.atomic():
+            RegionFigures.objects.filter(plan=plan).delete()
+            RegionFigures.objects.bulk_create(rows)
+    except IntegrityError:  # another process stored them for today meanwhile
+        return 0
     return len(rows)
 
 
