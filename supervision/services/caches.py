@@ -419,15 +419,15 @@ def bump_figures_version(plan: Plan | int, *, insert: bool = True) -> None:
     ``post_save`` of Plan); ``insert=False`` only updates, for a deletion that may be part of
     deleting the plan itself, whose row may already be gone."""
     plan_id = getattr(plan, "pk", plan)
-    region_figures_after_commit(plan_id)
     rows = PlanFiguresVersion.objects.filter(plan_id=plan_id)
-    if rows.update(version=F("version") + 1) or not insert:
-        return
-    try:
-        with transaction.atomic():
-            PlanFiguresVersion.objects.create(plan_id=plan_id, version=1)
-    except IntegrityError:  # another transaction inserted it first
-        rows.update(version=F("version") + 1)
+    if not rows.update(version=F("version") + 1) and insert:
+        try:
+            with transaction.atomic():
+                PlanFiguresVersion.objects.create(plan_id=plan_id, version=1)
+        except IntegrityError:  # another transaction inserted it first
+            rows.update(version=F("version") + 1)
+    # After the new version is counted (at once, outside a transaction).
+    region_figures_after_commit(plan_id)
 
 
 # --- After a change --------------------------------------------------------------------------
