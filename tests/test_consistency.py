@@ -26,12 +26,14 @@ from rest_framework.test import APIClient
 
 from core.lights import LIGHT_ORDER, Light, Verdict
 from projects.models import Plan, Region, SubItemShare, User
-from supervision import current
+from projects.shares import lower_regions
+from supervision import current, periods
 from supervision.models import Notification, PlanSnapshot
 from supervision.notices import class_sentences, notice_figures
 from supervision.progress import plan_progress
+from supervision.services import caches, pace_check, reminders, snapshots
 from supervision.services import notices as notices_service
-from supervision.services import pace_check, snapshots
+from supervision.services.dashboard import region_comparison
 from supervision.summary import plan_figures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -391,17 +393,48 @@ def test_every_region_surface_states_its_shares_figures_and_they_add_up(demo, ye
     split = SubItemShare.objects.filter(sub_item__item__plan=plan)
     regions = Region.objects.filter(pk__in=split.values("region_id")).order_by("code")
     assert regions.count() >= 3
-    for day in reading_days(plan)[-3:]:
+    for day in reading_days(plan):
         whole = {s.sub_item.pk: s for s in plan_progress(plan, day).sub_states if s.is_split}
         actual: dict[int, Decimal] = {}
+        # The whole list's dashboard compares its lower regions with the figures of their own
+        # ?region= pages (today from the stored region figures, which must say the same).
+        compared = {row.region.code: row.figures for row in region_comparison(plan, day)}
         for region in regions:
-            _region_surfaces(plan, region, day)
+            summary = _region_surfaces(plan, region, day)
+            if region.code in compared:
+                assert json.loads(json.dumps(compared[region.code])) == summary, f"comparison {region} {day}"
             for state in plan_progress(plan, day, region=region).sub_states:
                 if state.is_split and state.actual_value is not None:
                     actual[state.sub_item.pk] = (
                         actual.get(state.sub_item.pk, Decimal("0")) + state.actual_value
                     )
         assert actual == {pk: s.actual_value for pk, s in whole.items() if s.actual_value is not None}
+    if lower_regions(plan):
+        caches.store_region_figures(plan)
+        stored = current.region_headlines(plan)
+        assert {head.source for _, head in stored} == {"caches"}
+        assert {r.code: h.figures for r, h in stored} == {
+            r.code: h.figures
+            for r, h in ((r, current.headline(plan, None, region=r)) for r in lower_regions(plan))
+        }
+
+
+@pytest.mark.parametrize("year", ["current", "city"])
+def test_the_dashboards_overdue_units_from_the_pace_rows_are_the_ledgers(demo, year):
+    """Today's 催报 block counts from the pace rows (their stored owing units) exactly the units
+    the ledger says owe the overdue report: a split sub-item's shares' units."""
+    plan = _plan(demo, year)
+    caches.refresh_pace(plan)
+    assert current.caches_hold(plan, dt.date.today())
+    from_caches = {(e.unit.pk, tuple(s.pk for s in e.sub_items)) for e in reminders.overdue_units(plan)}
+    progress = plan_progress(plan, None)
+    period = periods.last_due_period(progress.as_of, plan.report_cadence, plan.report_due_day)
+    by_unit: dict[int, list[int]] = {}
+    for state in progress.sub_states:
+        for unit_id in state.units_overdue(period):
+            by_unit.setdefault(unit_id, []).append(state.sub_item.pk)
+    assert by_unit, "the demo has reports overdue today"
+    assert from_caches == {(unit, tuple(subs)) for unit, subs in by_unit.items()}
 
 
 @pytest.mark.parametrize("year", ["2023", "current", "city"])
