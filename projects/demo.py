@@ -670,7 +670,9 @@ def _demo_user(
 def seed_office(username: str, unit: Unit) -> User:
     """An office (督查室) account of a unit: it acts within the unit's region and below."""
     group = Group.objects.get(name=roles.OFFICE)
-    return _demo_user(username, "督查室", unit.short_name or unit.name, group, unit=unit, staff=True)
+    return _demo_user(
+        username, "督查室", unit.region.name if unit.region_id else "", group, unit=unit, staff=True
+    )
 
 
 def seed_liaisons(units: dict[str, Unit], codes: set[str]) -> list[User]:

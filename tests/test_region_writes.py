@@ -315,3 +315,14 @@ def test_a_district_office_does_not_read_a_neighbours_unreviewed_report(city, lo
     assert client.get(f"/reports/{own.pk}/").status_code == 200
     login("city-office")
     assert client.get(f"/reports/{neighbour.pk}/").status_code == 200
+
+
+def test_a_district_office_is_not_offered_supervision_orders_on_the_city_list(city, login, client):
+    plan = city["plan"]
+    login("xiling-office")
+    for path in (f"/plans/{plan.pk}/lagging/", f"/plans/{plan.pk}/dashboard/"):
+        page = client.get(path)
+        assert page.context["can_order"] is False
+        assert "/orders/new/" not in page.content.decode() and "下发督办单" not in page.content.decode()
+    login("city-office")
+    assert client.get(f"/plans/{plan.pk}/lagging/").context["can_order"] is True

@@ -173,6 +173,9 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "open_rectifications": open_count,
             "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",
             "overdue_units": overdue_units,
+            # Supervision orders (督办单) are the plan's own office's to issue.
+            "can_order": permissions.can_manage_orders(request.user)
+            and permissions.can_manage_plan(request.user, plan),
             "answered": answered_states,
             "visits_first": permissions.is_deputy(request.user),
             "region": region,

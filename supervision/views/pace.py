@@ -181,6 +181,10 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
             "can_remind": permissions.can_send_reminders(request.user)
             and (permissions.can_manage_plan(request.user, plan) or region is not None)
             and as_of is None,
+            # Supervision orders (督办单) are the plan's own office's to issue.
+            "can_order": permissions.can_manage_orders(request.user)
+            and permissions.can_manage_plan(request.user, plan)
+            and as_of is None,
             "region": region,
             "handed_down": permissions.is_handed_down(plan, region),
         },
