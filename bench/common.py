@@ -45,11 +45,11 @@ def load_line(label: str) -> str:
 def scale_plan(items: int, subitems: int):
     """The plan of the given size, built with a year of report history if it is missing."""
     from django.core.management import call_command
-    from django.utils import timezone
 
+    from core import dates
     from projects.models import Plan
 
-    year = timezone.localdate().year
+    year = dates.today().year
     title = f"{year}年规模测试清单（{items}件{subitems}项）"
     call_command("seed_scale", items=items, subitems=subitems, year=year, title=title)
     return Plan.objects.get(year=year, title=title)

@@ -141,11 +141,11 @@ def figure_lines(
 
 def build_plan(items: int, subitems: int, units: int):
     from django.core.management import call_command
-    from django.utils import timezone
 
+    from core import dates
     from projects.models import Plan
 
-    year = timezone.localdate().year
+    year = dates.today().year
     title = f"{year}年填报日测试清单（{items}件{subitems}项）"
     call_command("seed_scale", items=items, subitems=subitems, units=units, year=year, title=title)
     return Plan.objects.get(year=year, title=title)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core import dates
 
 from .models import Plan, Region
 from .services.plan_import import MAX_FILE_BYTES
@@ -35,7 +36,7 @@ class PlanFieldsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].initial = timezone.localdate().year + 1
+        self.fields["year"].initial = dates.today().year + 1
         self.fields["region"].initial = _latest_region()
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")

@@ -15,10 +15,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import xlsx
+from core import dates, xlsx
 
 from . import permissions
 from .forms_import import PlanImportConfirmForm, PlanUploadForm
@@ -127,5 +126,5 @@ def plan_import_confirm(request: HttpRequest) -> HttpResponse:
 @require_GET
 def plan_import_template(request: HttpRequest) -> HttpResponse:
     _require_office(request.user)
-    year = timezone.localdate().year + 1
+    year = dates.today().year + 1
     return xlsx.xlsx_response(importer.template_workbook(year), f"民生实事清单导入模板_{year}.xlsx")

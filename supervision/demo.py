@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core import dates
 from projects.demo import SubItemSpec
 from projects.models import Plan, SubItem, User
 
@@ -76,7 +77,7 @@ def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.dat
     drafts, reports awaiting review and one returned, so that every state has an example.
     """
     liaisons = {u.unit_id: u for u in User.objects.filter(username__startswith="liaison-")}
-    live = as_of >= timezone.localdate()
+    live = as_of >= dates.today()
     created = 0
     changed_plans: set[int] = set()
     for index, (sub, spec) in enumerate(seeded):

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from core import dates
 from projects.models import Plan, User
 
 from .models import NoticeObjection, ProgressNotice
@@ -38,7 +39,7 @@ def seed_notices(plan_2023: Plan, plan_now: Plan, office: User) -> None:
             answered_by=office,
             answered_at=sent + dt.timedelta(days=2),
         )
-    today = timezone.localdate()
+    today = dates.today()
     passed = [day for day in month_ends(plan_now.year, today) if day < today]
     if passed:
         _issue_once(plan_now, office, passed[-1], passed[-1] + dt.timedelta(days=1))

@@ -14,6 +14,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from core import dates
 from projects import demo
 from projects.models import Item, Plan, User
 
@@ -161,7 +162,7 @@ def seed_visits() -> int:
             ],
         )
 
-    today = timezone.localdate()
+    today = dates.today()
     plan_now = Plan.objects.get(year=today.year, title=demo.current_plan_title(today.year))
     day = min(today, max(dt.date(today.year, 3, 1), today - dt.timedelta(days=14)))
     title = f"{today.year}年民生实事项目督查"

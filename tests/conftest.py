@@ -10,9 +10,13 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from projects.demo import DEMO_PASSWORD
+from tests import clock
+
+_clock_key = pytest.StashKey[time_machine.travel]()
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -156,6 +160,14 @@ def _seed_demo() -> None:
 def pytest_configure(config):
     # Password hashing dominates seeding the demo's accounts; tests need no real strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The suite lives on one fixed day (tests/clock.py), whatever the machine's clock says.
+    config.stash[_clock_key] = time_machine.travel(clock.NOW, tick=True)
+    config.stash[_clock_key].start()
+
+
+def pytest_unconfigure(config):
+    if _clock_key in config.stash:
+        config.stash[_clock_key].stop()
 
 
 @pytest.fixture(scope="session")

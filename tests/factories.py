@@ -26,6 +26,7 @@ from projects.models import (
     User,
 )
 from supervision.models import ProgressReport
+from tests import clock
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
@@ -107,7 +108,7 @@ class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Plan
 
-    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    year = clock.YEAR
     title = factory.Sequence(lambda n: f"测试清单{n}")
     region_name = "测试区"
     status = Plan.Status.PUBLISHED
@@ -184,7 +185,7 @@ class ProgressReportFactory(factory.django.DjangoModelFactory):
 
     sub_item = factory.SubFactory(SubItemFactory)
     share = None
-    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    period_start = clock.TODAY.replace(day=1)
     progress_percent = Decimal("50")
     actual_value = Decimal("50")
     created_by = factory.LazyAttribute(

@@ -4,7 +4,6 @@ description. Bounded so the run stays well under two minutes."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
@@ -12,6 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
+from core import dates
 from supervision.models import Flag, ProgressReport
 from tests.factories import (
     FundingLineFactory,
@@ -65,7 +65,7 @@ def county(db):
         sub_item = SubItemFactory(item__lead_unit=unit)
         MilestoneFactory(sub_item=sub_item)
         FundingLineFactory(sub_item=sub_item)
-        Flag.objects.create(sub_item=sub_item, kind=Flag.Kind.RED, raised_on=dt.date.today(), lag_points=35)
+        Flag.objects.create(sub_item=sub_item, kind=Flag.Kind.RED, raised_on=dates.today(), lag_points=35)
         ProgressReportFactory(sub_item=sub_item, created_by=liaison, state=ProgressReport.State.SUBMITTED)
     office = office_user()
     api_token(office, key=OFFICE_TOKEN)

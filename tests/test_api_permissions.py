@@ -3,11 +3,10 @@ in with a session cookie or with a token."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from rest_framework.test import APIClient
 
+from core import dates
 from projects.models import Plan
 from supervision.models import ProgressReport, Rectification
 from tests.factories import (
@@ -166,7 +165,7 @@ def test_deputies_and_leaders_read_accepted_reports_only(api_as, county, role):
         sub_item=county["sub_water"],
         created_by=county["liaison_water"],
         state=ProgressReport.State.ACCEPTED,
-        accepted_on=dt.date.today(),
+        accepted_on=dates.today(),
     )
 
     client = api_as(county[role])
@@ -207,7 +206,7 @@ def test_liaisons_cannot_read_visits_but_read_their_units_rectifications(api_as,
         unit=county["sub_housing"].responsible_unit,
         title="台账不全",
         required_action="补齐台账",
-        deadline=dt.date.today(),
+        deadline=dates.today(),
         created_by=office,
     )
     Rectification.objects.create(
@@ -216,7 +215,7 @@ def test_liaisons_cannot_read_visits_but_read_their_units_rectifications(api_as,
         unit=county["sub_water"].responsible_unit,
         title="进度滞后",
         required_action="加快进度",
-        deadline=dt.date.today(),
+        deadline=dates.today(),
         created_by=office,
     )
     client = api_as(county["liaison_housing"])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from core import dates
 from supervision.models import (
     Flag,
     InspectionVisit,
@@ -36,7 +35,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ROWS = 12
-TODAY = dt.date.today()
+TODAY = dates.today()
 LIST_PATHS = [
     "/api/plans/",
     "/api/items/",

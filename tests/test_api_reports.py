@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from core import dates
 from projects.models import Plan
 from supervision.models import Notification, ProgressReport
 from tests.factories import SubItemFactory, UnitFactory, accepted_report, api_token, liaison_user, office_user
@@ -115,7 +116,7 @@ def test_complete_needs_the_target_reached(setup):
 
 
 def test_going_below_the_last_accepted_progress_needs_an_explanation(setup):
-    accepted_report(setup["sub_item"], on=dt.date.today() - dt.timedelta(days=40), progress="60")
+    accepted_report(setup["sub_item"], on=dates.today() - dt.timedelta(days=40), progress="60")
 
     unexplained = _create(setup, progress_percent="50")
     explained = _create(setup, progress_percent="50", regression_explanation="上月统计口径有误")
@@ -127,7 +128,7 @@ def test_going_below_the_last_accepted_progress_needs_an_explanation(setup):
 
 def test_no_reports_on_sub_items_of_a_closed_plan(setup):
     Plan.objects.filter(pk=setup["sub_item"].item.plan_id).update(
-        status=Plan.Status.CLOSED, closed_on=dt.date.today()
+        status=Plan.Status.CLOSED, closed_on=dates.today()
     )
 
     response = _create(setup)
@@ -172,7 +173,7 @@ def test_accepting_makes_the_report_official_and_tells_its_author(setup):
 
     assert stale.status_code == 409
     assert accepted.status_code == 200, accepted.content
-    assert accepted.json()["accepted_on"] == dt.date.today().isoformat()
+    assert accepted.json()["accepted_on"] == dates.today().isoformat()
     assert again.status_code == 409
     sub_item = setup["sub_item"]
     sub_item.refresh_from_db()

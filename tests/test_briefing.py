@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core import dates
 from projects.models import FundingLine, SubItem
 from supervision.models import ProgressReport
 from supervision.services.reports import accept_report
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.django_db
 def build_plan(items: int = 2, subs_per_item: int = 2, title: str = "测试区十件民生实事"):
     """A plan whose first sub-item is the 5G example (120个以上, 453 built = 377.5%) and whose
     other sub-items are far behind their pace (red), each with a county funding line."""
-    today = timezone.localdate()
+    today = dates.today()
     plan = PlanFactory(title=title)
     telecom = UnitFactory(name="测试区通信办", short_name="区通信办", code="telecom-t")
     water = UnitFactory(name="测试区水利局", short_name="区水利局", code="water-t")
@@ -129,14 +130,14 @@ def test_report_texts_are_rows_of_their_own_under_their_sub_item(client, login):
     sub = SubItem.objects.get(item__plan=plan, number=2)
     report = ProgressReportFactory(
         sub_item=sub,
-        period_start=timezone.localdate().replace(day=1),
+        period_start=dates.today().replace(day=1),
         progress_percent=Decimal("6"),
         work_done="完成选址",
         problems="征地拆迁受阻" * 40,
         state=ProgressReport.State.SUBMITTED,
         submitted_at=timezone.now(),
     )
-    accept_report(report, office_user(username="reviewer-t"), on=timezone.localdate())
+    accept_report(report, office_user(username="reviewer-t"), on=dates.today())
     login(office_user())
     ws = briefing_of(client, plan)["进展明细"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
@@ -244,7 +245,7 @@ def test_export_briefing_command_refuses_an_unknown_plan_or_bad_date(tmp_path):
 def test_briefing_as_of_a_past_date_uses_the_figures_accepted_by_then(client, login):
     plan = build_plan()
     login(office_user())
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    yesterday = dates.today() - dt.timedelta(days=1)
     ws = briefing_of(client, plan, as_of=yesterday.isoformat())["进展明细"]
     assert ws["I4"].value is None
     assert ws["M4"].value.startswith("严重滞后")

@@ -28,6 +28,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core import dates
 from projects.models import Category
 from supervision.models import ProgressReport
 from supervision.progress import plan_progress
@@ -57,7 +58,7 @@ def _text(key: str, length: int) -> str:
 
 
 def _awkward_plan():
-    today = timezone.localdate()
+    today = dates.today()
     plan = PlanFactory(title="打印测试区民生实事")
     unit = UnitFactory(name="打印测试区住房和城乡建设局", short_name="区住建局", code="print-t")
     reviewer = office_user(username="print-reviewer")

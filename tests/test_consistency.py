@@ -24,6 +24,7 @@ from docx import Document
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
+from core import dates
 from core.lights import LIGHT_ORDER, Light, Verdict
 from projects.models import Plan, Region, SubItemShare, User
 from projects.shares import lower_regions
@@ -43,7 +44,7 @@ CENT = Decimal("0.01")
 
 def reading_days(plan: Plan) -> list[dt.date | None]:
     """Every month-end of the plan's year that has passed, and the default reading (None)."""
-    today = dt.date.today()
+    today = dates.today()
     return [day for day in snapshots.month_ends(plan.year, today) if day < today] + [None]
 
 
@@ -425,7 +426,7 @@ def test_the_dashboards_overdue_units_from_the_pace_rows_are_the_ledgers(demo, y
     the ledger says owe the overdue report: a split sub-item's shares' units."""
     plan = _plan(demo, year)
     caches.refresh_pace(plan)
-    assert current.caches_hold(plan, dt.date.today())
+    assert current.caches_hold(plan, dates.today())
     from_caches = {(e.unit.pk, tuple(s.pk for s in e.sub_items)) for e in reminders.overdue_units(plan)}
     progress = plan_progress(plan, None)
     period = periods.last_due_period(progress.as_of, plan.report_cadence, plan.report_due_day)

@@ -18,6 +18,7 @@ import time_machine
 from django.db.models import Q
 from django.test import Client
 
+from core import dates
 from core.lights import Light
 from projects.models import Plan, SubItem, User
 from supervision import current
@@ -105,7 +106,7 @@ def _same_counts(plan: Plan, on: dt.date) -> int:
 
 def test_counted_figures_equal_the_ledger_at_every_month_end_and_today(demo):
     plan = demo["plan_now"]
-    today = dt.date.today()
+    today = dates.today()
     days = [d for d in snapshots.month_ends(plan.year, today) if d < today] + [today]
     compared = 0
     for day in days:
@@ -118,7 +119,7 @@ def test_counted_figures_equal_the_ledger_at_every_month_end_and_today(demo):
 
 def test_a_day_the_caches_do_not_hold_is_read_from_the_ledger(demo):
     plan = demo["plan_now"]
-    today = dt.date.today()
+    today = dates.today()
     caches.refresh_pace(plan)
     assert current.headline(plan).source == "caches"
 
@@ -171,7 +172,7 @@ def test_the_midnight_task_moves_every_pace_row_to_the_new_day(demo):
     from supervision.tasks import refresh_pace_rows
 
     plan = demo["plan_now"]
-    today = dt.date.today()
+    today = dates.today()
     SubItemPace.objects.filter(sub_item__item__plan=plan).update(checked_on=today - dt.timedelta(days=1))
     assert not current.caches_hold(plan, today)
 

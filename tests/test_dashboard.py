@@ -12,8 +12,8 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from core import dates
 from projects.models import Category, Plan, Unit
 from supervision.models import InspectionVisit, Rectification
 from supervision.progress import plan_progress
@@ -187,7 +187,7 @@ def test_plan_page_has_a_dashboard_button_for_deputies(deputy_client, demo):
 
 
 def _build_plan(items: int, subs_per_item: int) -> Plan:
-    today = timezone.localdate()
+    today = dates.today()
     plan = PlanFactory(year=today.year)
     office = office_user()
     for _ in range(items):
@@ -241,21 +241,19 @@ def test_a_newly_accepted_report_shows_on_the_next_view(client, db):
     client.force_login(deputy_user())
     assert "已完成0件0项" in headline_text(client.get(dashboard_url(plan)).text)
 
-    accepted_report(
-        plan.items.first().sub_items.get(), on=timezone.localdate(), progress="100", complete=True
-    )
+    accepted_report(plan.items.first().sub_items.get(), on=dates.today(), progress="100", complete=True)
 
     assert "已完成1件1项" in headline_text(client.get(dashboard_url(plan)).text)
 
 
 def test_moving_a_deadline_relights_the_sub_item_on_the_next_view(client, db):
     sub = SubItemFactory()
-    accepted_report(sub, on=timezone.localdate(), progress="95")
+    accepted_report(sub, on=dates.today(), progress="95")
     plan = sub.item.plan
     client.force_login(deputy_user())
     before = {row["key"]: row["value"] for row in chart_data(client.get(dashboard_url(plan)))["lights"]}
-    sub.planned_start = timezone.localdate() - dt.timedelta(days=300)
-    sub.planned_end = timezone.localdate() - dt.timedelta(days=1)
+    sub.planned_start = dates.today() - dt.timedelta(days=300)
+    sub.planned_end = dates.today() - dt.timedelta(days=1)
     sub.save()
 
     after = {row["key"]: row["value"] for row in chart_data(client.get(dashboard_url(plan)))["lights"]}

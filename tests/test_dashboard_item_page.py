@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import dates
 from projects.models import Item
 from supervision.models import ReportPhoto
 from tests.factories import (
@@ -78,8 +79,8 @@ def test_item_chart_follows_the_accepted_reports_and_the_milestones(client, db):
 
 def test_item_page_shows_the_photos_of_the_latest_accepted_report(client, db, settings):
     sub = SubItemFactory()
-    older = accepted_report(sub, on=dt.date.today() - dt.timedelta(days=40), progress="20")
-    latest = accepted_report(sub, on=dt.date.today(), progress="40")
+    older = accepted_report(sub, on=dates.today() - dt.timedelta(days=40), progress="20")
+    latest = accepted_report(sub, on=dates.today(), progress="40")
     ReportPhoto.objects.create(report=older, image=SimpleUploadedFile("old.gif", GIF), caption="开工前")
     ReportPhoto.objects.create(report=latest, image=SimpleUploadedFile("new.gif", GIF), caption="主体封顶")
     client.force_login(deputy_user())
@@ -96,7 +97,7 @@ def _item_with(subs: int) -> Item:
     for number in range(1, subs + 1):
         sub = SubItemFactory(item=item, number=number)
         MilestoneFactory(sub_item=sub)
-        report = accepted_report(sub, on=dt.date.today(), progress="30", reviewer=office)
+        report = accepted_report(sub, on=dates.today(), progress="30", reviewer=office)
         ReportPhoto.objects.create(report=report, image=SimpleUploadedFile(f"p{number}.gif", GIF))
     return item
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import dates
 from supervision.models import Delivery, Notification, UnitChannels, UserChannels
 
 from .factories import UnitFactory, liaison_user, office_user
@@ -76,7 +77,7 @@ def test_the_delivery_page_as_of_a_day_shows_the_messages_of_that_day_and_before
     failed_delivery(liaison, title="上周的催报", created_at=timezone.now() - dt.timedelta(days=7))
     failed_delivery(liaison, title="今天的催报")
     client.force_login(office_user())
-    day = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    day = (dates.today() - dt.timedelta(days=3)).isoformat()
     page = client.get(f"/deliveries/?as_of={day}").content.decode()
     assert "上周的催报" in page and "今天的催报" not in page
     assert client.get("/deliveries/?as_of=2024-13-01").status_code == 400

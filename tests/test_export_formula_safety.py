@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core import dates
 from supervision.models import ProgressReport
 from supervision.services.reports import accept_report
 from tests.factories import (
@@ -39,7 +40,7 @@ TYPED = [
 def lagging_plan(text: str):
     """One item whose only sub-item is far behind its pace (red), with the text typed into
     the sub-item's registry fields and into its accepted report's three text fields."""
-    today = timezone.localdate()
+    today = dates.today()
     plan = PlanFactory(title="公式测试清单")
     unit = UnitFactory(name="测试区水利局", short_name="区水利局", code="water-f")
     item = ItemFactory(plan=plan, number=1, title=text, lead_unit=unit, responsible_leader=text)

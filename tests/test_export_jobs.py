@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core import dates
 from projects.models import SubItem, Unit
 from supervision.models import ExportJob, ProgressReport
 from supervision.services import briefing
@@ -73,7 +74,7 @@ def test_the_job_builds_the_same_file_as_the_direct_download(
 ):
     login(office_user())
     url = reverse(url_name, args=[plan.pk] if with_plan else [])
-    past = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    past = (dates.today() - dt.timedelta(days=3)).isoformat()
     query = {**query, "as_of": past}
     direct = client.get(url, query)
     assert direct["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -211,14 +212,14 @@ def test_the_briefing_read_a_few_items_at_a_time_is_the_whole_briefing(client, l
     red = SubItem.objects.get(item__plan=plan, item__number=3, number=2)
     report = ProgressReportFactory(
         sub_item=red,
-        period_start=(timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1),
+        period_start=(dates.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1),
         progress_percent=Decimal("1"),
         state=ProgressReport.State.SUBMITTED,
         submitted_at=timezone.now(),
         problems="征地拆迁受阻",
         next_steps="协调推进",
     )
-    accept_report(report, office_user(username="reviewer-2"), on=timezone.localdate())
+    accept_report(report, office_user(username="reviewer-2"), on=dates.today())
     monkeypatch.setattr(exports, "ITEMS_PER_READ", 2)
     login(office_user())
     batched = client.get(reverse("plan_briefing_xlsx", args=[plan.pk])).content

@@ -16,8 +16,8 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from core import dates
 from supervision.services.caches import figures_version
 from supervision.views import dashboard as dashboard_view
 from tests.factories import (
@@ -58,7 +58,7 @@ def test_accepting_a_report_bumps_only_that_plans_version(db):
     other, _ = _plan_with_one_sub_item()
     before, other_before = figures_version(plan), figures_version(other)
 
-    accepted_report(sub, on=timezone.localdate(), progress="60")
+    accepted_report(sub, on=dates.today(), progress="60")
 
     assert figures_version(plan) == before + 1
     assert figures_version(other) == other_before
@@ -86,7 +86,7 @@ def test_an_accepted_report_shows_at_once_and_an_unchanged_plan_is_served_from_t
     page, fresh_sql, rendered = _view(client, plan)
     assert "已完成0件0项" in headline_text(page) and rendered == 1
 
-    accepted_report(sub, on=timezone.localdate(), progress="100", complete=True)
+    accepted_report(sub, on=dates.today(), progress="100", complete=True)
     page, _, rendered = _view(client, plan)
     assert "已完成1件1项" in headline_text(page) and rendered == 1
 
@@ -104,7 +104,7 @@ def test_a_report_in_another_plan_leaves_this_plans_cached_dashboard_in_use(clie
     client.force_login(deputy_user())
     first, _, _ = _view(client, plan)
 
-    accepted_report(other_sub, on=timezone.localdate(), progress="100", complete=True)
+    accepted_report(other_sub, on=dates.today(), progress="100", complete=True)
     page, _, rendered = _view(client, plan)
 
     assert rendered == 0
@@ -147,7 +147,7 @@ def test_the_dashboard_caches_its_figures_in_redis(client, db):
     with override_settings(CACHES=redis_cache):
         _, _, rendered_first = _view(client, plan)
         _, _, rendered_again = _view(client, plan)
-        accepted_report(sub, on=timezone.localdate(), progress="100", complete=True)
+        accepted_report(sub, on=dates.today(), progress="100", complete=True)
         page, _, rendered_after = _view(client, plan)
 
     assert (rendered_first, rendered_again, rendered_after) == (1, 0, 1)

@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from core import dates
 from projects.models import Category, Item, Plan, SubItem, Unit
 from projects.services import plan_import
 from projects.services.plan_import import ImportFileError, PlanImportInvalid, parse_date, parse_quantity
@@ -476,7 +477,7 @@ def test_the_briefing_detail_sheet_imports_as_a_list(client, login):
     sub = SubItem.objects.get(item__plan=plan, item__number=2, number=1)
     report = ProgressReportFactory(
         sub_item=sub,
-        period_start=timezone.localdate().replace(day=1),
+        period_start=dates.today().replace(day=1),
         progress_percent=Decimal("6"),
         work_done="完成选址",
         problems="征地拆迁受阻",
@@ -484,7 +485,7 @@ def test_the_briefing_detail_sheet_imports_as_a_list(client, login):
         state=ProgressReport.State.SUBMITTED,
         submitted_at=timezone.now(),
     )
-    accept_report(report, office_user(username="reviewer-i"), on=timezone.localdate())
+    accept_report(report, office_user(username="reviewer-i"), on=dates.today())
     login(office_user())
     briefing = client.get(reverse("plan_briefing_xlsx", args=[plan.pk])).content
     parsed = plan_import.parse_file(briefing, year=2030)

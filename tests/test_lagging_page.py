@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
+from core import dates
 from supervision.models import ProgressReport
 from supervision.services import pace_check
 from supervision.services.reports import accept_report
@@ -102,7 +102,7 @@ def test_todays_list_shows_the_stored_forecast_and_flags_it_late(client):
     response = page(client, plan)
 
     rows = {r.state.sub_item.pk: r for r in response.context["red_rows"]}
-    assert rows[subs["green"][0].pk].forecast == timezone.localdate()
+    assert rows[subs["green"][0].pk].forecast == dates.today()
     assert "预计逾期" in response.content.decode()
 
 

@@ -4,10 +4,9 @@ deputy with the latest visits before the figures."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
+from core import dates
 from projects.models import Plan
 from tests.factories import (
     ItemFactory,
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def lists():
     """Last year's closed list, this year's published one and next year's draft."""
-    year = dt.date.today().year
+    year = dates.today().year
     closed = PlanFactory(year=year - 1, status=Plan.Status.CLOSED, title="去年的清单")
     current = PlanFactory(year=year, status=Plan.Status.PUBLISHED, title="今年的清单")
     draft = PlanFactory(year=year + 1, status=Plan.Status.DRAFT, title="明年的草稿")

@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
+from core import dates
 from core.lights import Light
 from core.public_forms import TOO_OFTEN, refill_captcha_pool
 from core.qr import qr_svg
@@ -45,7 +45,7 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2025, 7, 1)
-TODAY = timezone.localdate()
+TODAY = dates.today()
 
 
 # --- The rule ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core import dates
 from supervision.models import Notification, ReminderLog, SupervisionOrder
 from supervision.services import orders, rectifications
 from tests.factories import (
@@ -109,7 +110,7 @@ def test_a_reminder_sent_yesterday_does_not_stop_todays(client, login, world):
     login(world["office"])
     send(client, world, "report", 0)
     ReminderLog.objects.update(
-        period_start=timezone.localdate() - dt.timedelta(days=1),
+        period_start=dates.today() - dt.timedelta(days=1),
         sent_at=timezone.now() - dt.timedelta(days=1),
     )
 
@@ -167,7 +168,7 @@ def test_urging_goes_only_to_units_with_an_overdue_rectification_or_an_open_orde
         unit=world["units"][0],
         title="围挡破损",
         required_action="修复",
-        deadline=timezone.localdate() - dt.timedelta(days=2),
+        deadline=dates.today() - dt.timedelta(days=2),
     )
     rectifications.mark_overdue()
     orders.issue(
@@ -178,7 +179,7 @@ def test_urging_goes_only_to_units_with_an_overdue_rectification_or_an_open_orde
         sub_item=world["units"][1].responsible_sub_items.first(),
         problem="滞后",
         requirement="赶进度",
-        deadline=timezone.localdate() + dt.timedelta(days=5),
+        deadline=dates.today() + dt.timedelta(days=5),
     )
     Notification.objects.all().delete()
     login(office)

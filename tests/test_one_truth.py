@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from core import dates
 from core.lights import Light
 from projects.models import ChangeRequest, Milestone, Plan, SubItem
 from supervision import ledger
@@ -128,7 +129,7 @@ def reporting():
     plan = PlanFactory()
     unit = UnitFactory(code="roads")
     sub = SubItemFactory(item=ItemFactory(plan=plan, lead_unit=unit), target_value=D("120"), target_unit="个")
-    accepted_report(sub, on=dt.date.today() - dt.timedelta(days=40), progress="40", actual="40")
+    accepted_report(sub, on=dates.today() - dt.timedelta(days=40), progress="40", actual="40")
     liaison = liaison_user(unit, username="liaison-roads")
     return sub, liaison
 
@@ -235,14 +236,14 @@ def test_a_correction_downwards_needs_an_explanation_in_the_service_too(reportin
             sub,
             liaison,
             {"progress_percent": D("10"), "work_done": ""},
-            period_start=dt.date.today(),
+            period_start=dates.today(),
             submit=True,
         )
     corrected = create_report(
         sub,
         liaison,
         {"progress_percent": D("10"), "regression_explanation": "上月多报，更正"},
-        period_start=dt.date.today(),
+        period_start=dates.today(),
         submit=True,
     )
     accept_report(corrected, office_user())
@@ -256,7 +257,7 @@ def test_a_correction_downwards_needs_an_explanation_in_the_service_too(reportin
 def test_accepting_a_report_refreshes_the_pace_row_in_the_same_transaction():
     plan = PlanFactory()
     sub = SubItemFactory(item__plan=plan)
-    accepted_report(sub, on=dt.date.today(), progress="100", complete=True, actual="120")
+    accepted_report(sub, on=dates.today(), progress="100", complete=True, actual="120")
     assert SubItemPace.objects.get(sub_item=sub).light == Light.BLUE
 
 
@@ -285,7 +286,7 @@ def test_a_registry_edit_refreshes_pace_rows_and_drops_stale_snapshots(django_ca
 def test_verify_figures_names_every_drifted_cache_and_rebuild_repairs_it(capsys):
     plan = PlanFactory()
     sub = SubItemFactory(item__plan=plan)
-    accepted_report(sub, on=dt.date.today(), progress="40")
+    accepted_report(sub, on=dates.today(), progress="40")
     call_command("verify_figures")
     assert "一致" in capsys.readouterr().out
 
@@ -309,7 +310,7 @@ def test_verify_figures_names_every_drifted_cache_and_rebuild_repairs_it(capsys)
 def test_the_admin_cannot_roll_back_figures_an_accepted_report_set():
     sub = SubItemFactory()
     stale = SubItem.objects.get(pk=sub.pk)
-    accepted_report(sub, on=dt.date.today(), progress="40")
+    accepted_report(sub, on=dates.today(), progress="40")
 
     stale.location = "东街"  # an office edit begun before the report was accepted
     stale.save()
@@ -534,7 +535,7 @@ def test_only_a_submitted_report_can_be_accepted(reporting):
 
     sub, liaison = reporting
     draft = create_report(
-        sub, liaison, {"progress_percent": D("45")}, period_start=dt.date.today(), submit=False
+        sub, liaison, {"progress_percent": D("45")}, period_start=dates.today(), submit=False
     )
     with pytest.raises(ReportConflict, match="尚未提交审核"):
         accept_report(draft, office_user())
@@ -548,7 +549,7 @@ def test_completing_stands_at_one_hundred_so_it_is_no_step_back(reporting):
         sub,
         liaison,
         {"progress_percent": D("30"), "actual_value": D("120"), "marks_complete": True},
-        period_start=dt.date.today(),
+        period_start=dates.today(),
         submit=True,
     )
     assert report.progress_percent == D("100")
@@ -558,8 +559,8 @@ def test_the_sub_items_money_cache_follows_the_latest_report_that_stated_money(c
     """到位/支付 cached on the sub-item are the latest money-stating report's; a later report that
     leaves money blank keeps them; verify_figures names a drifted one and --rebuild repairs it."""
     sub = SubItemFactory()
-    accepted_report(sub, on=dt.date.today(), progress="20", allocated="80", paid="30")
-    accepted_report(sub, on=dt.date.today(), progress="40")
+    accepted_report(sub, on=dates.today(), progress="20", allocated="80", paid="30")
+    accepted_report(sub, on=dates.today(), progress="40")
     sub.refresh_from_db()
     assert (sub.funds_allocated, sub.funds_paid) == (D("80"), D("30"))
 

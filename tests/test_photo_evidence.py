@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
+from core import dates
 from supervision.models import (
     InspectionVisit,
     PhotoDraft,
@@ -41,7 +42,7 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = dates.today()
 
 
 def photo(

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
+from core import dates
 from supervision.models import Notification, Rectification, RectificationEvent
 from supervision.services import rectifications as service
 from supervision.tasks import mark_overdue_rectifications
@@ -63,7 +63,7 @@ def raise_one(world, *, deadline=None, unit=None, title="资金未到位，停�
         unit=unit or world["unit"],
         title=title,
         required_action="落实资金，尽快复工",
-        deadline=deadline or timezone.localdate() + dt.timedelta(days=30),
+        deadline=deadline or dates.today() + dt.timedelta(days=30),
         source=Rectification.Source.PACE,
         sub_item=world["sub"],
     )
@@ -153,7 +153,7 @@ def test_only_the_office_raises_and_closes(world):
             unit=world["unit"],
             title="t",
             required_action="a",
-            deadline=timezone.localdate(),
+            deadline=dates.today(),
         )
     rectification = raise_one(world)
     service.respond(rectification, world["liaison"], "已整改")
@@ -178,7 +178,7 @@ def test_a_rectification_from_a_red_light_must_name_its_sub_item(world):
             unit=world["unit"],
             title="t",
             required_action="a",
-            deadline=timezone.localdate(),
+            deadline=dates.today(),
             source=Rectification.Source.PACE,
         )
     assert "sub_item" in excinfo.value.message_dict
@@ -187,7 +187,7 @@ def test_a_rectification_from_a_red_light_must_name_its_sub_item(world):
 def test_daily_check_marks_unfinished_past_deadline_once_and_notifies_the_unit(
     world, django_capture_on_commit_callbacks
 ):
-    today = timezone.localdate()
+    today = dates.today()
     late = raise_one(world, deadline=today - dt.timedelta(days=1), title="逾期未整改")
     answered_late = raise_one(world, deadline=today - dt.timedelta(days=3), title="已反馈但逾期")
     service.respond(answered_late, world["liaison"], "正在整改")
@@ -351,7 +351,7 @@ def test_create_form_keeps_input_when_the_source_needs_a_visit(world, client, lo
 
 
 def test_board_puts_overdue_first_and_counts_by_unit(world, client, login):
-    today = timezone.localdate()
+    today = dates.today()
     raise_one(world, deadline=today + dt.timedelta(days=3), title="未到期事项")
     raise_one(world, deadline=today - dt.timedelta(days=30), title="逾期事项", unit=world["other"])
     service.mark_overdue()

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core import dates
 from projects.models import Plan, SubItem, SubItemShare, Unit, User
 from supervision.models import InspectionVisit, ProgressNotice, ProgressReport
 from tests.factories import ItemFactory, PlanFactory, ProgressReportFactory, SubItemFactory
@@ -199,7 +200,7 @@ class TestChangingTheCityList:
         plan = city["plan"]
         login("xiling-office")
         refused = client.post(
-            f"/plans/{plan.pk}/notices/", {"as_of": timezone.localdate().isoformat(), "objection_days": 7}
+            f"/plans/{plan.pk}/notices/", {"as_of": dates.today().isoformat(), "objection_days": 7}
         )
         assert (
             refused.status_code == 403
@@ -239,7 +240,7 @@ class TestChangingTheCityList:
     def test_a_district_office_cannot_lock_a_visit_to_the_city_list(self, city, login, client):
         visit = InspectionVisit.objects.create(
             plan=city["plan"],
-            date=timezone.localdate(),
+            date=dates.today(),
             kind=InspectionVisit.Kind.SUPERVISION,
             title="市级督查",
             recorded_by=User.objects.get(username="city-office"),

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
+from core import dates
 from supervision.forms.reports import ProgressReportForm
 from supervision.models import ProgressReport
 from supervision.photos import check_photo
@@ -33,7 +33,7 @@ def form_for(sub_item, data=None, files=None, last=None) -> ProgressReportForm:
         sub_item=sub_item,
         last_accepted=last,
         sources=[],
-        instance=ProgressReport(sub_item=sub_item, period_start=timezone.localdate().replace(day=1)),
+        instance=ProgressReport(sub_item=sub_item, period_start=dates.today().replace(day=1)),
     )
 
 
@@ -64,7 +64,7 @@ def test_paying_more_than_allocated_is_a_warning_not_an_error(sub_item):
 
 
 def test_progress_below_the_last_accepted_report_needs_an_explanation(sub_item):
-    last = accepted_report(sub_item, on=timezone.localdate(), progress="60", actual="70")
+    last = accepted_report(sub_item, on=dates.today(), progress="60", actual="70")
     form = form_for(sub_item, {"progress_percent": "55", "actual_value": "70"}, last=last)
     assert not form.is_valid()
     assert form.errors["regression_explanation"] == ["累计进度低于上次审核通过的60%，请说明原因"]
@@ -78,7 +78,7 @@ def test_progress_below_the_last_accepted_report_needs_an_explanation(sub_item):
 
 
 def test_an_actual_quantity_below_the_last_accepted_needs_an_explanation(sub_item):
-    last = accepted_report(sub_item, on=timezone.localdate(), progress="60", actual="70")
+    last = accepted_report(sub_item, on=dates.today(), progress="60", actual="70")
     form = form_for(sub_item, {"progress_percent": "60", "actual_value": "65"}, last=last)
     assert not form.is_valid()
     assert form.errors["regression_explanation"] == ["累计完成量低于上次审核通过的70，请说明原因"]

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import DatabaseError, transaction
-from django.utils import timezone
 
+from core import dates
 from projects.models import SubItem
 from supervision.models import Notification, ProgressReport
 from supervision.progress import plan_progress
@@ -26,7 +26,7 @@ from .factories import FundingLineFactory, ProgressReportFactory, SubItemFactory
 
 pytestmark = pytest.mark.django_db
 
-PERIOD = timezone.localdate().replace(day=1)
+PERIOD = dates.today().replace(day=1)
 
 
 def figures(**overrides) -> dict:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
+from core import dates
 from projects.models import Plan
 from supervision.models import Notification, ProgressReport, ReportPhoto
 from supervision.services.reports import create_report, return_report
@@ -28,7 +29,7 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = dates.today()
 
 
 def png(name="现场.png") -> SimpleUploadedFile:

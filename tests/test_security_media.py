@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import InMemoryStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
+from core import dates
 from supervision.models import InspectionVisit, Rectification, RectificationPhoto, Satisfaction, VisitPhoto
 from supervision.services import rectifications as rectification_service
 from supervision.services import visits as visit_service
@@ -125,7 +125,7 @@ def open_rectification(world) -> Rectification:
         unit=world["sub"].responsible_unit,
         title="资金未到位",
         required_action="落实资金",
-        deadline=timezone.localdate() + dt.timedelta(days=30),
+        deadline=dates.today() + dt.timedelta(days=30),
         source=Rectification.Source.PACE,
         sub_item=world["sub"],
     )
@@ -146,7 +146,7 @@ def test_photos_of_visits_rectifications_and_reports_open_from_their_pages_with_
     visit = visit_with_photo(world)
     visit_photo = visit.photos.get()
     rectification_photo = answered_rectification(world)
-    report = accepted_report(world["sub"], on=dt.date.today(), progress="40")
+    report = accepted_report(world["sub"], on=dates.today(), progress="40")
     (report_photo,) = add_photos(report, [picture("现场.jpg", "JPEG")])
     login(world["office"])
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from core import dates
 from projects.models import Plan, SubItem
 from supervision.models import PlanSnapshot, ProgressReport, SubItemPace
 from supervision.services.snapshots import month_ends
@@ -34,7 +35,7 @@ def verify(plan: Plan) -> str:
 
 
 def expected_snapshots(plan: Plan) -> int:
-    return len(month_ends(plan.year, timezone.localdate() - timezone.timedelta(days=1)))
+    return len(month_ends(plan.year, dates.today() - timezone.timedelta(days=1)))
 
 
 def check_built(plan: Plan) -> None:
@@ -114,7 +115,7 @@ def check_province() -> None:
     # Reports on shares are each by the share's own county unit; the roll-up sums them.
     assert ProgressReport.objects.filter(share__sub_item__item__plan=province_plan).exists()
     assert not ProgressReport.objects.filter(sub_item__item__plan=province_plan, share__isnull=True).exists()
-    progress = plan_progress(province_plan, timezone.localdate())
+    progress = plan_progress(province_plan, dates.today())
     for state in progress.sub_states:
         actuals = [row.state.figures.actual_value or Decimal("0") for row in state.shares]
         assert state.actual_value == sum(actuals, Decimal("0"))

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from core import dates
 from supervision.models import PlanSnapshot
 from supervision.progress import plan_progress
 from supervision.services import snapshots
@@ -53,7 +53,7 @@ def test_taking_a_snapshot_again_overwrites_rather_than_duplicates(demo):
 
 
 def test_monthly_task_fills_missing_month_ends_up_to_yesterday_for_published_plans(db):
-    today = timezone.localdate()
+    today = dates.today()
     published = PlanFactory(year=today.year)
     SubItemFactory(item__plan=published)
     draft = PlanFactory(year=today.year, status="draft")
@@ -81,7 +81,7 @@ def test_monthly_task_for_a_past_year_covers_all_twelve_month_ends(db):
 
 
 def test_trend_gives_stored_month_ends_then_today_and_lists_the_missing_without_computing_them(db):
-    today = timezone.localdate()
+    today = dates.today()
     plan = PlanFactory(year=today.year)
     sub = SubItemFactory(item__plan=plan)
     accepted_report(sub, on=today, progress="60")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
+from core import dates
 from supervision.models import (
     Notification,
     ProgressReport,
@@ -46,14 +47,14 @@ def world(db):
     sub = SubItemFactory(item__plan=plan, item__lead_unit=unit, content="改造老旧小区12个")
     report = ProgressReportFactory(
         sub_item=sub,
-        period_start=timezone.localdate().replace(day=1) - dt.timedelta(days=40),
+        period_start=dates.today().replace(day=1) - dt.timedelta(days=40),
         progress_percent=5,
         problems="上级补助资金未实际到位",
         state=ProgressReport.State.SUBMITTED,
         created_by=liaison,
     )
     office = office_user(username="office1")
-    accept_report(report, office, on=timezone.localdate() - dt.timedelta(days=20))
+    accept_report(report, office, on=dates.today() - dt.timedelta(days=20))
     return {
         "plan": plan,
         "unit": unit,
@@ -67,7 +68,7 @@ def world(db):
 
 
 def issue(world, *, on=None, deadline=None, unit=None, problem="进度滞后") -> SupervisionOrder:
-    on = on or timezone.localdate()
+    on = on or dates.today()
     return service.issue(
         world["office"],
         plan=world["plan"],
@@ -83,8 +84,8 @@ def issue(world, *, on=None, deadline=None, unit=None, problem="进度滞后") -
 
 def test_orders_are_numbered_in_sequence_within_each_year(world):
     first, second = issue(world), issue(world)
-    next_year = issue(world, on=dt.date(timezone.localdate().year + 1, 1, 3))
-    year = timezone.localdate().year
+    next_year = issue(world, on=dt.date(dates.today().year + 1, 1, 3))
+    year = dates.today().year
 
     assert (first.number, second.number) == (1, 2)
     assert second.code == f"督办〔{year}〕2号"
@@ -101,7 +102,7 @@ def test_a_failed_issue_gives_its_number_back(world):
             sub_item=world["sub"],
             problem="滞后",
             requirement="整改",
-            deadline=timezone.localdate(),
+            deadline=dates.today(),
         )
 
     assert issue(world).number == 1
@@ -126,7 +127,7 @@ def test_two_orders_issued_at_the_same_moment_get_different_numbers():
                 sub_item=sub,
                 problem="滞后",
                 requirement="整改",
-                deadline=timezone.localdate(),
+                deadline=dates.today(),
             )
             numbers.append(order.number)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
@@ -163,7 +164,7 @@ def test_the_issue_form_is_prefilled_from_an_overdue_rectification(client, login
         unit=world["unit"],
         title="围挡破损",
         required_action="修复围挡",
-        deadline=timezone.localdate() - dt.timedelta(days=3),
+        deadline=dates.today() - dt.timedelta(days=3),
     )
     login(world["office"])
 
@@ -175,7 +176,7 @@ def test_the_issue_form_is_prefilled_from_an_overdue_rectification(client, login
 
 def test_full_lifecycle_through_the_pages(client, login, world):
     login(world["office"])
-    deadline = timezone.localdate() + dt.timedelta(days=7)
+    deadline = dates.today() + dt.timedelta(days=7)
     response = client.post(
         reverse("order_create"),
         {
@@ -219,7 +220,7 @@ def test_full_lifecycle_through_the_pages(client, login, world):
 
 def test_a_talk_is_recorded_and_the_unit_answers_again(client, login, world):
     order = issue(world)
-    talk_on = timezone.localdate()
+    talk_on = dates.today()
     login(world["office"])
 
     response = client.post(
@@ -266,7 +267,7 @@ def test_steps_out_of_order_are_refused_with_a_chinese_message(world, steps, att
         "answer": lambda: service.answer(order, world["liaison"], "已办理"),
         "close": lambda: service.close(order, world["office"]),
         "escalate": lambda: service.escalate(
-            order, world["office"], talk_on=timezone.localdate(), participants="局长", record="记录"
+            order, world["office"], talk_on=dates.today(), participants="局长", record="记录"
         ),
     }
     for step in steps:
@@ -312,7 +313,7 @@ def test_only_the_office_issues_and_only_the_unit_signs(client, login, world):
 
 
 def test_the_word_copy_carries_number_unit_and_deadline_with_typed_text_as_text(client, login, world):
-    deadline = timezone.localdate() + dt.timedelta(days=5)
+    deadline = dates.today() + dt.timedelta(days=5)
     order = issue(world, deadline=deadline, problem="=SUM(A1:A9) 资金未到位")
     login(world["liaison"])
 
@@ -333,7 +334,7 @@ def test_the_word_copy_carries_number_unit_and_deadline_with_typed_text_as_text(
 
 
 def test_the_list_marks_orders_past_their_deadline_without_an_answer(client, login, world):
-    past = timezone.localdate() - dt.timedelta(days=20)
+    past = dates.today() - dt.timedelta(days=20)
     late = issue(world, on=past, deadline=past + dt.timedelta(days=5))
     answered = issue(world, on=past, deadline=past + dt.timedelta(days=5))
     service.sign(answered, world["liaison"])
@@ -357,9 +358,9 @@ def test_the_list_as_of_an_earlier_day_shows_the_state_then(client, login, world
     order.events.filter(action=Action.ISSUED).update(at=timezone.now() - dt.timedelta(days=10))
     login(world["office"])
 
-    earlier = (timezone.localdate() - dt.timedelta(days=5)).isoformat()
+    earlier = (dates.today() - dt.timedelta(days=5)).isoformat()
     rows = client.get(reverse("order_list"), {"as_of": earlier}).context["page"].object_list
-    before = (timezone.localdate() - dt.timedelta(days=15)).isoformat()
+    before = (dates.today() - dt.timedelta(days=15)).isoformat()
 
     assert [row.state for row in rows] == [State.ISSUED]
     assert client.get(reverse("order_list"), {"as_of": before}).context["page"].object_list == []

@@ -12,7 +12,6 @@ from datetime import date
 
 from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -70,7 +69,7 @@ def conflicts_as_409():
 
 
 def _open_period_start(sub_item) -> date:
-    return periods.plan_open_period(sub_item.item.plan, timezone.localdate()).start
+    return periods.plan_open_period(sub_item.item.plan, today()).start
 
 
 @extend_schema(tags=["reports"])

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core import dates
 from projects import permissions
 from projects.models import Plan, SubItem, Unit, User
 
@@ -102,7 +103,7 @@ def issue(
     liaisons are notified."""
     _require(permissions.can_manage_orders(actor), "只有督查室可以下发督办单。")
     permissions.require_manage_plan(actor, plan)
-    on = on or timezone.localdate()
+    on = on or dates.today()
     errors: dict[str, str] = {}
     if sub_item is not None and sub_item.item.plan_id != plan.pk:
         errors["sub_item"] = "所选子项不属于该清单。"
@@ -216,7 +217,7 @@ def escalate(
         errors["participants"] = "请填写参加约谈的人员。"
     if not record.strip():
         errors["record"] = "请填写约谈记录。"
-    if talk_on > timezone.localdate():
+    if talk_on > dates.today():
         errors["talk_on"] = "约谈日期不能晚于今天。"
     if errors:
         raise ValidationError(errors)

@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
+from core import dates
 from core.lights import Light
 from projects import roles
 from projects.models import Plan, User
@@ -72,7 +72,7 @@ def check_plan(plan: Plan, on: date | None = None) -> PaceCheckResult:
     """Check a plan as of a date (today when None; a past date uses only the reports accepted
     by then) and record the result: current pace per sub-item and item, flags raised and
     cleared, and a pace warning to the liaisons of units with a sub-item newly red."""
-    on = on or timezone.localdate()
+    on = on or dates.today()
     progress = plan_progress(plan, on)
     sub_rows, item_rows = caches.pace_rows(progress, caches.accepted_history(plan, on))
     wanted = {
@@ -218,7 +218,7 @@ def reminders_due(plan: Plan, on: date) -> list[DueReminder]:
 def send_report_reminders(on: date | None = None) -> int:
     """催报: send the reminders due today (``reminders_due``) to the units' liaisons, once per
     period and kind. Returns the number of notifications sent."""
-    on = on or timezone.localdate()
+    on = on or dates.today()
     sent = 0
     for plan in Plan.objects.filter(status=Plan.Status.PUBLISHED).order_by("pk"):
         for reminder in reminders_due(plan, on):

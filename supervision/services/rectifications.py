@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core import dates
 from projects import permissions, roles
 from projects.models import Item, Plan, SubItem, Unit, User
 
@@ -198,7 +199,7 @@ def send_back(rectification: Rectification, actor: User, reason: str) -> Rectifi
 def mark_overdue(on: date | None = None) -> int:
     """The daily check: unfinished rectifications past their deadline become overdue, once
     each (one 'overdue' event, one notification to the unit's liaisons). Returns how many."""
-    on = on or timezone.localdate()
+    on = on or dates.today()
     due = Rectification.objects.filter(
         state__in=[State.OPEN, State.RESPONDED], is_overdue=False, deadline__lt=on
     ).values_list("pk", flat=True)

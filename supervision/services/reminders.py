@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone
 
+from core import dates
 from core.lights import LAGGING_LIGHTS
 from projects import permissions, roles
 from projects.models import Plan, Region, SubItem, SubItemShare, Unit, User
@@ -125,7 +125,7 @@ def preview(user: User, kind: str, pairs: list[tuple[int, int]]) -> list[Target]
         .distinct()
         .values_list("unit_id", flat=True)
     )
-    today = timezone.localdate()
+    today = dates.today()
     sent_today = {
         (log.plan_id, log.unit_id): log.sent_at
         for log in ReminderLog.objects.filter(
@@ -188,7 +188,7 @@ def send(user: User, kind: str, pairs: list[tuple[int, int]], message: str) -> S
     the preview says are due and that have a liaison."""
     message = message.strip()
     result = SendResult()
-    today = timezone.localdate()
+    today = dates.today()
     for target in preview(user, kind, pairs):
         if not target.due or not target.liaisons:
             result.skipped.append(target)
@@ -269,7 +269,7 @@ def overdue_units(
     (which store them) when the caches hold today, else from the plan's progress (through a
     region: its shares only; ``progress`` when the caller has read it so already); a fixed
     number of queries."""
-    on = timezone.localdate()
+    on = dates.today()
     if region is None and current.caches_hold(plan, on):
         overdue = current.sub_items(plan, sub_item_filter).filter(pace__overdue_report=True)
         owing = [

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from core import dates
 from projects import permissions
 from projects.models import SubItem, SubItemShare
 
@@ -247,7 +248,7 @@ def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -
         state=State.ACCEPTED,
         reviewed_by=reviewer,
         reviewed_at=accepted_at,
-        accepted_on=on or timezone.localdate(),
+        accepted_on=on or dates.today(),
         version=F("version") + 1,
         updated_at=accepted_at,
     )

@@ -11,8 +11,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils import timezone
-
+from core import dates
 from projects.models import Plan
 
 from ..models import PlanSnapshot
@@ -38,7 +37,7 @@ def month_ends(year: int, until: date) -> list[date]:
 def store_missing_snapshots(plan: Plan, on: date | None = None) -> list[PlanSnapshot]:
     """Store the month-end snapshots of the plan's year (and a closed list's closing day), up to
     the day before ``on`` (today by default), that are not stored yet; returns the new ones."""
-    yesterday = (on or timezone.localdate()) - timedelta(days=1)
+    yesterday = (on or dates.today()) - timedelta(days=1)
     stored = set(plan.snapshots.values_list("as_of", flat=True))
     days = month_ends(plan.year, yesterday)
     # A closed list is read as of its closing day: its figures that day are stored too.
@@ -77,7 +76,7 @@ def trend(plan: Plan, until: date | None = None) -> Trend:
     A month-end not stored yet is left out and listed in ``missing``: the nightly task stores
     it. A page never computes a year of history inside a request, nor writes one.
     """
-    today = timezone.localdate()
+    today = dates.today()
     end = min(until, today) if until is not None else today
     past_ends = [day for day in month_ends(plan.year, end) if day < today]
     stored = {s.as_of: s.data for s in PlanSnapshot.objects.filter(plan=plan, as_of__in=past_ends)}

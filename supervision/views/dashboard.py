@@ -13,9 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
-from core import qr
+from core import dates, qr
 from core.dates import parse_as_of
 from core.lights import LIGHT_ORDER, Light
 from projects import permissions
@@ -100,7 +99,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             plan.red_margin,
             plan.report_cadence,
             plan.report_due_day,
-            timezone.localdate(),
+            dates.today(),
             as_of,
             base,
             light,

@@ -2,8 +2,8 @@
 this year's list half-way through, each with its month-by-month report history. Idempotent."""
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from core import dates
 from core.public_forms import refill_captcha_pool
 from projects import demo
 from projects.models import Plan, User
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     help = "创建演示数据（青山区两份年度清单、单位、演示账号），可重复执行。"
 
     def handle(self, *args, **options):
-        today = timezone.localdate()
+        today = dates.today()
         units = demo.seed_units_and_people()
         plan_2023, seeded_2023 = demo.seed_plan(
             2023,

@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
+from core import dates
 from projects import roles
 from projects.models import Category, FundingLine, Item, Milestone, Plan, Region, SubItem, Unit, User
 from supervision import ledger, pace
@@ -170,7 +171,7 @@ class Command(BaseCommand):
             raise CommandError("子项数须不少于实事件数，且件数至少为1")
         if months < 1:
             raise CommandError("填报历史月数至少为1")
-        today = timezone.localdate()
+        today = dates.today()
         year = options["year"] or today.year
         if options["province"]:
             return self.build_province(options, year, today)
@@ -250,7 +251,7 @@ def store_caches(plan: Plan, jobs: int) -> int:
 
 def store_plans_caches(plans: list[Plan], jobs: int) -> int:
     """``store_caches`` for several plans, their jobs (largest plan first) in one pool."""
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    yesterday = dates.today() - dt.timedelta(days=1)
     known = {plan.pk: set(plan.snapshots.values_list("as_of", flat=True)) for plan in plans}
     missing = {
         plan.pk: [day for day in month_ends(plan.year, yesterday) if day not in known[plan.pk]]
