@@ -385,6 +385,34 @@ PLAN_2023 = [
 ]
 
 
+# --- The demo county's year ------------------------------------------------------------------
+# As counties usually run it: suggestions for next year's list are collected from September;
+# the office drafts the candidates in late November; the people's congress meets in early
+# January, votes the new list (the ballot opens with the session) and evaluates last year's;
+# the new list is published on 1 February. Until then last year's list, its year over, is still
+# being accepted and evaluated: it is the list the county is on.
+# (month, day) each; the first two fall in the year before the list's.
+SUGGESTIONS_FROM = (9, 1)
+CANDIDATES_ON = (11, 20)
+SESSION_HELD_ON = (1, 6)
+VOTED_ON = (1, 8)
+DRAFTED_ON = (1, 10)
+YEAR_END_ACCEPTED_ON = (1, 15)
+PUBLISHED_ON = (2, 1)
+
+
+def running_year(today: date) -> int:
+    """The year whose list the demo county is carrying out on ``today``: this year's from its
+    publication on 1 February; before that last year's, whose year is over but which is still
+    being accepted and evaluated while the new list is being chosen."""
+    return today.year if today >= date(today.year, *PUBLISHED_ON) else today.year - 1
+
+
+def in_year(year: int, month_day: tuple[int, int]) -> date:
+    """The day ``(month, day)`` of ``year``."""
+    return date(year, *month_day)
+
+
 def current_plan_title(year: int) -> str:
     return f"{year}年区级民生实事"
 
@@ -609,10 +637,6 @@ def current_plan_specs() -> list[ItemSpec]:
     ]
 
 
-def _date(year: int, month_day: tuple[int, int]) -> date:
-    return date(year, *month_day)
-
-
 @transaction.atomic
 def seed_units_and_people() -> dict[str, Unit]:
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ALL_ROLES}
@@ -738,8 +762,8 @@ def seed_plan(
                     "target_unit": sub_spec.target_unit,
                     "target_at_least": sub_spec.at_least,
                     "first_responsible_person": sub_spec.person,
-                    "planned_start": _date(year, sub_spec.start),
-                    "planned_end": _date(year, sub_spec.end),
+                    "planned_start": in_year(year, sub_spec.start),
+                    "planned_end": in_year(year, sub_spec.end),
                     "location": sub_spec.location,
                     "weight": sub_spec.weight,
                 },
@@ -750,7 +774,7 @@ def seed_plan(
                 for month_day, percent, description in sub_spec.milestones:
                     Milestone.objects.create(
                         sub_item=sub,
-                        date=_date(year, month_day),
+                        date=in_year(year, month_day),
                         planned_percent=percent,
                         description=description,
                     )

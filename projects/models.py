@@ -8,6 +8,7 @@ measurable units of work, with milestones and funding lines. A sub-item's curren
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
@@ -257,6 +258,22 @@ class Plan(VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("plan_detail", args=[self.pk])
+
+    def year_over(self, on: date) -> bool:
+        """Whether, on ``on``, the list's year has ended but the list is not closed yet: its
+        acceptance, carry-over and evaluation are still to come (年度已结束，待验收收尾)."""
+        still_open = self.status == self.Status.PUBLISHED or (
+            self.status == self.Status.CLOSED and self.closed_on is not None and on < self.closed_on
+        )
+        return still_open and on > date(self.year, 12, 31)
+
+    def status_on(self, on: date) -> str:
+        """The list's state as a reader should see it on ``on``: 年度已结束，待验收收尾 once its
+        year is over and until it is closed, else its status."""
+        return str(YEAR_OVER) if self.year_over(on) else self.get_status_display()
+
+
+YEAR_OVER = _("年度已结束，待验收收尾")
 
 
 class Category(models.Model):

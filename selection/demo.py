@@ -2,8 +2,8 @@
 deputies, the 12345 hotline, letters and calls; duplicates merged, a few declined, a few still
 waiting), 13 candidates for 10 places, a vote of 120 deputies — the tellers' paper tallies plus
 the demo deputy's own phone ballot — in which one candidate fails to win half of all deputies,
-and the draft list made from the result. Every write goes through ``selection.services``.
-Idempotent: nothing is added once the year's vote exists."""
+and the draft list made from the result, each on its day of the county's calendar
+(``projects.demo``). Every write goes through ``selection.services``. Idempotent."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from projects.models import Category, Unit, User
+from projects import demo
+from projects.models import Category, Plan, Unit, User
 
 from . import services
 from .models import Candidate, CandidateFunding, Suggestion, VotingSession
@@ -301,18 +302,60 @@ def _split(spec: CandidateSpec, mine: str) -> tuple[int, int, int]:
     return paper_for, rest * 2 // 3, rest - rest * 2 // 3
 
 
-@transaction.atomic
-def seed_selection(today: date) -> VotingSession | None:
-    """Next year's selection; None when it was already there."""
-    year = today.year + 1
-    if VotingSession.objects.filter(year=year).exists():
-        return None
-    office = User.objects.get(username="office")
-    deputy = User.objects.get(username="deputy")
-    office.user_permissions.add(*Permission.objects.filter(content_type__app_label="selection"))
-    categories = {c.name: c for c in Category.objects.all()}
-    units = {u.code: u for u in Unit.objects.all()}
+def _received_on(year: int) -> list[tuple[date, tuple]]:
+    """When each suggestion arrived: residents' every other day from 1 September, deputies'
+    every fourth day from 8 October, in the year before the list's."""
+    first = demo.in_year(year - 1, demo.SUGGESTIONS_FROM)
+    return [(first + timedelta(days=2 * n), ("resident", n, row)) for n, row in enumerate(SUGGESTIONS)] + [
+        (first + timedelta(days=37 + 4 * n), ("deputy", n, row)) for n, row in enumerate(DEPUTY_SUGGESTIONS)
+    ]
 
+
+def _seed_suggestions(year: int, today: date, office, deputy, categories) -> dict[int, list[Suggestion]]:
+    """The suggestions received by ``today`` that are not there yet; returns every suggestion
+    of the year that goes into a candidate, by candidate number on the ballot."""
+    existing = {s.text: s for s in Suggestion.objects.filter(year=year)}
+    merges: dict[int, list[Suggestion]] = {}
+    for received, (kind, n, row) in sorted(_received_on(year), key=lambda pair: pair[0]):
+        if received > today:
+            continue
+        if kind == "resident":
+            source, field, place, text, name, people, number, _reason = row
+            suggestion = existing.get(text) or services.submit_suggestion(
+                year=year,
+                source=source,
+                text=text,
+                received_on=received,
+                category=categories[field],
+                place=place,
+                name=name,
+                phone="" if source == "online" and n % 2 else f"1380000{n:04d}",
+                people=people,
+                by=None if source == "online" else office,
+            )
+        else:
+            field, place, text, number = row
+            suggestion = existing.get(text) or services.submit_suggestion(
+                year=year,
+                source=Suggestion.Source.DEPUTY,
+                text=text,
+                received_on=received,
+                category=categories[field],
+                place=place,
+                by=deputy,
+            )
+        if number is not None:
+            merges.setdefault(number, []).append(suggestion)
+    return merges
+
+
+def _seed_candidates(year: int, office, categories, merges: dict[int, list[Suggestion]], on: date):
+    """The 13 candidates the office drafted on ``on``, the suggestions merged into them and the
+    ones it declined (two days later); once."""
+    found = list(Candidate.objects.filter(year=year).order_by("ballot_order"))
+    if found:
+        return found
+    units = {u.code: u for u in Unit.objects.all()}
     candidates = []
     for order, spec in enumerate(CANDIDATES, start=1):
         candidate = Candidate.objects.create(
@@ -331,49 +374,66 @@ def seed_selection(today: date) -> VotingSession | None:
         for source, amount in spec.money:
             CandidateFunding.objects.create(candidate=candidate, source=source, amount=Decimal(amount))
         candidates.append(candidate)
-
-    merged_on, declined_on = today - timedelta(days=30), today - timedelta(days=28)
-    merges: dict[int, list[Suggestion]] = {}
-    for n, (source, field, place, text, name, people, number, reason) in enumerate(SUGGESTIONS):
-        received = today - timedelta(days=120 - n)
-        suggestion = services.submit_suggestion(
-            year=year,
-            source=source,
-            text=text,
-            received_on=received,
-            category=categories[field],
-            place=place,
-            name=name,
-            phone="" if source == "online" and n % 2 else f"1380000{n:04d}",
-            people=people,
-            by=None if source == "online" else office,
-        )
-        if number is not None:
-            merges.setdefault(number, []).append(suggestion)
-        elif reason:
-            services.decline_suggestion(office, suggestion, reason, declined_on)
-    for n, (field, place, text, number) in enumerate(DEPUTY_SUGGESTIONS):
-        suggestion = services.submit_suggestion(
-            year=year,
-            source=Suggestion.Source.DEPUTY,
-            text=text,
-            received_on=today - timedelta(days=60 - n),
-            category=categories[field],
-            place=place,
-            by=deputy,
-        )
-        merges.setdefault(number, []).append(suggestion)
     for number, suggestions in merges.items():
-        services.merge_suggestions(office, suggestions, candidates[number - 1], merged_on)
+        services.merge_suggestions(office, suggestions, candidates[number - 1], on)
+    by_text = {s.text: s for s in Suggestion.objects.filter(year=year)}
+    for _source, _field, _place, text, _name, _people, number, reason in SUGGESTIONS:
+        if number is None and reason and text in by_text:
+            services.decline_suggestion(office, by_text[text], reason, on + timedelta(days=2))
+    return candidates
 
-    session = services.open_session(
-        office,
-        year=year,
-        title=SESSION_TITLE,
-        held_on=today - timedelta(days=10),
-        deputies_total=DEPUTIES,
-        seats=SEATS,
+
+@transaction.atomic
+def seed_selection(today: date) -> VotingSession | None:
+    """Next year's selection as far as it has got by ``today`` (the calendar in
+    ``projects.demo``): suggestions from September, the candidates in late November with the
+    suggestions merged into them or declined, the ballot at the congress session in January —
+    the tellers' paper tallies and the demo deputy's phone ballot — counted, and the draft list
+    made from the result. Each stage is added once. Returns the vote's session, if it is open."""
+    year = demo.running_year(today) + 1
+    if today < demo.in_year(year - 1, demo.SUGGESTIONS_FROM):
+        return None
+    office = User.objects.get(username="office")
+    deputy = User.objects.get(username="deputy")
+    office.user_permissions.add(*Permission.objects.filter(content_type__app_label="selection"))
+    categories = {c.name: c for c in Category.objects.all()}
+    merges = _seed_suggestions(year, today, office, deputy, categories)
+
+    drafted_on = demo.in_year(year - 1, demo.CANDIDATES_ON)
+    if today < drafted_on:
+        return None
+    candidates = _seed_candidates(year, office, categories, merges, drafted_on)
+
+    held_on, voted_on = demo.in_year(year, demo.SESSION_HELD_ON), demo.in_year(year, demo.VOTED_ON)
+    if today < held_on:
+        return None
+    session = VotingSession.objects.filter(year=year, round=1).first() or services.open_session(
+        office, year=year, title=SESSION_TITLE, held_on=voted_on, deputies_total=DEPUTIES, seats=SEATS
     )
+    if today < voted_on:
+        return session
+    if session.state != VotingSession.State.COUNTED:
+        services.cast_ballot(
+            deputy, session, {c.pk: mine for c, mine in zip(candidates, DEPUTY_BALLOT, strict=True)}
+        )
+        services.record_tally(
+            office,
+            session,
+            issued=PAPER_ISSUED,
+            returned=PAPER_RETURNED,
+            valid=PAPER_VALID,
+            rows={
+                c.pk: _split(spec, mine)
+                for c, spec, mine in zip(candidates, CANDIDATES, DEPUTY_BALLOT, strict=True)
+            },
+        )
+        services.count_session(office, session, voted_on)
+    drafted_on = demo.in_year(year, demo.DRAFTED_ON)
+    if today >= drafted_on and not Plan.objects.filter(year=year, title=plan_title(year)).exists():
+        services.create_draft_plan(
+            office, year, title=plan_title(year), region="青山区", level="区级", on=drafted_on
+        )
+    return session
     services.cast_ballot(
         deputy, session, {c.pk: mine for c, mine in zip(candidates, DEPUTY_BALLOT, strict=True)}
     )
@@ -388,8 +448,10 @@ def seed_selection(today: date) -> VotingSession | None:
             for c, spec, mine in zip(candidates, CANDIDATES, DEPUTY_BALLOT, strict=True)
         },
     )
-    services.count_session(office, session, today - timedelta(days=10))
-    services.create_draft_plan(
-        office, year, title=plan_title(year), region="青山区", level="区级", on=today - timedelta(days=8)
-    )
+    services.count_session(office, session, voted_on)
+    drafted_on = demo.in_year(year, demo.DRAFTED_ON)
+    if today >= drafted_on:
+        services.create_draft_plan(
+            office, year, title=plan_title(year), region="青山区", level="区级", on=drafted_on
+        )
     return session

@@ -141,3 +141,50 @@ def year_result(year: int, as_of: date | None = None) -> YearResult | None:
     ]
     rows.sort(key=lambda row: (row.rank, row.candidate.ballot_order or 0))
     return YearResult(year=year, first=first, runoff=runoff, decision=decision, rows=rows, as_of=as_of)
+
+
+@dataclass(frozen=True)
+class UnderWay:
+    """A list being chosen: its year and how far the choosing has got."""
+
+    year: int
+    stage: str
+
+
+def under_way(on: date) -> UnderWay | None:
+    """The list being chosen on ``on`` (this year's or a later one): the earliest such year
+    with suggestions received or candidates drafted whose voted list is not yet published;
+    what it has got to: suggestions, candidates, the vote, the vote counted. None when no list
+    is being chosen."""
+    from projects.models import Plan
+
+    from .models import Suggestion
+
+    years = set(
+        Suggestion.objects.filter(year__gte=on.year, received_on__lte=on).values_list("year", flat=True)
+    )
+    years |= set(Candidate.objects.filter(year__gte=on.year).values_list("year", flat=True))
+    published = set(
+        Plan.objects.filter(
+            year__in=years,
+            status__in=[Plan.Status.PUBLISHED, Plan.Status.CLOSED],
+            published_on__lte=on,
+            items__candidate__isnull=False,
+        ).values_list("year", flat=True)
+    )
+    years -= published
+    if not years:
+        return None
+    year = min(years)
+    session = VotingSession.objects.filter(year=year, held_on__lte=on).order_by("-round").first()
+    if session is None:
+        session = VotingSession.objects.filter(year=year).order_by("round").first()
+    if session is not None and session.counted_on is not None and session.counted_on <= on:
+        stage = "人大代表已票决，清单待公布"
+    elif session is not None:
+        stage = f"人大代表票决中（{session.held_on.month}月{session.held_on.day}日表决）"
+    elif Candidate.objects.filter(year=year).exists():
+        stage = "候选项目已拟定，待人大代表票决"
+    else:
+        stage = "正在征集民生实事建议"
+    return UnderWay(year, stage)

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core import dates
 from projects.demo import SubItemSpec
 from projects.models import Plan, SubItem, User
 
@@ -69,15 +68,17 @@ def final_figures(sub: SubItem, spec: SubItemSpec, as_of: dt.date) -> tuple[Deci
 
 
 @transaction.atomic
-def seed_report_history(seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.date, reviewer: User) -> int:
+def seed_report_history(
+    seeded: list[tuple[SubItem, SubItemSpec]], as_of: dt.date, reviewer: User, *, live: bool = False
+) -> int:
     """Create monthly accepted reports up to ``as_of`` for sub-items that have none yet.
 
     Some months' reports were returned once and accepted when resubmitted. For a plan still
-    being reported on (``as_of`` is today) some units have started the open period's report:
-    drafts, reports awaiting review and one returned, so that every state has an example.
+    being reported on (``live``: ``as_of`` is the demo's today) some units have started the open
+    period's report: drafts, reports awaiting review and one returned, so that every state has
+    an example.
     """
     liaisons = {u.unit_id: u for u in User.objects.filter(username__startswith="liaison-")}
-    live = as_of >= dates.today()
     created = 0
     changed_plans: set[int] = set()
     for index, (sub, spec) in enumerate(seeded):
@@ -139,6 +140,8 @@ def _open_report(sub, spec, last: ProgressReport, liaison, reviewer, as_of: dt.d
     """This period's report in progress for some sub-items (by position, so reseeding a fresh
     database gives the same picture); the rest have not reported yet."""
     period = periods.plan_open_period(sub.item.plan, as_of)
+    if period.start.year != sub.item.plan.year:
+        return 0  # the list's year is over: its last period was December's
     state = {
         1: ProgressReport.State.DRAFT,
         2: ProgressReport.State.SUBMITTED,

@@ -152,7 +152,7 @@ def _seed_continuation(plan: Plan, office: User) -> Plan:
             sub_item=sub,
             period_start=dt.date(2024, 5, 1),
             state=ProgressReport.State.SUBMITTED,
-            submitted_at=timezone.now(),
+            submitted_at=timezone.make_aware(dt.datetime(2024, 6, 4, 10, 0)),
             created_by=office,
             progress_percent=Decimal("100"),
             actual_value=sub.target_value,
@@ -164,6 +164,72 @@ def _seed_continuation(plan: Plan, office: User) -> Plan:
     continuation.closed_on = PLAN_2024_CLOSED_ON
     continuation.save()
     return continuation
+
+
+# The list being carried out, once its year is over (January): how many deputies of the congress
+# rated each item at the session (满意, 基本满意, 不满意), out of 117 ballots issued, 116 returned.
+RUNNING_YEAR_TALLIES = {
+    1: (92, 18, 4),
+    2: (80, 27, 7),
+    3: (28, 36, 50),  # 老旧小区改造和加装电梯 (56.1%): stalled for want of money, under the threshold
+    4: (95, 15, 4),
+    5: (70, 33, 11),
+    6: (88, 22, 4),
+    7: (45, 41, 28),
+    8: (76, 30, 8),
+}
+RUNNING_YEAR_BALLOTS = (117, 116)
+
+
+@transaction.atomic
+def seed_running_year_end(plan: Plan, today: dt.date) -> None:
+    """The year's end of the list being carried out, as far as it has got by ``today``: nothing
+    while its year lasts; in January the office accepts what was completed, and the deputies
+    evaluate it at the congress session that votes the new list (``projects.demo``'s calendar).
+    It is closed when the new list is published. Idempotent."""
+    from .models_evaluation import Evaluation
+    from .services import evaluation as evaluation_service
+
+    if today.year <= plan.year:
+        return
+    office = User.objects.get(username="office")
+    accepted_on = demo.in_year(today.year, demo.YEAR_END_ACCEPTED_ON)
+    if today >= accepted_on and not Acceptance.objects.filter(sub_item__item__plan=plan).exists():
+        for state in plan_progress(plan, accepted_on).sub_states:
+            if state.is_complete:
+                closing.record_acceptance(
+                    office,
+                    state.sub_item,
+                    accepted_on=accepted_on,
+                    accepted_by=f"{state.sub_item.responsible_unit}会同区督查室、区财政局联合验收",
+                    conclusion="完成年度目标任务，资料齐全，同意验收销号。",
+                )
+    held_on = demo.in_year(today.year, demo.SESSION_HELD_ON)
+    if today < held_on or Evaluation.objects.filter(plan=plan).exists():
+        return
+    evaluation = evaluation_service.open_evaluation(office, plan, on=held_on)
+    counted_on = demo.in_year(today.year, demo.VOTED_ON)
+    if today < counted_on:
+        return
+    issued, returned = RUNNING_YEAR_BALLOTS
+    for item in plan.items.order_by("number"):
+        satisfied, fairly, unsatisfied = RUNNING_YEAR_TALLIES[item.number]
+        evaluation_service.enter_tally(
+            office,
+            evaluation,
+            item,
+            issued=issued,
+            returned=returned,
+            valid=satisfied + fairly + unsatisfied,
+            satisfied=satisfied,
+            basically_satisfied=fairly,
+            unsatisfied=unsatisfied,
+            on=counted_on,
+        )
+    evaluation_service.close_evaluation(office, evaluation, on=counted_on)
+    published_on = demo.in_year(today.year, demo.DRAFTED_ON)
+    if today >= published_on:
+        evaluation_service.publish_evaluation(office, evaluation, on=published_on)
 
 
 @transaction.atomic

@@ -198,7 +198,7 @@ def seed_levels(plan_now: Plan, units: dict[str, Unit], reviewer: User, today: d
     Plan.objects.filter(year=2023, title=demo.PLAN_2023_TITLE).update(region=county)
     plan_now.region = county
 
-    city_plan = _seed_city_plan(city, districts, units, today)
+    city_plan = _seed_city_plan(city, districts, units, plan_now.year)
     water = SubItem.objects.get(item__plan=plan_now, content__startswith="新建改造供水管网")
     if not water.shares.exists():
         save_shares(
@@ -246,8 +246,7 @@ def seed_levels(plan_now: Plan, units: dict[str, Unit], reviewer: User, today: d
     return created
 
 
-def _seed_city_plan(city: Region, districts: list[Region], units: dict[str, Unit], today: dt.date) -> Plan:
-    year = today.year
+def _seed_city_plan(city: Region, districts: list[Region], units: dict[str, Unit], year: int) -> Plan:
     plan, _ = Plan.objects.get_or_create(
         year=year,
         title=city_plan_title(year),
@@ -256,7 +255,7 @@ def _seed_city_plan(city: Region, districts: list[Region], units: dict[str, Unit
             "region": city,
             "level": "市级",
             "status": Plan.Status.PUBLISHED,
-            "published_on": today.replace(month=1, day=20),
+            "published_on": demo.in_year(year, demo.PUBLISHED_ON),
             "summary": f"经{year}年市人民代表大会票决产生，分解下达各区实施。",
         },
     )

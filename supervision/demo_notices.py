@@ -8,7 +8,6 @@ import datetime as dt
 
 from django.utils import timezone
 
-from core import dates
 from projects.models import Plan, User
 
 from .models import NoticeObjection, ProgressNotice
@@ -24,7 +23,7 @@ def _issue_once(plan: Plan, office: User, as_of: dt.date, issued_on: dt.date) ->
     return found or service.issue_notice(plan, office, as_of=as_of, issued_on=issued_on)
 
 
-def seed_notices(plan_2023: Plan, plan_now: Plan, office: User) -> None:
+def seed_notices(plan_2023: Plan, plan_now: Plan, office: User, today: dt.date) -> None:
     notice = _issue_once(plan_2023, office, PLAN_2023_NOTICE_AS_OF, PLAN_2023_NOTICE_ISSUED_ON)
     slow = notice.figures["slow"]
     if slow and not notice.objections.exists():
@@ -39,7 +38,7 @@ def seed_notices(plan_2023: Plan, plan_now: Plan, office: User) -> None:
             answered_by=office,
             answered_at=sent + dt.timedelta(days=2),
         )
-    today = dates.today()
-    passed = [day for day in month_ends(plan_now.year, today) if day < today]
+    # The notice of the list's last month-end before the demo's day, once it has reports.
+    passed = [day for day in month_ends(plan_now.year, today) if plan_now.published_on < day < today]
     if passed:
         _issue_once(plan_now, office, passed[-1], passed[-1] + dt.timedelta(days=1))

@@ -14,7 +14,6 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from core import dates
 from projects import demo
 from projects.models import Item, Plan, User
 
@@ -67,7 +66,7 @@ def _history(rectification: Rectification, steps) -> None:
 
 
 @transaction.atomic
-def seed_visits() -> int:
+def seed_visits(today: dt.date) -> int:
     """Create the demo visits and rectifications that are missing; returns how many visits."""
     office = User.objects.get(username="office")
     deputy = User.objects.get(username="deputy")
@@ -162,10 +161,14 @@ def seed_visits() -> int:
             ],
         )
 
-    today = dates.today()
-    plan_now = Plan.objects.get(year=today.year, title=demo.current_plan_title(today.year))
-    day = min(today, max(dt.date(today.year, 3, 1), today - dt.timedelta(days=14)))
-    title = f"{today.year}年民生实事项目督查"
+    year = demo.running_year(today)
+    plan_now = Plan.objects.get(year=year, title=demo.current_plan_title(year))
+    # The office inspects a fortnight before the demo's day, once the list is under way
+    # (from March) and within the list's year.
+    day = min(today - dt.timedelta(days=14), dt.date(year, 12, 31))
+    if day < dt.date(year, 3, 1):
+        return InspectionVisit.objects.count() - before
+    title = f"{year}年民生实事项目督查"
     now_visit = _visit(
         plan_now,
         day,

@@ -16,6 +16,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 11, 24)
 NOW = dt.datetime.combine(TODAY, dt.time(10, 0), tzinfo=SHANGHAI)
 YEAR = TODAY.year
+# In the demo county's calendar (projects.demo) the congress votes next year's list on 8 January
+# and the office drafts it on the 10th: a day after both.
+AFTER_VOTE = dt.date(YEAR + 1, 1, 15)
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:

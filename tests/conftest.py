@@ -197,6 +197,20 @@ def demo(_demo_once, db):
 
 
 @pytest.fixture
+def demo_voted(demo):
+    """The demo on ``clock.AFTER_VOTE``, the clock there for the test: the congress has voted
+    next year's list and the office has drafted it, the stages ``seed_demo`` adds in January
+    (``projects.demo``'s calendar) added to the demo seeded on ``clock.TODAY``."""
+    from core.public_forms import refill_captcha_pool
+    from selection.demo import seed_selection
+
+    with time_machine.travel(clock.at(clock.AFTER_VOTE), tick=True):
+        seed_selection(clock.AFTER_VOTE)
+        refill_captcha_pool()  # the beat task keeps the public forms' challenges fresh
+        yield demo
+
+
+@pytest.fixture
 def login(client):
     """Log the test client in as a user (by object or username)."""
     from projects.models import User

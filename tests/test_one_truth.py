@@ -389,7 +389,8 @@ def test_the_sub_item_timeline_shows_only_reports_accepted_by_the_date(client):
     assert "2025年5月填报" in today
 
 
-def test_reading_pages_exports_and_the_api_never_writes(client, demo):
+def test_reading_pages_exports_and_the_api_never_writes(client, demo_voted):
+    demo = demo_voted
     client.force_login(office_user())
     api = APIClient()
     api.force_login(office_user())

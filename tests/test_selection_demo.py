@@ -11,8 +11,9 @@ from core.public_forms import refill_captcha_pool
 from projects.models import Plan, User
 from selection import demo as selection_demo
 from selection.models import Candidate, Suggestion, VotingSession
+from tests import clock
 
-YEAR = today().year + 1
+YEAR = clock.YEAR + 1
 
 
 def test_next_years_selection_holds_about_forty_suggestions_from_every_source(demo):
@@ -25,7 +26,7 @@ def test_next_years_selection_holds_about_forty_suggestions_from_every_source(de
     assert suggestions.filter(deputy__username="deputy").count() >= 3
 
 
-def test_thirteen_candidates_for_ten_places_and_one_short_of_half_of_all_deputies(demo):
+def test_thirteen_candidates_for_ten_places_and_one_short_of_half_of_all_deputies(demo_voted):
     api = APIClient()
     api.force_authenticate(User.objects.get(username="leader"))
 
@@ -42,7 +43,7 @@ def test_thirteen_candidates_for_ten_places_and_one_short_of_half_of_all_deputie
     assert min(adopted_votes) > max(row["votes_for"] for row in data["candidates"] if not row["adopted"])
 
 
-def test_the_result_became_next_years_draft_list_linked_to_candidates_and_suggestions(demo, client):
+def test_the_result_became_next_years_draft_list_linked_to_candidates_and_suggestions(demo_voted, client):
     plan = Plan.objects.get(year=YEAR, title=selection_demo.plan_title(YEAR))
     assert plan.status == Plan.Status.DRAFT
     assert plan.items.count() == 10 and all(item.sub_items.count() == 1 for item in plan.items.all())
@@ -63,7 +64,7 @@ def _as_office(client):
     return client
 
 
-def test_the_demo_deputy_opens_the_session_and_sees_how_they_voted(demo, client):
+def test_the_demo_deputy_opens_the_session_and_sees_how_they_voted(demo_voted, client):
     session = VotingSession.objects.get(year=YEAR, round=1)
     client.force_login(User.objects.get(username="deputy"))
 
@@ -76,7 +77,7 @@ def test_the_demo_deputy_opens_the_session_and_sees_how_they_voted(demo, client)
     assert "我的选票" not in office_view
 
 
-def test_the_public_page_announces_the_result_and_invites_suggestions(demo, client):
+def test_the_public_page_announces_the_result_and_invites_suggestions(demo_voted, client):
     page = client.get("/public/").content.decode()
     assert f"10个项目列入{YEAR}年民生实事" in page and "社区嵌入式养老服务中心" in page
     assert "/public/suggestions/new/" in page
@@ -87,23 +88,53 @@ def test_the_public_page_announces_the_result_and_invites_suggestions(demo, clie
     assert selection_demo.plan_title(YEAR) not in page
 
 
-def test_reseeding_adds_nothing(demo):
-    from django.core.management import call_command
+def test_in_late_november_the_candidates_are_drafted_and_the_vote_is_still_to_come(demo, client):
+    """The demo's day (tests/clock.py) in the county's calendar: suggestions collected since
+    September, the candidates drafted on 20 November, the congress not yet met."""
+    assert Candidate.objects.filter(year=YEAR).count() == 13
+    assert not VotingSession.objects.filter(year=YEAR).exists()
+    assert not Plan.objects.filter(year=YEAR).exists()
+    assert Suggestion.objects.filter(year=YEAR, received_on__gt=today()).count() == 0
+    client.force_login(User.objects.get(username="office"))
+    assert client.get(f"/selections/{YEAR}/").status_code == 200
 
-    counts = (
+
+def test_the_ballot_opens_with_the_congress_session_and_the_demo_deputy_may_vote(demo, client):
+    import time_machine
+
+    session_day = dt.date(YEAR, 1, 6)
+    with time_machine.travel(clock.at(session_day), tick=True):
+        session = selection_demo.seed_selection(session_day)
+        assert session.state == VotingSession.State.OPEN and session.held_on == dt.date(YEAR, 1, 8)
+        client.force_login(User.objects.get(username="deputy"))
+        page = client.get(f"/selections/sessions/{session.pk}/").content.decode()
+        assert "提交选票" in page
+        assert not Plan.objects.filter(year=YEAR).exists()
+
+
+def _selection_counts() -> tuple[int, ...]:
+    return (
         Suggestion.objects.count(),
         Candidate.objects.count(),
         VotingSession.objects.count(),
         Plan.objects.count(),
     )
+
+
+def test_reseeding_adds_nothing_before_or_after_the_vote(demo):
+    import time_machine
+    from django.core.management import call_command
+
+    counts = _selection_counts()
     with open("/dev/null", "w") as devnull:
         call_command("seed_demo", stdout=devnull)
-    assert (
-        Suggestion.objects.count(),
-        Candidate.objects.count(),
-        VotingSession.objects.count(),
-        Plan.objects.count(),
-    ) == counts
+    assert _selection_counts() == counts
+    with time_machine.travel(clock.at(clock.AFTER_VOTE), tick=True):
+        selection_demo.seed_selection(clock.AFTER_VOTE)
+        voted = _selection_counts()
+        assert voted == (counts[0], counts[1], 1, counts[3] + 1)
+        selection_demo.seed_selection(clock.AFTER_VOTE)
+        assert _selection_counts() == voted
 
 
 def selection_paths():
@@ -111,7 +142,7 @@ def selection_paths():
     candidate = Candidate.objects.filter(year=YEAR).first()
     code = Suggestion.objects.filter(year=YEAR).first().code
     paths = []
-    for query in ("", f"?as_of={(today() - dt.timedelta(days=9)).isoformat()}"):
+    for query in ("", f"?as_of={dt.date(YEAR, 1, 9).isoformat()}"):  # the day after the count
         paths += [
             f"/selections/{YEAR}/{query}",
             f"/selections/{YEAR}/suggestions/{query}",
@@ -149,7 +180,7 @@ MAIN_PAGES = [
 ]
 
 
-def test_the_main_pages_read_in_a_fixed_number_of_queries(demo, client, django_assert_max_num_queries):
+def test_the_main_pages_read_in_a_fixed_number_of_queries(demo_voted, client, django_assert_max_num_queries):
     ids = {
         "year": YEAR,
         "candidate": Candidate.objects.filter(year=YEAR).first().pk,
@@ -163,7 +194,9 @@ def test_the_main_pages_read_in_a_fixed_number_of_queries(demo, client, django_a
             assert response.status_code == 200, path
 
 
-def test_the_result_page_the_public_result_and_the_api_agree_and_the_list_follows_the_result(demo, client):
+def test_the_result_page_the_public_result_and_the_api_agree_and_the_list_follows_the_result(
+    demo_voted, client
+):
     _as_office(client)
     api = APIClient()
     api.force_authenticate(User.objects.get(username="office"))

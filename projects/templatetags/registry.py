@@ -2,6 +2,7 @@
 
 from django import template
 
+from core.dates import today
 from core.lights import VERDICT_COLOURS, Light, Verdict
 from projects.completion import format_number, format_percent
 from projects.models import FundingLine
@@ -46,3 +47,16 @@ def light_badge(light, verdict=None):
 @register.inclusion_tag("partials/progress_bar.html")
 def progress_bar(progress, pace=None, light=None):
     return {"progress": progress, "pace": pace, "light": light}
+
+
+@register.filter
+def status_on(plan, day):
+    """A list's state on a day (``Plan.status_on``): 年度已结束，待验收收尾 between its year's end
+    and its closing."""
+    return plan.status_on(day or today())
+
+
+@register.filter
+def year_over(plan, day) -> bool:
+    """Whether a list's year has ended on that day while it is not yet closed (``Plan.year_over``)."""
+    return plan.year_over(day or today())

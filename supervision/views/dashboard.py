@@ -19,6 +19,7 @@ from core.dates import parse_as_of
 from core.lights import LIGHT_ORDER, Light
 from projects import permissions
 from projects.models import Plan
+from selection import results as selection_results
 
 from .. import current, evaluation
 from ..filters import PlanTableFilter
@@ -180,6 +181,9 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "region": region,
             "handed_down": permissions.is_handed_down(plan, region),
             "comparison": [(row, links.to_dashboard(region=row.region.code)) for row in comparison],
+            # Read today (the choosing of a list has no as-of history): "the new list is being
+            # chosen", above the list whose year it follows.
+            "under_way": _choosing_after(plan) if as_of is None else None,
             "comparison_chart": [
                 {
                     "name": row.region.name,
@@ -192,6 +196,12 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             ],
         },
     )
+
+
+def _choosing_after(plan: Plan):
+    """The next list being chosen (``selection.results.under_way``), if it comes after this one."""
+    choosing = selection_results.under_way(dates.today())
+    return choosing if choosing is not None and choosing.year > plan.year else None
 
 
 def _body_context(

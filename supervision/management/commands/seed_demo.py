@@ -1,7 +1,15 @@
-"""Create the demo county: units, demo accounts, the 2023 list (10件13项, 6件8项 done) and
-this year's list half-way through, each with its month-by-month report history. Idempotent."""
+"""Create the demo county as it stands on a day (today unless ``--today`` names one): units,
+demo accounts, the closed 2023 list (10件13项, 6件8项 done) and its year end, the list the county
+is carrying out that day with its month-by-month report history, the levels around it, and
+next year's list as far as its choosing has got (see the calendar in ``projects.demo``).
+Idempotent."""
 
-from django.core.management.base import BaseCommand
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from core import dates
 from core.public_forms import refill_captcha_pool
@@ -10,53 +18,91 @@ from projects.models import Plan, User
 from selection.demo import seed_selection
 from supervision import demo as supervision_demo
 from supervision import demo_levels
-from supervision.demo_closing import seed_year_end
+from supervision.demo_closing import seed_running_year_end, seed_year_end
 from supervision.demo_evaluation import seed_evaluation
 from supervision.demo_notices import seed_notices
 from supervision.demo_visits import seed_visits
 from supervision.services.snapshots import take_monthly_snapshots
 
 
-class Command(BaseCommand):
-    help = "创建演示数据（青山区两份年度清单、单位、演示账号），可重复执行。"
+def _day(raw: str) -> dt.date:
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise CommandError(f"日期“{raw}”格式应为 YYYY-MM-DD") from exc
+    if not dt.date(demo.PLAN_2023_CLOSED_ON.year + 1, 1, 1) <= value <= dates.LATEST:
+        raise CommandError(
+            f"演示数据的日期须在{demo.PLAN_2023_CLOSED_ON.year + 1}年1月1日至{dates.LATEST.year}年12月31日之间"
+        )
+    return value
 
-    def handle(self, *args, **options):
-        today = dates.today()
-        units = demo.seed_units_and_people()
-        plan_2023, seeded_2023 = demo.seed_plan(
-            2023,
-            demo.PLAN_2023_TITLE,
-            demo.PLAN_2023,
-            units,
-            status=Plan.Status.CLOSED,
-            published_on=demo.PLAN_2023_AS_OF.replace(month=1, day=20),
-            closed_on=demo.PLAN_2023_CLOSED_ON,
+
+def seed_demo_county(today: dt.date) -> tuple[Plan, Plan, int]:
+    """Build the demo county as it stands on ``today``; returns the 2023 list, the list being
+    carried out and how many reports were added."""
+    year = demo.running_year(today)
+    units = demo.seed_units_and_people()
+    plan_2023, seeded_2023 = demo.seed_plan(
+        2023,
+        demo.PLAN_2023_TITLE,
+        demo.PLAN_2023,
+        units,
+        status=Plan.Status.CLOSED,
+        published_on=demo.PLAN_2023_AS_OF.replace(month=1, day=20),
+        closed_on=demo.PLAN_2023_CLOSED_ON,
+    )
+    plan_now, seeded_now = demo.seed_plan(
+        year,
+        demo.current_plan_title(year),
+        demo.current_plan_specs(),
+        units,
+        status=Plan.Status.PUBLISHED,
+        published_on=demo.in_year(year, demo.PUBLISHED_ON),
+    )
+    liaison_units = {sub.responsible_unit.code for sub, _ in seeded_2023 + seeded_now}
+    demo.seed_liaisons(units, liaison_units)
+    office = User.objects.get(username="office")
+    reports = demo_levels.seed_levels(plan_now, units, office, today)
+    reports += supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
+    reports += supervision_demo.seed_report_history(seeded_now, today, office, live=True)
+    seed_visits(today)
+    seed_year_end()  # the 2023 list's changes, acceptances, handover and carry-over (issue 15)
+    seed_evaluation()
+    seed_running_year_end(plan_now, today)  # in January: last year's acceptance and evaluation
+    seed_notices(plan_2023, plan_now, office, today)
+    seed_selection(today)  # next year's list, as far as its choosing has got
+    take_monthly_snapshots(today)  # what the nightly task would have stored by now
+    return plan_2023, plan_now, reports
+
+
+class Command(BaseCommand):
+    help = "创建演示数据（青山区各年度清单、单位、演示账号），可重复执行；--today 按指定日期的状态生成。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            type=_day,
+            default=None,
+            help="按这一天（YYYY-MM-DD）的状态生成：当年清单的进度、年终收尾和下一年清单的票决进程；默认今天",
         )
-        specs = demo.current_plan_specs()
-        plan_now, seeded_now = demo.seed_plan(
-            today.year,
-            demo.current_plan_title(today.year),
-            specs,
-            units,
-            status=Plan.Status.PUBLISHED,
-            published_on=today.replace(month=1, day=20),
-        )
-        liaison_units = {sub.responsible_unit.code for sub, _ in seeded_2023 + seeded_now}
-        demo.seed_liaisons(units, liaison_units)
-        office = User.objects.get(username="office")
-        reports = demo_levels.seed_levels(plan_now, units, office, today)
-        reports += supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
-        reports += supervision_demo.seed_report_history(seeded_now, today, office)
-        seed_visits()
-        seed_year_end()  # the 2023 list's changes, acceptances, handover and carry-over (issue 15)
-        seed_evaluation()
-        seed_notices(plan_2023, plan_now, office)
-        seed_selection(today)  # next year's suggestions, candidates, vote and draft list
-        take_monthly_snapshots()  # what the nightly task would have stored by now
-        refill_captcha_pool()  # the public forms' challenges, as the beat task keeps them
+
+    def handle(self, *args, today: dt.date | None = None, **options):
+        if today is None or today == dates.today():
+            plan_2023, plan_now, reports = seed_demo_county(dates.today())
+        else:
+            # Everything the demo writes through the services (their timestamps included) is
+            # written as on that day, as if the office had used the system until then.
+            import time_machine
+
+            moment = timezone.make_aware(dt.datetime.combine(today, dt.time(18, 0)))
+            with time_machine.travel(moment, tick=True):
+                plan_2023, plan_now, reports = seed_demo_county(today)
+        refill_captcha_pool()  # the public forms' challenges, as the beat task keeps them (today)
 
         self.stdout.write(
-            self.style.SUCCESS(f"演示数据就绪：{plan_2023}、{plan_now}；新增填报 {reports} 条。")
+            self.style.SUCCESS(
+                f"演示数据就绪（{today or dates.today():%Y年%m月%d日}）：{plan_2023}、{plan_now}；新增填报 {reports} 条。"
+            )
         )
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for user in User.objects.filter(
