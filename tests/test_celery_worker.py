@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from core import dates
 from core.lights import Light
 from livelihood.celery import app as celery_app
 from supervision.models import Flag, SubItemPace
@@ -94,7 +95,8 @@ def test_worker_runs_the_daily_pace_check_and_records_lights_and_flags(worker):
     queue, process, log = worker
     plan, subs = build_plan()  # a 2025 plan checked today: everything unfinished is past its deadline
 
-    run_daily_pace_check.apply_async(queue=queue)
+    # The worker is another process, on the machine's clock: it is given the suite's day.
+    run_daily_pace_check.apply_async(kwargs={"on": dates.today().isoformat()}, queue=queue)
     # Pace rows exist from the start (a cache kept with the registry); the check's own mark is
     # the flags it raises.
     wait_for(lambda: Flag.objects.filter(sub_item__item__plan=plan).exists(), process, log)

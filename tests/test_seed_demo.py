@@ -83,3 +83,77 @@ def test_seed_demo_is_idempotent(demo):
         ProgressReport.objects.count(),
         User.objects.count(),
     ) == counts
+
+
+def _outcome(day: dt.date) -> dict:
+    from projects.demo import current_plan_title, running_year
+    from projects.models import Acceptance
+    from selection.models import Candidate, Suggestion, VotingSession
+    from supervision.models_evaluation import Evaluation
+
+    year = running_year(day)
+    plan = Plan.objects.get(year=year, title=current_plan_title(year))
+    return {
+        "plan": plan,
+        "latest_accepted": ProgressReport.objects.filter(state=ProgressReport.State.ACCEPTED)
+        .order_by("-accepted_on")
+        .values_list("accepted_on", flat=True)
+        .first(),
+        "latest_written": ProgressReport.objects.order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first(),
+        "accepted_this_year": Acceptance.objects.filter(sub_item__item__plan=plan).count(),
+        "evaluated": Evaluation.objects.filter(plan=plan).exists(),
+        "suggestions": Suggestion.objects.filter(year=year + 1).count(),
+        "candidates": Candidate.objects.filter(year=year + 1).count(),
+        "sessions": VotingSession.objects.filter(year=year + 1).count(),
+    }
+
+
+@pytest.mark.slow
+def test_seeded_on_5_january_the_demo_is_last_years_list_being_closed_while_the_new_is_chosen(db):
+    """``--today`` builds the county as it stands on that day, whatever the clock says (the
+    suite's clock is in November): the year's list is over and being accepted, every report of
+    its December is in, the congress has not met yet, the new list's candidates are ready."""
+    from django.utils import timezone
+
+    day = dt.date(2027, 1, 5)
+    call_command("seed_demo", today=day, stdout=open("/dev/null", "w"))
+
+    seen = _outcome(day)
+    plan = seen["plan"]
+    assert (plan.year, plan.status, plan.published_on) == (2026, Plan.Status.PUBLISHED, dt.date(2026, 2, 1))
+    assert plan.year_over(day) and plan.status_on(day) == "年度已结束，待验收收尾"
+    assert seen["latest_accepted"] == dt.date(2027, 1, 4)  # December's reports, by the 5th
+    assert timezone.localdate(seen["latest_written"]) <= day
+    assert seen["accepted_this_year"] >= 1 and not seen["evaluated"]
+    assert seen["candidates"] == 13 and seen["sessions"] == 0
+    summary = plan_progress(plan, day).summary
+    assert summary.headline == "8件11项，已完成4件6项，完成率50%"
+    assert not Plan.objects.filter(year=2027, status=Plan.Status.PUBLISHED).exists()
+    # The 2023 list keeps the inspection speech's figures whatever the day.
+    assert plan_progress(Plan.objects.get(year=2023)).summary.headline == "10件13项，已完成6件8项，完成率60%"
+    assert dates.today() == dt.date(2026, 11, 24), "the command gives the clock back"
+
+
+@pytest.mark.slow
+def test_after_the_january_session_last_years_list_is_evaluated_and_the_new_one_drafted(db):
+    from selection.models import VotingSession
+    from supervision.models_evaluation import Evaluation
+
+    day = dt.date(2027, 1, 20)
+    call_command("seed_demo", today=day, stdout=open("/dev/null", "w"))
+
+    seen = _outcome(day)
+    evaluation = Evaluation.objects.get(plan=seen["plan"])
+    assert evaluation.opened_on == dt.date(2027, 1, 6) and evaluation.published_on == dt.date(2027, 1, 10)
+    session = VotingSession.objects.get(year=2027)
+    assert (session.state, session.counted_on) == (VotingSession.State.COUNTED, dt.date(2027, 1, 8))
+    assert Plan.objects.get(year=2027, status=Plan.Status.DRAFT).items.count() == 10
+
+
+def test_seed_demo_refuses_a_day_it_cannot_build_in_chinese():
+    with pytest.raises(Exception, match="格式应为 YYYY-MM-DD"):
+        call_command("seed_demo", "--today", "2027-13-01")
+    with pytest.raises(Exception, match="演示数据的日期须在2025年2月1日"):
+        call_command("seed_demo", "--today", "2023-05-01")

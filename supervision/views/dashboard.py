@@ -199,7 +199,10 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _choosing_after(plan: Plan):
-    """The next list being chosen (``selection.results.under_way``), if it comes after this one."""
+    """The next list being chosen (``selection.results.under_way``), if it comes after this
+    list and this list is still being carried out."""
+    if plan.status != Plan.Status.PUBLISHED:
+        return None
     choosing = selection_results.under_way(dates.today())
     return choosing if choosing is not None and choosing.year > plan.year else None
 

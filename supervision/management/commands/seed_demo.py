@@ -24,15 +24,20 @@ from supervision.demo_notices import seed_notices
 from supervision.demo_visits import seed_visits
 from supervision.services.snapshots import take_monthly_snapshots
 
+# The demo's history is fixed up to the 2024 continuation list: the first list it carries out
+# for a chosen day is 2025's, from its publication.
+FIRST_DAY = demo.in_year(2025, demo.PUBLISHED_ON)
+
 
 def _day(raw: str) -> dt.date:
     try:
         value = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise CommandError(f"日期“{raw}”格式应为 YYYY-MM-DD") from exc
-    if not dt.date(demo.PLAN_2023_CLOSED_ON.year + 1, 1, 1) <= value <= dates.LATEST:
+    if not FIRST_DAY <= value <= dates.LATEST:
         raise CommandError(
-            f"演示数据的日期须在{demo.PLAN_2023_CLOSED_ON.year + 1}年1月1日至{dates.LATEST.year}年12月31日之间"
+            f"演示数据的日期须在{FIRST_DAY.year}年{FIRST_DAY.month}月{FIRST_DAY.day}日至"
+            f"{dates.LATEST.year}年12月31日之间"
         )
     return value
 
