@@ -127,8 +127,12 @@ def _received_by(as_of) -> Q:
 
 @login_required
 def selection_index(request: HttpRequest) -> HttpResponse:
-    """The latest year with a selection under way, or next year's when none is."""
+    """The list being chosen (in January, this year's, though next year's suggestions may have
+    started), else the latest year with a selection, else next year's."""
     _require_viewer(request.user)
+    choosing = results.under_way(today())
+    if choosing is not None:
+        return redirect("selection_home", year=choosing.year)
     years = [
         *Suggestion.objects.values_list("year", flat=True).order_by("-year")[:1],
         *Candidate.objects.values_list("year", flat=True).order_by("-year")[:1],

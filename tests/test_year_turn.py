@@ -85,3 +85,24 @@ def test_the_dashboard_says_the_next_list_is_being_chosen_only_above_an_earlier_
         'id="selection-under-way"'
         not in client.get(f"/plans/{demo['plan_2023'].pk}/dashboard/").content.decode()
     )
+
+
+def test_in_january_the_selection_pages_open_on_the_list_being_voted_not_the_next_years_suggestions(
+    demo, client, login
+):
+    from selection import services
+    from selection.models import Suggestion
+
+    year = clock.YEAR + 1
+    session_day = dt.date(year, 1, 6)
+    with time_machine.travel(clock.at(session_day), tick=True):
+        seed_selection(session_day)
+        services.submit_suggestion(
+            year=year + 1,
+            source=Suggestion.Source.ONLINE,
+            text="建议明年新建社区图书室。",
+            received_on=session_day,
+        )
+        login("office")
+        response = client.get("/selections/")
+        assert response.status_code == 302 and response["Location"] == f"/selections/{year}/"
