@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from core import dates
 from supervision.models import InspectionVisit, Rectification, Satisfaction, VisitedItem
 from supervision.services import rectifications as rectification_service
 from supervision.services import visits as service
@@ -336,6 +337,6 @@ def test_demo_has_the_october_2023_inspection_and_its_rectifications_once(demo):
     assert states == {(Rectification.State.CLOSED, False), (Rectification.State.OPEN, True)}
     assert InspectionVisit.objects.filter(plan=demo["plan_now"]).exists()
 
-    assert seed_visits() == 0
+    assert seed_visits(dates.today()) == 0
     visits_rectifications = Rectification.objects.exclude(source=Rectification.Source.EVALUATION)
     assert InspectionVisit.objects.count() == 2 and visits_rectifications.count() == 3
