@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from core.lights import LAGGING_LIGHTS, Light
 from projects.completion import SUMMARY_COUNTS, summary_from_counts
-from projects.models import Category, Plan, Region, SubItem, Unit
+from projects.models import Category, Item, Plan, Region, SubItem, Unit
 
 from .. import current, ledger, pace, rectification_state
 from ..models import InspectionVisit, ProgressReport, Rectification, ReportPhoto
@@ -340,42 +340,34 @@ def latest_visits_on(plan: Plan, day: date, limit: int = LATEST_VISITS) -> list[
     )
 
 
-def item_history(item_state: ItemState, plan: Plan, until: date) -> list[dict]:
-    """An item's rolled-up progress and scheduled pace at each month-end of the plan's year up
-    to ``until``, and on ``until`` itself: each sub-item's progress is what its latest report
-    accepted by that day says (``ledger.report_effect``), weighted as the item's roll-up is."""
-    subs = [s.sub_item for s in item_state.sub_states]
-    reports: dict[int, list[ProgressReport]] = defaultdict(list)
-    for report in (
-        ProgressReport.objects.accepted_by(until)
-        .filter(sub_item__in=[s.pk for s in subs])
-        .only(
-            "sub_item_id", "period_start", "accepted_on", "progress_percent", "actual_value", "marks_complete"
-        )
-        .oldest_first()
-    ):
-        reports[report.sub_item_id].append(report)
+def item_history(
+    item_state: ItemState, plan: Plan, until: date, sub_item_filter: Q | None = None
+) -> list[dict]:
+    """An item's progress and scheduled pace at each month-end of the plan's year up to
+    ``until``, and on ``until`` itself (where ``item_state`` stands), each as the read model
+    (``plan_progress``) reads the item that day: a split sub-item rolled up over its shares, an
+    approved change from its approval, so the chart ends exactly where the item stands. A
+    bounded number of queries: ten per month-end, whatever the item's size."""
+    items = Item.objects.filter(pk=item_state.item.pk)
     days = [d for d in snapshots.month_ends(plan.year, until) if d < until]
     if until <= date(plan.year, 12, 31) or not days:
         days.append(until)
     points = []
     for day in days:
-        parts = []
-        for sub in subs:
-            done = [r for r in reports[sub.pk] if r.accepted_on <= day]
-            figures = ledger.report_effect(
-                done[-1] if done else None, plan.report_cadence, plan.report_due_day
-            )
-            scheduled = pace.scheduled_pace(
-                day,
-                sub.planned_start,
-                sub.planned_end,
-                [(m.date, m.planned_percent) for m in sub.milestones.all()],
-                plan_year=plan.year,
-            )
-            parts.append(pace.Weighted(sub.weight, scheduled, figures.progress_percent))
-        scheduled, progress = pace.roll_up(parts)
-        points.append({"as_of": day.isoformat(), "progress": float(progress), "scheduled": float(scheduled)})
+        if day == until:
+            state = item_state
+        else:
+            read = plan_progress(plan, day, sub_item_filter=sub_item_filter, items=items).items
+            if not read:
+                continue
+            state = read[0]
+        points.append(
+            {
+                "as_of": day.isoformat(),
+                "progress": float(state.progress_percent),
+                "scheduled": float(state.scheduled_percent),
+            }
+        )
     return points
 
 

@@ -139,7 +139,9 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "has_funding": any(s.funding_rows for s in item_state.sub_states),
             "as_of": as_of,
             "progress": progress,
-            "item_chart": {"points": item_dashboard.item_history(item_state, item.plan, progress.as_of)},
+            "item_chart": {
+                "points": item_dashboard.item_history(item_state, item.plan, progress.as_of, scope)
+            },
             "photos": item_dashboard.item_photos(item_state, progress.as_of),
         },
     )
