@@ -89,6 +89,9 @@ class SubItemState:
     promise: changes.Promise | None = None
     accepted_on: date | None = None
     carried_on: date | None = None
+    # The deadline every rule reads (the light, the verdict, days past it, on time or late): the
+    # sub-item's promised one, or for a split sub-item the latest of its shares'.
+    deadline: date | None = None
 
     @property
     def terminated(self) -> bool:
@@ -648,6 +651,7 @@ def _sub_item_state(
         promise=promise,
         accepted_on=getattr(sub, "accepted_on", None),
         carried_on=carried_on,
+        deadline=sub.planned_end,
     )
 
 
@@ -729,6 +733,7 @@ def _split_state(
         promise=promise,
         accepted_on=getattr(sub, "accepted_on", None),
         carried_on=carried_on,
+        deadline=deadline,
         shares_target=rolled.target,
         shares=rows,
     )

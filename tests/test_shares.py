@@ -366,3 +366,51 @@ def test_a_lagging_row_of_a_sub_item_split_over_many_regions_names_the_five_furt
     assert [unit.pk for unit, _ in row.answering] == [u.pk for u in reversed(units)][:5]
     assert row.more_units == 2
     assert "等另2个单位" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_share_with_a_later_deadline_is_the_deadline_of_the_verdict_the_lagging_list_and_the_reasons(
+    travel,
+):
+    """A split sub-item answers by its latest share's deadline: past the sub-item's own
+    deadline but not its share's, it is not overdue; finished by the share's, it is on time."""
+    from supervision.services import closing, dashboard
+    from supervision.views.pace import lagging_rows
+
+    city = region("450100", "示范市", region("450000", "示范省"))
+    east, west = region("450102", "东区", city), region("450103", "西区", city)
+    plan = PlanFactory(year=YEAR, region=city, region_name="示范市")
+    sub = SubItemFactory(
+        item=ItemFactory(plan=plan),
+        target_value=D("20"),
+        planned_start=dt.date(YEAR, 1, 1),
+        planned_end=dt.date(YEAR, 6, 30),
+    )
+    save_shares(
+        sub,
+        [
+            ShareRow(region=east, responsible_unit=UnitFactory(region=east), target_value=D("10")),
+            ShareRow(
+                region=west,
+                responsible_unit=UnitFactory(region=west),
+                target_value=D("10"),
+                planned_end=dt.date(YEAR, 9, 30),
+            ),
+        ],
+    )
+    east_share, west_share = sub.shares.order_by("region__code")
+    accepted_report(
+        sub, share=east_share, on=dt.date(YEAR, 6, 20), progress="100", actual="10", complete=True
+    )
+    accepted_report(sub, share=west_share, on=dt.date(YEAR, 7, 5), progress="30", actual="3")
+
+    state = plan_progress(plan, TODAY).sub_states[0]
+    assert state.deadline == dt.date(YEAR, 9, 30)
+    assert not any("已超过完成时限" in reason for reason in dashboard._reasons(state, TODAY))
+    assert all(row.days_past_deadline == 0 for row in lagging_rows(plan_progress(plan, TODAY), {}))
+
+    accepted_report(
+        sub, share=west_share, on=dt.date(YEAR, 7, 14), progress="100", actual="10", complete=True
+    )
+    done = plan_progress(plan, TODAY).sub_states[0]
+    assert done.is_complete and closing.verdict_of(done) == ledger.Verdict.ON_TIME

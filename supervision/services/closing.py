@@ -56,7 +56,7 @@ def verdict_of(state: SubItemState) -> str:
         state.status, state.progress_percent, state.actual_value, state.completed_on, state.last_accepted_on
     )
     return ledger.final_verdict(
-        figures, state.sub_item.planned_end, terminated=state.terminated, carried=state.carried_on is not None
+        figures, state.deadline, terminated=state.terminated, carried=state.carried_on is not None
     )
 
 

@@ -170,8 +170,8 @@ class AttentionRow:
 def _reasons(state: SubItemState, on: date) -> list[str]:
     sub = state.sub_item
     reasons = []
-    if sub.planned_end is not None and on > sub.planned_end:
-        reasons.append(f"已超过完成时限（{sub.planned_end:%Y-%m-%d}）仍未完成")
+    if state.deadline is not None and on > state.deadline:
+        reasons.append(f"已超过完成时限（{state.deadline:%Y-%m-%d}）仍未完成")
     if state.progress_percent <= 0 and sub.planned_start is not None and sub.planned_start <= on:
         reasons.append(f"计划{sub.planned_start:%Y-%m-%d}开工，至今未开工")
     if state.lag_points > 0:

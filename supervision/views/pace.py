@@ -63,7 +63,7 @@ def lagging_rows(progress: PlanProgress, forecasts: dict[int, date | None]) -> l
     for state in progress.sub_states:
         if state.light not in LAGGING_LIGHTS:
             continue
-        deadline = state.sub_item.planned_end
+        deadline = state.deadline
         rows.append(
             LaggingRow(
                 state=state,
