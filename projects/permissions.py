@@ -376,6 +376,12 @@ def can_manage_orders(user) -> bool:
     return is_office(user)
 
 
+def can_issue_order(user, plan: Plan) -> bool:
+    """A supervision order (督办单) on a plan is its own office's to issue: an office that
+    manages the plan (an office of a lower region reads a higher list but does not order on it)."""
+    return can_manage_orders(user) and can_manage_plan(user, plan)
+
+
 def can_answer_order(user, order) -> bool:
     """Only a liaison of the unit a supervision order went to signs for it and answers it."""
     return is_liaison(user) and order.unit_id == user.unit_id

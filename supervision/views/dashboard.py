@@ -174,8 +174,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",
             "overdue_units": overdue_units,
             # Supervision orders (督办单) are the plan's own office's to issue.
-            "can_order": permissions.can_manage_orders(request.user)
-            and permissions.can_manage_plan(request.user, plan),
+            "can_order": permissions.can_issue_order(request.user, plan),
             "answered": answered_states,
             "visits_first": permissions.is_deputy(request.user),
             "region": region,

@@ -182,9 +182,7 @@ def plan_lagging(request: HttpRequest, plan_id: int) -> HttpResponse:
             and (permissions.can_manage_plan(request.user, plan) or region is not None)
             and as_of is None,
             # Supervision orders (督办单) are the plan's own office's to issue.
-            "can_order": permissions.can_manage_orders(request.user)
-            and permissions.can_manage_plan(request.user, plan)
-            and as_of is None,
+            "can_order": permissions.can_issue_order(request.user, plan) and as_of is None,
             "region": region,
             "handed_down": permissions.is_handed_down(plan, region),
         },
