@@ -22,8 +22,12 @@ run: install
 	$(BIN)/python manage.py check_pace
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# One pytest-xdist worker per core, each with its own test database and demo county
+# (tests/conftest.py); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -39,7 +39,11 @@ def _item_of(sub_item_id: int) -> Item | None:
 
 
 @receiver(post_save, sender=Plan)
-def plan_saved(sender, instance: Plan, **kwargs) -> None:
+def plan_saved(sender, instance: Plan, created: bool, **kwargs) -> None:
+    if created:
+        # A new plan has no items, pace rows or snapshots yet: only its figures version starts.
+        caches.bump_figures_version(instance)
+        return
     _restore_snapshots_after_commit(caches.after_registry_change(instance))
 
 
@@ -52,9 +56,7 @@ def item_saved(sender, instance: Item, **kwargs) -> None:
 def sub_item_saved(sender, instance: SubItem, **kwargs) -> None:
     # A form opened before a report was accepted saves the cached figures it read; they are
     # derived again from the ledger so that an edit of the registry never rolls them back.
-    caches.refresh_sub_item(instance.pk)
-    item = Item.objects.select_related("plan").get(pk=instance.item_id)
-    _restore_snapshots_after_commit(caches.after_registry_change(item.plan, [item.pk]))
+    _restore_snapshots_after_commit(caches.after_sub_item_change(instance.pk))
 
 
 @receiver(post_save, sender=Milestone)
@@ -104,8 +106,6 @@ def year_end_record_saved(sender, instance, **kwargs) -> None:
 def share_changed(sender, instance: SubItemShare, **kwargs) -> None:
     # A split sub-item's figures are rolled up from its shares: a new, changed or removed
     # share changes them (unless the sub-item itself is being deleted).
-    item = _item_of(instance.sub_item_id)
-    if item is None:
+    if _item_of(instance.sub_item_id) is None:
         return
-    caches.refresh_sub_item(instance.sub_item_id)
-    _restore_snapshots_after_commit(caches.after_registry_change(item.plan, [item.pk]))
+    _restore_snapshots_after_commit(caches.after_sub_item_change(instance.sub_item_id))

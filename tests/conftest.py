@@ -53,7 +53,16 @@ def _missing(marker: str) -> str | None:
 # the tests that ask for the demo run after the other database tests of their kind (pytest-django
 # then runs the transactional ones, which flush the database after each test), and the demo is
 # flushed away before the first test after them that uses the database without it.
-_demo_seeded_state = {"seeded": False}
+#
+# With pytest-xdist (``make test`` runs the suite on every core) each worker has its own test
+# database and so its own demo, seeded the same way. The scheduler (``--dist load``) hands
+# each worker its tests in collection order, so every worker sees the same sequence as a
+# serial run (without the demo, with it, transactional, no database) and seeds its demo once,
+# again only after a transactional test flushed it. The summary line "demo county: seeded …"
+# counts the seeds and flushes of every worker. (``--dist loadscope`` and ``loadgroup`` would
+# reorder the tests and, keyed by test id, run only one of the API fuzz tests that share an id.)
+_demo_seeded_state = {"seeded": False, "seeds": 0, "flushes": 0}
+_demo_counts_key = pytest.StashKey[dict]()
 
 
 def _uses_demo(item) -> bool:
@@ -85,6 +94,7 @@ def _flush_demo(item) -> None:
         _clear_sub_items_before_flush()
         call_command("flush", interactive=False, verbosity=0)
     _demo_seeded_state["seeded"] = False
+    _demo_seeded_state["flushes"] += 1
 
 
 def pytest_runtest_setup(item):
@@ -155,6 +165,7 @@ def _seed_demo() -> None:
 
     with open(os.devnull, "w") as devnull:
         call_command("seed_demo", stdout=devnull)
+    _demo_seeded_state["seeds"] += 1
 
 
 def pytest_configure(config):
@@ -163,6 +174,31 @@ def pytest_configure(config):
     # The suite lives on one fixed day (tests/clock.py), whatever the machine's clock says.
     config.stash[_clock_key] = time_machine.travel(clock.NOW, tick=True)
     config.stash[_clock_key].start()
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: tell the controller
+        workeroutput["demo_counts"] = {k: _demo_seeded_state[k] for k in ("seeds", "flushes")}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    counts = getattr(node, "workeroutput", {}).get("demo_counts")
+    if counts is not None:
+        node.config.stash.setdefault(_demo_counts_key, {})[node.gateway.id] = counts
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    by_worker = config.stash.get(_demo_counts_key, None)
+    if by_worker is None:
+        if hasattr(config, "workerinput"):
+            return
+        by_worker = {"serial": {k: _demo_seeded_state[k] for k in ("seeds", "flushes")}}
+    seeds = sum(c["seeds"] for c in by_worker.values())
+    flushes = sum(c["flushes"] for c in by_worker.values())
+    each = ", ".join(f"{w}: {c['seeds']}/{c['flushes']}" for w, c in sorted(by_worker.items()))
+    terminalreporter.write_line(f"demo county: seeded {seeds} times, flushed {flushes} times ({each})")
 
 
 def pytest_unconfigure(config):

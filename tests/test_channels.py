@@ -92,7 +92,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the server's next poll: at the default half second, every
+        # test with a receiver would sit idle that long.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str) -> str:
@@ -299,11 +303,13 @@ def test_a_failed_send_stays_queued_with_its_error_and_no_secret_anywhere(
 def test_an_unreachable_robot_is_recorded_and_retried(
     liaison, unit, django_capture_on_commit_callbacks, caplog
 ):
-    with socket.socket() as probe:  # a port nobody listens on
+    # A port bound but never listened on refuses connections; held until the send is done, so
+    # that no other test worker's server can be given it meanwhile.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    UnitChannels.objects.create(unit=unit, wecom_webhook=f"http://127.0.0.1:{port}/send?key={WECOM_KEY}")
-    send(liaison, django_capture_on_commit_callbacks)
+        UnitChannels.objects.create(unit=unit, wecom_webhook=f"http://127.0.0.1:{port}/send?key={WECOM_KEY}")
+        send(liaison, django_capture_on_commit_callbacks)
     failed = delivery(Delivery.Channel.WECOM)
     assert failed.state == Delivery.State.QUEUED and "无法连接" in failed.last_error
     assert WECOM_KEY not in failed.last_error + caplog.text

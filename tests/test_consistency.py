@@ -36,6 +36,7 @@ from supervision.services import caches, pace_check, reminders, snapshots
 from supervision.services import notices as notices_service
 from supervision.services.dashboard import region_comparison
 from supervision.summary import plan_figures
+from tests import clock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -44,8 +45,30 @@ CENT = Decimal("0.01")
 
 def reading_days(plan: Plan) -> list[dt.date | None]:
     """Every month-end of the plan's year that has passed, and the default reading (None)."""
-    today = dates.today()
-    return [day for day in snapshots.month_ends(plan.year, today) if day < today] + [None]
+    return _days_of(plan.year, dates.today())
+
+
+def _days_of(year: int, today: dt.date) -> list[dt.date | None]:
+    return [day for day in snapshots.month_ends(year, today) if day < today] + [None]
+
+
+# The demo lists' years on the suite's fixed day (tests/clock.py): the tests that read every
+# month-end run one test per list and day, so that the days spread over the test workers. Each
+# checks that its list's reading days are the ones collected.
+_LIST_YEARS = {"2023": 2023, "current": clock.YEAR, "city": clock.YEAR}
+
+
+def each_reading_day(*lists: str) -> list:
+    return [
+        pytest.param(name, day, id=f"{name}-{day or 'today'}")
+        for name in lists
+        for day in _days_of(_LIST_YEARS[name], clock.TODAY)
+    ]
+
+
+def _collected_days_are_the_lists(plan: Plan, name: str, day: dt.date | None) -> None:
+    assert reading_days(plan) == _days_of(_LIST_YEARS[name], clock.TODAY), f"reading days of {name}"
+    assert day in reading_days(plan)
 
 
 class _TextById(HTMLParser):
@@ -356,11 +379,11 @@ def _plan(demo, year: str) -> Plan:
     return {"2023": demo["plan_2023"], "current": demo["plan_now"], "city": demo["plan_city"]}[year]
 
 
-@pytest.mark.parametrize("year", ["2023", "current", "city"])
-def test_every_surface_states_the_same_figures_at_every_month_end_and_today(demo, year):
+@pytest.mark.parametrize(("year", "day"), each_reading_day("2023", "current", "city"))
+def test_every_surface_states_the_same_figures_at_every_month_end_and_today(demo, year, day):
     plan = _plan(demo, year)
-    for day in reading_days(plan):
-        _surfaces(plan, day)
+    _collected_days_are_the_lists(plan, year, day)
+    _surfaces(plan, day)
 
 
 def _region_surfaces(plan: Plan, region: Region, day: dt.date | None) -> dict:
@@ -386,31 +409,30 @@ def _region_surfaces(plan: Plan, region: Region, day: dt.date | None) -> dict:
     return summary
 
 
-@pytest.mark.parametrize("year", ["current", "city"])
-def test_every_region_surface_states_its_shares_figures_and_they_add_up(demo, year):
+@pytest.mark.parametrize(("year", "day"), each_reading_day("current", "city"))
+def test_every_region_surface_states_its_shares_figures_and_they_add_up(demo, year, day):
     """The city's list read through each district, and 青山区's list through each township:
     every surface agrees, and the districts' split sub-items add up to the whole."""
     plan = _plan(demo, year)
+    _collected_days_are_the_lists(plan, year, day)
     split = SubItemShare.objects.filter(sub_item__item__plan=plan)
     regions = Region.objects.filter(pk__in=split.values("region_id")).order_by("code")
     assert regions.count() >= 3
-    for day in reading_days(plan):
-        whole = {s.sub_item.pk: s for s in plan_progress(plan, day).sub_states if s.is_split}
-        actual: dict[int, Decimal] = {}
-        # The whole list's dashboard compares its lower regions with the figures of their own
-        # ?region= pages (today from the stored region figures, which must say the same).
-        compared = {row.region.code: row.figures for row in region_comparison(plan, day)}
-        for region in regions:
-            summary = _region_surfaces(plan, region, day)
-            if region.code in compared:
-                assert json.loads(json.dumps(compared[region.code])) == summary, f"comparison {region} {day}"
-            for state in plan_progress(plan, day, region=region).sub_states:
-                if state.is_split and state.actual_value is not None:
-                    actual[state.sub_item.pk] = (
-                        actual.get(state.sub_item.pk, Decimal("0")) + state.actual_value
-                    )
-        assert actual == {pk: s.actual_value for pk, s in whole.items() if s.actual_value is not None}
-    if lower_regions(plan):
+    whole = {s.sub_item.pk: s for s in plan_progress(plan, day).sub_states if s.is_split}
+    actual: dict[int, Decimal] = {}
+    # The whole list's dashboard compares its lower regions with the figures of their own
+    # ?region= pages (today from the stored region figures, which must say the same).
+    compared = {row.region.code: row.figures for row in region_comparison(plan, day)}
+    for region in regions:
+        summary = _region_surfaces(plan, region, day)
+        if region.code in compared:
+            assert json.loads(json.dumps(compared[region.code])) == summary, f"comparison {region} {day}"
+        for state in plan_progress(plan, day, region=region).sub_states:
+            if state.is_split and state.actual_value is not None:
+                actual[state.sub_item.pk] = actual.get(state.sub_item.pk, Decimal("0")) + state.actual_value
+    assert actual == {pk: s.actual_value for pk, s in whole.items() if s.actual_value is not None}
+    # Today's stored figures of the lower regions (checked once per list, with today's reading).
+    if day is None and lower_regions(plan):
         caches.store_region_figures(plan)
         stored = current.region_headlines(plan)
         assert {head.source for _, head in stored} == {"caches"}

@@ -27,6 +27,7 @@ from supervision.progress import plan_progress
 from supervision.services import caches, dashboard, snapshots
 from supervision.summary import plan_figures
 from supervision.views.pace import ROWS_PER_PAGE, lagging_rows
+from tests import clock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -73,8 +74,9 @@ def _same_counts(plan: Plan, on: dt.date) -> int:
     """Assert every counted figure equals the ledger's on ``on``; returns how many were compared."""
     compared = 0
     for sub_filter in _filters(plan):
+        ledger = plan_progress(plan, on, sub_item_filter=sub_filter)
         for light in ["", *Light.values]:
-            progress = plan_progress(plan, on, sub_item_filter=sub_filter).with_light(light)
+            progress = ledger.with_light(light)
             head = current.headline(plan, on, sub_item_filter=sub_filter, light=light)
             assert head.from_caches, "the caches should hold today"
             where = f"{on} {sub_filter} {light or 'all'}"
@@ -104,17 +106,24 @@ def _same_counts(plan: Plan, on: dt.date) -> int:
     return compared
 
 
-def test_counted_figures_equal_the_ledger_at_every_month_end_and_today(demo):
+def _reading_days(year: int, today: dt.date) -> list[dt.date]:
+    """Every month-end of the list's year before today, and today."""
+    return [d for d in snapshots.month_ends(year, today) if d < today] + [today]
+
+
+# One test per day, so that the days spread over the test workers; the suite's day is fixed
+# (tests/clock.py), so the days are known when the tests are collected.
+DAYS = _reading_days(clock.YEAR, clock.TODAY)
+
+
+@pytest.mark.parametrize("day", DAYS, ids=str)
+def test_counted_figures_equal_the_ledger_at_every_month_end_and_today(demo, day):
     plan = demo["plan_now"]
-    today = dates.today()
-    days = [d for d in snapshots.month_ends(plan.year, today) if d < today] + [today]
-    compared = 0
-    for day in days:
-        with time_machine.travel(dt.datetime.combine(day, dt.time(12), tzinfo=SHANGHAI), tick=False):
-            caches.rebuild_plan(plan)
-            assert caches.sub_item_drift(plan) == []
-            compared += _same_counts(plan, day)
-    assert compared >= len(days) * 5
+    assert _reading_days(plan.year, dates.today()) == DAYS, "every reading day of the list is a test"
+    with time_machine.travel(dt.datetime.combine(day, dt.time(12), tzinfo=SHANGHAI), tick=False):
+        caches.rebuild_plan(plan)
+        assert caches.sub_item_drift(plan) == []
+        assert _same_counts(plan, day) >= 5
 
 
 def test_a_day_the_caches_do_not_hold_is_read_from_the_ledger(demo):

@@ -216,15 +216,40 @@ def refresh_pace(plan: Plan, item_ids: Iterable[int] | None = None) -> None:
     if item_ids is not None:
         items = items.filter(pk__in=list(item_ids))
     if plan.status != Plan.Status.PUBLISHED:
-        SubItemPace.objects.filter(sub_item__item__in=items).delete()
-        ItemPace.objects.filter(item__in=items).delete()
+        _drop_pace(items)
         return
     on = today()
-    progress = plan_progress(plan, on, items=items)
-    history = accepted_history(plan, on, [s.sub_item.pk for s in progress.sub_states])
-    store_pace_rows(*pace_rows(progress, history))
+    _store_pace(plan_progress(plan, on, items=items), on)
     if item_ids is None:
         region_figures_after_commit(plan.pk)
+
+
+def _store_pace(progress: PlanProgress, on: date) -> None:
+    history = accepted_history(progress.plan, on, [s.sub_item.pk for s in progress.sub_states])
+    store_pace_rows(*pace_rows(progress, history))
+
+
+def _drop_pace(items) -> None:
+    SubItemPace.objects.filter(sub_item__item__in=items).delete()
+    ItemPace.objects.filter(item__in=items).delete()
+
+
+def refresh_sub_item_and_pace(sub_item_id: int) -> Plan:
+    """``refresh_sub_item`` and ``refresh_pace`` of the sub-item's item, from one read of the
+    item: neither cache is computed from the other, so one read model as of today serves both
+    (a registry edit or an acceptance pays for it once, not twice). Returns the plan."""
+    sub_item = SubItem.objects.select_related("item__plan").get(pk=sub_item_id)
+    plan = sub_item.item.plan
+    items = Item.objects.filter(pk=sub_item.item_id)
+    on = today()
+    progress = plan_progress(plan, on, items=items)
+    state = next(s for s in progress.sub_states if s.sub_item.pk == sub_item_id)
+    SubItem.objects.filter(pk=sub_item_id).update(**ledger_figures(state))
+    if plan.status == Plan.Status.PUBLISHED:
+        _store_pace(progress, on)
+    else:
+        _drop_pace(items)
+    return plan
 
 
 # --- A plan's lower regions (a city list's counties) -----------------------------------------
@@ -436,9 +461,18 @@ def bump_figures_version(plan: Plan | int, *, insert: bool = True) -> None:
 def after_ledger_change(sub_item: SubItem) -> None:
     """A report was accepted: refresh the sub-item's figures and its item's pace rows, in the
     caller's transaction."""
-    refresh_sub_item(sub_item.pk)
-    refresh_pace(sub_item.item.plan, [sub_item.item_id])
-    bump_figures_version(sub_item.item.plan_id)
+    plan = refresh_sub_item_and_pace(sub_item.pk)
+    bump_figures_version(plan)
+
+
+@transaction.atomic
+def after_sub_item_change(sub_item_id: int) -> bool:
+    """A sub-item was saved, or its shares changed: its stored figures are derived again from
+    the ledger, and as after any registry change its item's pace rows are recomputed and the
+    plan's snapshots dropped (returns whether there were)."""
+    plan = refresh_sub_item_and_pace(sub_item_id)
+    bump_figures_version(plan)
+    return forget_snapshots(plan)
 
 
 @transaction.atomic
