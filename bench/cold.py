@@ -89,7 +89,7 @@ def main() -> int:
 
     from projects import roles
     from projects.models import SubItemShare, User
-    from supervision.services import caches, snapshots
+    from supervision.figures import caches, snapshots
 
     subitems = args.subitems
     if args.province:

@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from projects import roles  # noqa: E402
 from projects.models import User  # noqa: E402
-from supervision.services.snapshots import take_monthly_snapshots  # noqa: E402
+from supervision.figures.snapshots import take_monthly_snapshots  # noqa: E402
 
 ITEMS, SUBITEMS = 2_000, 10_000
 RUNS = 20

@@ -31,8 +31,8 @@ import xlsxwriter  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from projects.models import Plan  # noqa: E402
-from supervision.progress import plan_progress  # noqa: E402
-from supervision.services.briefing import build_briefing  # noqa: E402
+from supervision.documents.briefing import build_briefing  # noqa: E402
+from supervision.reading.progress import plan_progress  # noqa: E402
 
 ITEMS, SUBITEMS = 2_000, 10_000
 TARGET_RATIO = 1.5  # styled build / bare openpyxl

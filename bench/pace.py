@@ -22,7 +22,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from projects.models import Plan  # noqa: E402
-from supervision.services.pace_check import BATCH_SIZE, PaceCheckResult, check_plan  # noqa: E402
+from supervision.followup.services.pace_check import BATCH_SIZE, PaceCheckResult, check_plan  # noqa: E402
 
 SIZES = ((200, 1_000), (2_000, 10_000))
 TARGET_SECONDS = 10.0

@@ -175,8 +175,8 @@ def prepare_users(plan, liaisons: int, login_share: float, office_users: int) ->
     from core import dates
     from projects import roles
     from projects.models import SubItem, User
+    from supervision.ledger.periods import plan_open_period
     from supervision.models import ProgressReport
-    from supervision.periods import plan_open_period
 
     period = plan_open_period(plan, dates.today())
     due = (

@@ -1,6 +1,6 @@
 """The traffic light (红黄绿灯) a sub-item or item gets against its scheduled pace.
 
-The pace rule (``supervision.pace``) decides the colour; the registry's pages, filters and API
+The pace rule (``supervision.reading.pace``) decides the colour; the registry's pages, filters and API
 only show and filter by it, so the choices live here where both apps can import them.
 """
 
@@ -25,7 +25,7 @@ LAGGING_LIGHTS = (Light.YELLOW, Light.RED)
 
 class Verdict(models.TextChoices):
     """A closed year's final word on a sub-item or item, shown instead of its light
-    (the rule is ``supervision.ledger.final_verdict``)."""
+    (the rule is ``supervision.ledger.rules.final_verdict``)."""
 
     ON_TIME = "on_time", _("按期完成")
     LATE = "late", _("逾期完成")

@@ -88,7 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.roles",
-                "supervision.context_processors.notifications",
+                "supervision.messaging.context_processors.notifications",
             ],
         },
     },
@@ -266,7 +266,7 @@ CAPTCHA_TIMEOUT = 120
 
 CELERY_BEAT_SCHEDULE = {
     # Pages count today's figures from the pace rows when every one was checked today
-    # (supervision.current): the rows move to the new day just after midnight, and the 07:00
+    # (supervision.figures.counted): the rows move to the new day just after midnight, and the 07:00
     # check raises the flags and warnings.
     "midnight-pace-rows": {
         "task": "supervision.tasks.refresh_pace_rows",
@@ -302,7 +302,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40),
     },
     # Photos chosen on a form that came back with an error wait as drafts; unsaved ones go
-    # after two days (supervision.photos.DRAFT_MAX_AGE).
+    # after two days (supervision.photos.uploads.DRAFT_MAX_AGE).
     # The public forms' captcha challenges are drawn ahead from a pool, so showing a form
     # writes nothing (core.public_forms); the pool is topped up and its expired ones removed.
     "captcha-pool-refill": {

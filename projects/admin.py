@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions
-from .models import (
+from projects import permissions
+from projects.models import (
     Acceptance,
     CarryOver,
     Category,
@@ -29,7 +29,7 @@ from .models import (
     Unit,
     User,
 )
-from .versioning import VersionedForm
+from projects.versioning import VersionedForm
 
 
 def _plan_along(obj, path: str) -> Plan:

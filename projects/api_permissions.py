@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from . import permissions
+from projects import permissions
 
 
 class CanViewRegistry(BasePermission):

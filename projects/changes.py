@@ -5,7 +5,7 @@ The rule: a sub-item promises the target and deadline it was adopted with, until
 approved; from its approval date (``decided_on``) an approved change replaces the deadline
 (延期), the target (调整目标) or ends the promise (终止). Changes apply in the order they were
 approved. Every as-of reading of a plan asks ``promises_on`` (through
-``supervision.progress.plan_progress``), so pace, completion rate, lights, caches, snapshots and
+``supervision.reading.progress.plan_progress``), so pace, completion rate, lights, caches, snapshots and
 exports agree on the promise of each day. Nothing is overwritten: the sub-item keeps its adopted
 figures and each change keeps its own.
 
@@ -28,11 +28,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core.dates import today
-
-from . import permissions
-from .closing_models import ChangeAttachment, ChangeRequest
-from .documents import check_documents, store_document
-from .models import Plan, SubItem
+from projects import permissions
+from projects.closing_models import ChangeAttachment, ChangeRequest
+from projects.documents import check_documents, store_document
+from projects.models import Plan, SubItem
 
 Kind = ChangeRequest.Kind
 State = ChangeRequest.State

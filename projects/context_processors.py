@@ -1,4 +1,4 @@
-from . import permissions
+from projects import permissions
 
 
 def roles(request):

@@ -2,7 +2,7 @@
 
 Everything here is created idempotently, keyed on natural keys (unit code, username, plan
 year + title, item number, sub-item number). Progress is never written here: it comes from the
-report history that ``supervision.demo`` builds, as in real use.
+report history that ``supervision.demo.county`` builds, as in real use.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from decimal import Decimal
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import roles
-from .models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
+from projects import roles
+from projects.models import Category, FundingLine, Item, Milestone, Plan, SubItem, Unit, User
 
 DEMO_PASSWORD = "livelihood-demo"
 REGION = "青山区"
@@ -419,7 +419,7 @@ def current_plan_title(year: int) -> str:
 
 def current_plan_specs() -> list[ItemSpec]:
     """This year's list. Progress is set relative to each sub-item's scheduled pace on the day
-    the demo is seeded (see ``supervision.demo``), so the lights are right whenever it runs."""
+    the demo is seeded (see ``supervision.demo.county``), so the lights are right whenever it runs."""
     return [
         ItemSpec(
             1,

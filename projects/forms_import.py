@@ -6,9 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import dates
-
-from .models import Plan, Region
-from .services.plan_import import MAX_FILE_BYTES
+from projects.models import Plan, Region
+from projects.services.plan_import import MAX_FILE_BYTES
 
 
 def _latest_region() -> str:

@@ -3,7 +3,7 @@
 A plan (年度清单) holds numbered items (件); each item holds numbered sub-items (项), the
 measurable units of work, with milestones and funding lines. A sub-item's current figures
 (progress, actual, status) are written only by accepting a progress report
-(``supervision.services.reports.accept_report``); nothing else edits them.
+(``supervision.ledger.services.accept_report``); nothing else edits them.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import completion, regions, roles
-from .versioning import VersionedModel
+from projects import completion, regions, roles
+from projects.versioning import VersionedModel
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -494,7 +494,7 @@ class SubItem(VersionedModel):
 class SubItemShare(VersionedModel):
     """The part of a sub-item handed down to a lower region (分解下达): its own target,
     responsible unit, first responsible person and deadline. A split sub-item's figures are
-    rolled up from its shares' reports (``supervision.shares``)."""
+    rolled up from its shares' reports (``supervision.reading.shares``)."""
 
     sub_item = models.ForeignKey(
         SubItem, verbose_name=_("子项"), on_delete=models.CASCADE, related_name="shares"
@@ -624,7 +624,7 @@ class FundingLine(VersionedModel):
 
 
 # Changes, acceptance, handover and carry-over (issue 15) live in their own module.
-from .closing_models import (  # noqa: E402, F401
+from projects.closing_models import (  # noqa: E402, F401
     Acceptance,
     AcceptanceAttachment,
     CarryOver,

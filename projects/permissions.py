@@ -31,8 +31,8 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from . import roles
-from .models import Item, Plan, Region, SubItem, SubItemShare, User
+from projects import roles
+from projects.models import Item, Plan, Region, SubItem, SubItemShare, User
 
 
 def _group_names(user) -> set[str]:

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from .completion import format_number
-from .models import Plan, Region, SubItem, SubItemShare, Unit
+from projects.completion import format_number
+from projects.models import Plan, Region, SubItem, SubItemShare, Unit
 
 
 @dataclass(frozen=True)

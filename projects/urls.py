@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from projects import views, views_import
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,5 +1,5 @@
 """The site's entry points: home (sends each role to its start page), the health check and the
-400 and CSRF-failure pages. The plan, item and sub-item pages show progress and live in ``supervision.views.plans``."""
+400 and CSRF-failure pages. The plan, item and sub-item pages show progress and live in ``supervision.reading.views.plans``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.views import csrf
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import permissions
-from .api.authentication import CSRF_REFUSED
+from projects import permissions
+from projects.api.authentication import CSRF_REFUSED
 
 
 @login_required

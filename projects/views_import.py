@@ -18,12 +18,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import dates, xlsx
-
-from . import permissions
-from .forms_import import PlanImportConfirmForm, PlanUploadForm
-from .models import Region
-from .services import plan_import as importer
-from .services.plan_import import ImportFileError, ParsedPlan, PlanImportInvalid
+from projects import permissions
+from projects.forms_import import PlanImportConfirmForm, PlanUploadForm
+from projects.models import Region
+from projects.services import plan_import as importer
+from projects.services.plan_import import ImportFileError, ParsedPlan, PlanImportInvalid
 
 
 def _require_office(user) -> None:

@@ -3,7 +3,7 @@ ballots and who voted are deliberately absent: nobody browses them."""
 
 from django.contrib import admin
 
-from .models import Candidate, CandidateFunding, Suggestion
+from selection.models import Candidate, CandidateFunding, Suggestion
 
 
 class CandidateFundingInline(admin.TabularInline):

@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from core.dates import parse_as_of
 from projects import permissions
 from projects.api.filters import SUPPORTED_DATE
-
-from . import results
+from selection import results
 
 
 class CandidateResultSerializer(serializers.Serializer):

@@ -16,9 +16,8 @@ from django.db import transaction
 
 from projects import demo
 from projects.models import Category, Plan, Unit, User
-
-from . import services
-from .models import Candidate, CandidateFunding, Suggestion, VotingSession
+from selection import services
+from selection.models import Candidate, CandidateFunding, Suggestion, VotingSession
 
 DEPUTIES = 120
 SEATS = 10

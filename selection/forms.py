@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import validate_supported
 from core.public_forms import PublicForm
 from projects.models import Category
-
-from .models import Candidate, Choice, Suggestion
+from selection.models import Candidate, Choice, Suggestion
 
 TEXT_REQUIRED = {"required": _("请填写建议内容。")}
 

@@ -9,8 +9,8 @@ from datetime import date
 
 from django.db.models import Sum
 
-from . import rules
-from .models import Candidate, Tally, VotingSession
+from selection import rules
+from selection.models import Candidate, Tally, VotingSession
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,7 @@ def under_way(on: date) -> UnderWay | None:
     what it has got to: suggestions, candidates, the vote, the vote counted. None when no list
     is being chosen."""
     from projects.models import Plan
-
-    from .models import Suggestion
+    from selection.models import Suggestion
 
     years = set(
         Suggestion.objects.filter(year__gte=on.year, received_on__lte=on).values_list("year", flat=True)

@@ -17,9 +17,8 @@ from django.utils.crypto import salted_hmac
 
 from projects import permissions
 from projects.models import FundingLine, Item, Plan, Region, SubItem
-
-from . import results, rules
-from .models import Ballot, Candidate, Choice, Suggestion, Tally, VoteParticipation, VotingSession
+from selection import results, rules
+from selection.models import Ballot, Candidate, Choice, Suggestion, Tally, VoteParticipation, VotingSession
 
 # Tracking codes avoid letters and digits a resident could misread (0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from selection import views
 
 urlpatterns = [
     path("public/suggestions/new/", views.public_suggestion_new, name="public_suggestion_new"),

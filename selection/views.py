@@ -17,9 +17,8 @@ from django.views.decorators.http import require_POST
 from core.dates import parse_as_of, today
 from core.public_forms import TOO_OFTEN, sent_too_often
 from projects import permissions
-
-from . import results, rules, services
-from .forms import (
+from selection import results, rules, services
+from selection.forms import (
     DeclineForm,
     DraftPlanForm,
     MergeForm,
@@ -29,7 +28,7 @@ from .forms import (
     TallyForm,
     VoteForm,
 )
-from .models import Candidate, Choice, Suggestion, Tally, VotingSession
+from selection.models import Candidate, Choice, Suggestion, Tally, VotingSession
 
 
 def suggestion_year() -> int:

@@ -5,9 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from projects.admin import WithinRegionAdmin, WithinRegionInline
-
-from . import channels
-from .models import (
+from supervision.messaging import channels
+from supervision.models import (
     Circular,
     Delivery,
     Flag,
@@ -42,7 +41,7 @@ class ReportFundingInline(admin.TabularInline):
 
 
 class PhotoInline(admin.TabularInline):
-    """Photos are uploaded through the pages (supervision.photos.store_photo checks and renames
+    """Photos are uploaded through the pages (supervision.photos.uploads.store_photo checks and renames
     them); here they are only listed, linked through the view that checks the reader."""
 
     extra = 0

@@ -7,4 +7,4 @@ class SupervisionConfig(AppConfig):
     verbose_name = "进度督查"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the registry-change receivers
+        from supervision.figures import signals  # noqa: F401 - connects the registry-change receivers

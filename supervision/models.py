@@ -844,7 +844,7 @@ class SupervisionOrderEvent(models.Model):
 
 
 # --- Where officials read their messages: channels chosen per user and per unit, and one
-# delivery record per message and channel (supervision.services.deliveries sends them). ---
+# delivery record per message and channel (supervision.messaging.deliveries sends them). ---
 
 
 class UserChannels(models.Model):
@@ -1112,4 +1112,4 @@ class NoticeObjection(models.Model):
 
 
 # The satisfaction evaluation's models live in their own module (registered with this app).
-from .models_evaluation import *  # noqa: E402, F403
+from supervision.yearend.models import *  # noqa: E402, F403

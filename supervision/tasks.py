@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from supervision.services import pace_check
+from supervision.followup.services import pace_check
 
 # --- Pace: the daily pace check (07:00) and report reminders (08:00), see CELERY_BEAT_SCHEDULE. ---
 # A database that is restarting or failing over answers with these errors; the check is
@@ -31,7 +31,7 @@ def refresh_pace_rows() -> int:
     """Move every published plan's pace rows to today (no flags, no warnings: the daily check
     does those); returns the number of plans."""
     from projects.models import Plan
-    from supervision.services import caches
+    from supervision.figures import caches
 
     plans = list(Plan.objects.filter(status=Plan.Status.PUBLISHED))
     for plan in plans:
@@ -43,7 +43,7 @@ def refresh_pace_rows() -> int:
 def refresh_region_figures(plan_id: int) -> int:
     """Store a plan's lower regions' figures at its current version, after a change committed
     (``caches.refresh_region_figures``); returns how many were stored."""
-    from supervision.services import caches
+    from supervision.figures import caches
 
     return caches.refresh_region_figures(plan_id)
 
@@ -55,32 +55,32 @@ def send_report_reminders(on: str | None = None) -> int:
 
 
 # --- Supervision follow-up: monthly plan snapshots and the daily rectification check. ---
-# Thin wrappers: the rules live in supervision.services.snapshots and .rectifications (imported
+# Thin wrappers: the rules live in supervision.figures.snapshots and .rectifications (imported
 # inside the tasks so this section stays self-contained next to the pace tasks).
 
 
 @shared_task(name="supervision.tasks.take_monthly_snapshots")
 def take_monthly_snapshots() -> int:
-    from supervision.services import snapshots
+    from supervision.figures import snapshots
 
     return len(snapshots.take_monthly_snapshots())
 
 
 @shared_task(name="supervision.tasks.mark_overdue_rectifications")
 def mark_overdue_rectifications() -> int:
-    from supervision.services import rectifications
+    from supervision.followup.services import rectifications
 
     return rectifications.mark_overdue()
 
 
 # --- Exports: large exports are built by a worker (routed to the "exports" queue), and old
-# ones removed daily. The work is in supervision.services.exports. ---
+# ones removed daily. The work is in supervision.documents.exports. ---
 
 
 @shared_task(name="supervision.tasks.run_export")
 def run_export(job_id: int) -> str:
     """Build an ExportJob's file; never raises for a failed build (the job says why)."""
-    from supervision.services import exports
+    from supervision.documents import exports
 
     return exports.run_job(job_id)
 
@@ -88,20 +88,20 @@ def run_export(job_id: int) -> str:
 @shared_task(name="supervision.tasks.remove_old_exports")
 def remove_old_exports() -> int:
     """Delete export jobs and their files older than EXPORT_JOB_MAX_AGE_DAYS."""
-    from supervision.services import exports
+    from supervision.documents import exports
 
     return exports.remove_old_jobs()
 
 
 # --- Notification channels: each delivery is sent by its own task, retried with back-off; a
-# sweep picks up deliveries whose task was lost. The rules live in supervision.services.deliveries.
+# sweep picks up deliveries whose task was lost. The rules live in supervision.messaging.deliveries.
 
 
 @shared_task(bind=True, name="supervision.tasks.send_delivery", max_retries=None)
 def send_delivery(self, delivery_id: int) -> str:
     """One attempt at a delivery; while it stays queued, try again when it is due. Run eagerly
     (no broker) it makes one attempt only: the sweep makes the later ones, never the request."""
-    from supervision.services import deliveries
+    from supervision.messaging import deliveries
 
     delivery = deliveries.deliver(delivery_id)
     if delivery is None:
@@ -113,7 +113,7 @@ def send_delivery(self, delivery_id: int) -> str:
 
 @shared_task(name="supervision.tasks.send_due_deliveries")
 def send_due_deliveries() -> int:
-    from supervision.services import deliveries
+    from supervision.messaging import deliveries
 
     return deliveries.send_due()
 
@@ -121,6 +121,6 @@ def send_due_deliveries() -> int:
 @shared_task(name="supervision.tasks.remove_abandoned_photo_drafts")
 def remove_abandoned_photo_drafts() -> int:
     """Remove photos chosen on forms that were never saved (``photos.DRAFT_MAX_AGE``)."""
-    from supervision.photos import remove_abandoned_drafts
+    from supervision.photos.uploads import remove_abandoned_drafts
 
     return remove_abandoned_drafts()

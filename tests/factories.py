@@ -208,7 +208,7 @@ def accepted_report(
 ) -> ProgressReport:
     """An accepted report applied to the sub-item (or to one of its shares), as the office's
     review would leave it."""
-    from supervision.services.reports import accept_report
+    from supervision.ledger.services import accept_report
 
     report = ProgressReportFactory(
         sub_item=sub_item,

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from projects.completion import item_is_complete
 from supervision.models import ProgressReport
-from supervision.progress import plan_progress
-from supervision.summary import plan_figures
+from supervision.reading.progress import plan_progress
+from supervision.reading.summary import plan_figures
 
 MID_2023 = dt.date(2023, 6, 30)
 

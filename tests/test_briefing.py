@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 
 from core import dates
 from projects.models import FundingLine, SubItem
+from supervision.ledger.services import accept_report
 from supervision.models import ProgressReport
-from supervision.services.reports import accept_report
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,
@@ -186,7 +186,7 @@ def test_sheets_print_on_a4_landscape_fitted_to_width_with_frozen_repeated_heade
 
 def test_every_sheet_of_the_briefing_fits_a4_landscape_at_full_size():
     from core import xlsx
-    from supervision.services import briefing
+    from supervision.documents import briefing
 
     for columns in (
         briefing.DETAIL_COLUMNS,

@@ -30,10 +30,10 @@ from openpyxl import load_workbook
 
 from core import dates
 from projects.models import Category
+from supervision.documents.briefing import build_briefing
+from supervision.ledger.services import accept_report
 from supervision.models import ProgressReport
-from supervision.progress import plan_progress
-from supervision.services.briefing import build_briefing
-from supervision.services.reports import accept_report
+from supervision.reading.progress import plan_progress
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,

@@ -7,7 +7,7 @@ import pytest
 from captcha.models import CaptchaStore
 
 from supervision.models import NoticeObjection
-from supervision.services import notices as service
+from supervision.notices import services as service
 from tests.browser import ARTIFACTS, launch
 
 from .factories import ItemFactory, PlanFactory, SubItemFactory, UnitFactory, accepted_report, office_user

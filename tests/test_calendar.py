@@ -19,7 +19,7 @@ from django.test import Client
 
 from projects import demo
 from projects.models import Plan, User
-from supervision.demo_levels import city_plan_title
+from supervision.demo.levels import city_plan_title
 from tests import clock
 from tests.test_consistency import _surfaces
 

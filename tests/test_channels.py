@@ -25,9 +25,9 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from supervision.messaging import deliveries
+from supervision.messaging.notifications import notify
 from supervision.models import Delivery, Notification, ProgressReport, UnitChannels, UserChannels
-from supervision.services import deliveries
-from supervision.services.notifications import notify
 from supervision.tasks import send_delivery, send_due_deliveries
 
 from .factories import ProgressReportFactory, SubItemFactory, UnitFactory, liaison_user, office_user

@@ -22,9 +22,9 @@ from docx.shared import Pt
 
 from core.dates import today
 from projects.models import Unit
-from supervision import current
+from supervision.documents import circular as service
+from supervision.figures import counted as current
 from supervision.models import Circular
-from supervision.services import circular as service
 from tests.factories import (
     ItemFactory,
     PlanFactory,

@@ -28,14 +28,16 @@ from core import dates
 from core.lights import LIGHT_ORDER, Light, Verdict
 from projects.models import Plan, Region, SubItemShare, User
 from projects.shares import lower_regions
-from supervision import current, periods
+from supervision.figures import caches, snapshots
+from supervision.figures import counted as current
+from supervision.followup.services import pace_check, reminders
+from supervision.ledger import periods
 from supervision.models import Notification, PlanSnapshot
-from supervision.notices import class_sentences, notice_figures
-from supervision.progress import plan_progress
-from supervision.services import caches, pace_check, reminders, snapshots
-from supervision.services import notices as notices_service
-from supervision.services.dashboard import region_comparison
-from supervision.summary import plan_figures
+from supervision.notices import services as notices_service
+from supervision.notices.rules import class_sentences, notice_figures
+from supervision.reading.dashboard import region_comparison
+from supervision.reading.progress import plan_progress
+from supervision.reading.summary import plan_figures
 from tests import clock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -502,7 +504,7 @@ def _evaluation_page_rows(page: str) -> dict[int, tuple]:
 
 def _evaluation_surfaces(plan: Plan, day: dt.date | None) -> None:
     from projects.completion import format_percent
-    from supervision.evaluation import evaluation_rows
+    from supervision.yearend.evaluation import evaluation_rows
 
     web, api = _clients()
     params = _query(day)
@@ -544,7 +546,7 @@ def _evaluation_surfaces(plan: Plan, day: dt.date | None) -> None:
 
 @pytest.mark.parametrize("year", ["2023", "current"])
 def test_the_evaluation_page_api_and_briefing_sheet_agree(demo, year):
-    from supervision import demo_evaluation
+    from supervision.demo import evaluation as demo_evaluation
 
     plan = demo["plan_2023"] if year == "2023" else demo["plan_now"]
     days = reading_days(plan)

@@ -1,4 +1,4 @@
-"""The figures counted from the caches (``supervision.current``) equal the figures read from the
+"""The figures counted from the caches (``supervision.figures.counted``) equal the figures read from the
 ledger, for the demo list at every month-end of its year and today, for the whole plan and
 narrowed by each category, each unit and each light.
 
@@ -21,12 +21,13 @@ from django.test import Client
 from core import dates
 from core.lights import Light
 from projects.models import Plan, SubItem, User
-from supervision import current
+from supervision.figures import caches, snapshots
+from supervision.figures import counted as current
 from supervision.models import SubItemPace
-from supervision.progress import plan_progress
-from supervision.services import caches, dashboard, snapshots
-from supervision.summary import plan_figures
-from supervision.views.pace import ROWS_PER_PAGE, lagging_rows
+from supervision.reading import dashboard
+from supervision.reading.progress import plan_progress
+from supervision.reading.summary import plan_figures
+from supervision.reading.views.lagging import ROWS_PER_PAGE, lagging_rows
 from tests import clock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -164,7 +165,7 @@ def test_the_lagging_list_pages_in_the_ledgers_order(demo, monkeypatch):
     office.force_login(User.objects.get(username="office"))
     expected = [r.state.sub_item.pk for r in lagging_rows(plan_progress(plan), {})]
     assert expected, "the demo list has lagging sub-items"
-    monkeypatch.setattr("supervision.views.pace.ROWS_PER_PAGE", 2)
+    monkeypatch.setattr("supervision.reading.views.lagging.ROWS_PER_PAGE", 2)
     shown = []
     for number in range(1, len(expected) // 2 + 2):
         response = office.get(f"/plans/{plan.pk}/lagging/", {"page": number})

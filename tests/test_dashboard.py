@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from core import dates
 from projects.models import Category, Plan, Unit
 from supervision.models import InspectionVisit, Rectification
-from supervision.progress import plan_progress
+from supervision.reading.progress import plan_progress
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,
@@ -275,7 +275,7 @@ def test_a_dashboard_without_its_stored_month_ends_says_they_are_being_computed(
 
 
 def test_a_province_of_units_ranks_the_best_and_the_worst_and_links_to_every_unit(deputy_client, db):
-    from supervision.views.dashboard import UNIT_ROWS
+    from supervision.reading.views.dashboard import UNIT_ROWS
 
     plan = PlanFactory()
     total = UNIT_ROWS + 5

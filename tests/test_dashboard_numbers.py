@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from supervision.progress import plan_progress
-from supervision.services.dashboard import unit_ranking
+from supervision.reading.dashboard import unit_ranking
+from supervision.reading.progress import plan_progress
 from tests.factories import ItemFactory, PlanFactory, SubItemFactory, UnitFactory, accepted_report
 
 

@@ -16,22 +16,22 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from core.dates import today
-from supervision import evaluation as rules
-from supervision.demo_evaluation import BELOW_THRESHOLD
+from supervision.demo.evaluation import BELOW_THRESHOLD
 from supervision.models import (
     InspectionVisit,
     Rectification,
     Satisfaction,
     VisitedItem,
 )
-from supervision.models_evaluation import (
+from supervision.yearend import evaluation as rules
+from supervision.yearend.models import (
     Evaluation,
     EvaluationBallot,
     EvaluationRectification,
     EvaluationVote,
     PaperTally,
 )
-from supervision.services import evaluation as service
+from supervision.yearend.services import evaluation as service
 from tests.factories import (
     ItemFactory,
     PlanFactory,

@@ -14,8 +14,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core import dates
+from supervision.ledger.services import accept_report
 from supervision.models import ProgressReport
-from supervision.services.reports import accept_report
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,

@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 
 from core import dates
 from projects.models import SubItem, Unit
+from supervision.documents import briefing
+from supervision.ledger.services import accept_report
 from supervision.models import ExportJob, ProgressReport
-from supervision.services import briefing
-from supervision.services.reports import accept_report
 from supervision.tasks import remove_old_exports, run_export
 from tests.factories import ProgressReportFactory, leader_user, liaison_user, office_user
 from tests.test_briefing import build_plan
@@ -191,9 +191,9 @@ def test_the_cleanup_runs_daily():
 
 @pytest.mark.parametrize("query", [{}, {"light": "red"}])
 def test_the_plan_table_read_a_few_items_at_a_time_is_the_whole_tables(client, login, monkeypatch, query):
-    from supervision.filters import PlanTableFilter
-    from supervision.progress import plan_progress
-    from supervision.services import exports
+    from supervision.documents import exports
+    from supervision.reading.filters import PlanTableFilter
+    from supervision.reading.progress import plan_progress
 
     plan = build_plan(items=3, subs_per_item=2)
     monkeypatch.setattr(exports, "ITEMS_PER_READ", 2)
@@ -205,8 +205,8 @@ def test_the_plan_table_read_a_few_items_at_a_time_is_the_whole_tables(client, l
 
 
 def test_the_briefing_read_a_few_items_at_a_time_is_the_whole_briefing(client, login, monkeypatch):
-    from supervision.progress import plan_progress
-    from supervision.services import exports
+    from supervision.documents import exports
+    from supervision.reading.progress import plan_progress
 
     plan = build_plan(items=3, subs_per_item=2)
     red = SubItem.objects.get(item__plan=plan, item__number=3, number=2)
@@ -233,8 +233,8 @@ def test_the_briefing_read_a_few_items_at_a_time_is_the_whole_briefing(client, l
 
 
 def test_the_lagging_list_read_a_few_items_at_a_time_is_the_whole_list(client, login, monkeypatch):
-    from supervision.progress import plan_progress
-    from supervision.services import exports
+    from supervision.documents import exports
+    from supervision.reading.progress import plan_progress
 
     plan = build_plan(items=3, subs_per_item=2)
     monkeypatch.setattr(exports, "ITEMS_PER_READ", 1)

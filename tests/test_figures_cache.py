@@ -18,8 +18,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from core import dates
-from supervision.services.caches import figures_version
-from supervision.views import dashboard as dashboard_view
+from supervision.figures.caches import figures_version
+from supervision.reading.views import dashboard as dashboard_view
 from tests.factories import (
     FundingLineFactory,
     MilestoneFactory,

@@ -467,8 +467,8 @@ def test_an_exported_plan_imports_back_as_the_same_registry(client, login):
 def test_the_briefing_detail_sheet_imports_as_a_list(client, login):
     from django.utils import timezone
 
+    from supervision.ledger.services import accept_report
     from supervision.models import ProgressReport
-    from supervision.services.reports import accept_report
     from tests.factories import ProgressReportFactory
     from tests.test_briefing import build_plan
 

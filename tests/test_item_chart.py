@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from projects.models import Item, User
-from supervision.progress import plan_progress
-from supervision.services import snapshots
+from supervision.figures import snapshots
+from supervision.reading.progress import plan_progress
 from tests import clock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import dates
+from supervision.followup.services import pace_check
+from supervision.ledger.services import accept_report
 from supervision.models import ProgressReport
-from supervision.services import pace_check
-from supervision.services.reports import accept_report
 from tests.factories import (
     ItemFactory,
     ProgressReportFactory,

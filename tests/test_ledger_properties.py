@@ -31,11 +31,10 @@ from rest_framework.test import APIClient
 
 from core.lights import Light
 from projects.models import FundingLine, Plan, SubItem
-from supervision import ledger, periods
-from supervision.models import ProgressReport, ReportFunding
-from supervision.progress import plan_progress
-from supervision.services import caches
-from supervision.services.reports import (
+from supervision.figures import caches
+from supervision.ledger import periods
+from supervision.ledger import rules as ledger
+from supervision.ledger.services import (
     InvalidReport,
     ReportConflict,
     accept_report,
@@ -43,7 +42,9 @@ from supervision.services.reports import (
     return_report,
     save_report,
 )
-from supervision.summary import plan_figures
+from supervision.models import ProgressReport, ReportFunding
+from supervision.reading.progress import plan_progress
+from supervision.reading.summary import plan_figures
 
 from .factories import (
     FundingLineFactory,

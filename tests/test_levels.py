@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from projects.shares import ShareRow, save_shares
-from supervision.progress import plan_progress
-from supervision.summary import plan_figures
+from supervision.reading.progress import plan_progress
+from supervision.reading.summary import plan_figures
 from tests.factories import (
     ItemFactory,
     PlanFactory,

@@ -22,7 +22,8 @@ from core.public_forms import TOO_OFTEN, refill_captcha_pool
 from core.qr import qr_svg
 from projects.models import Plan
 from supervision.models import NoticeObjection, ProgressNotice
-from supervision.notices import (
+from supervision.notices import services as service
+from supervision.notices.rules import (
     NoticeClass,
     class_sentences,
     notice_class,
@@ -30,7 +31,6 @@ from supervision.notices import (
     objection_closes,
     share,
 )
-from supervision.services import notices as service
 from tests.captcha import solved_captcha
 
 from .factories import (

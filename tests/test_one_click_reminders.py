@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import dates
+from supervision.followup.services import orders, rectifications
 from supervision.models import Notification, ReminderLog, SupervisionOrder
-from supervision.services import orders, rectifications
 from tests.factories import (
     PlanFactory,
     SubItemFactory,

@@ -17,13 +17,13 @@ from rest_framework.test import APIClient
 from core import dates
 from core.lights import Light
 from projects.models import ChangeRequest, Milestone, Plan, SubItem
-from supervision import ledger
+from supervision.figures import caches, snapshots
+from supervision.ledger import rules as ledger
+from supervision.ledger.services import InvalidReport, accept_report, create_report
 from supervision.models import PlanSnapshot, ProgressReport, Rectification, SubItemPace
-from supervision.progress import plan_progress
-from supervision.services import caches, snapshots
-from supervision.services import notices as notices_service
-from supervision.services.reports import InvalidReport, accept_report, create_report
-from supervision.summary import plan_figures
+from supervision.notices import services as notices_service
+from supervision.reading.progress import plan_progress
+from supervision.reading.summary import plan_figures
 from tests.factories import (
     FundingLineFactory,
     ItemFactory,
@@ -532,7 +532,7 @@ def test_money_reported_before_a_second_source_was_planned_still_counts():
 
 
 def test_only_a_submitted_report_can_be_accepted(reporting):
-    from supervision.services.reports import ReportConflict
+    from supervision.ledger.services import ReportConflict
 
     sub, liaison = reporting
     draft = create_report(

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from core.lights import Light
 from projects.models import SubItem, User
 from supervision import tasks
+from supervision.followup.services import pace_check
 from supervision.models import Flag, ItemPace, Notification, ProgressReport, ReminderLog, SubItemPace
-from supervision.progress import plan_progress
-from supervision.services import pace_check
+from supervision.reading.progress import plan_progress
 from tests.factories import (
     ItemFactory,
     PlanFactory,

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from core.lights import Light
-from supervision import pace, periods
-from supervision.ledger import owes_report
+from supervision.ledger import periods
+from supervision.ledger.rules import owes_report
+from supervision.reading import pace
 
 
 def _is_overdue_to_report(sub, report, is_complete, period):

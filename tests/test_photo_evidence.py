@@ -16,6 +16,9 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
 from core import dates
+from supervision.followup.services import rectifications as rectification_service
+from supervision.ledger.periods import Period
+from supervision.ledger.services import accept_report, create_report
 from supervision.models import (
     InspectionVisit,
     PhotoDraft,
@@ -25,10 +28,7 @@ from supervision.models import (
     ReportPhoto,
     VisitPhoto,
 )
-from supervision.periods import Period
-from supervision.photos import before_after_pairs, photo_marks, read_facts
-from supervision.services import rectifications as rectification_service
-from supervision.services.reports import accept_report, create_report
+from supervision.photos.uploads import before_after_pairs, photo_marks, read_facts
 from supervision.tasks import remove_abandoned_photo_drafts
 
 from .factories import (
@@ -474,7 +474,7 @@ def test_only_those_who_attach_photos_may_store_drafts(client, login):
 
 
 def test_timeline_shows_the_visits_and_rectifications_photos_to_those_who_may_read_them(world, client, login):
-    from supervision.services import visits as visit_service
+    from supervision.followup.services import visits as visit_service
 
     visit_service.create_visit(
         world["deputy"],

@@ -15,9 +15,10 @@ from docx import Document
 
 from core.dates import month_end, today
 from projects.models import Unit
+from supervision.documents import ranking
 from supervision.models import ProgressReport, RankingPublication
-from supervision.progress import plan_progress
-from supervision.services import dashboard, ranking
+from supervision.reading import dashboard
+from supervision.reading.progress import plan_progress
 from tests.factories import (
     ItemFactory,
     PlanFactory,

@@ -15,8 +15,8 @@ from django.urls import reverse
 from PIL import Image
 
 from core import dates
+from supervision.followup.services import rectifications as service
 from supervision.models import Notification, Rectification, RectificationEvent
-from supervision.services import rectifications as service
 from supervision.tasks import mark_overdue_rectifications
 from tests.factories import (
     SubItemFactory,

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from projects.shares import lower_regions
-from supervision import current
+from supervision.figures import caches
+from supervision.figures import counted as current
 from supervision.models import RegionFigures
-from supervision.services import caches
 from tests.factories import accepted_report
 from tests.test_shares import YEAR, city, travel  # noqa: F401  (fixtures)
 
@@ -42,7 +42,7 @@ def test_the_stored_figures_are_read_while_they_hold_and_equal_the_ledgers(demo)
 
 
 def _dashboard_rows(plan):
-    from supervision.services.dashboard import region_comparison
+    from supervision.reading.dashboard import region_comparison
 
     return region_comparison(plan, None)
 

@@ -189,7 +189,7 @@ def test_as_of_dates_before_2000_are_a_clear_400(client, login, demo):
 
 
 def test_a_long_plan_table_is_paged_by_item_while_the_headline_counts_the_whole_plan(client, login):
-    from supervision.views.plans import ITEMS_PER_PAGE
+    from supervision.reading.views.plans import ITEMS_PER_PAGE
 
     plan = PlanFactory()
     for number in range(1, ITEMS_PER_PAGE + 3):

@@ -2,8 +2,8 @@
 
 import pytest
 
+from supervision.ledger.services import latest_accepted_report
 from supervision.models import ProgressReport
-from supervision.services.reports import latest_accepted_report
 
 pytestmark = pytest.mark.django_db
 

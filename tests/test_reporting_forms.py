@@ -9,9 +9,9 @@ from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
 from core import dates
-from supervision.forms.reports import ProgressReportForm
+from supervision.ledger.forms import ProgressReportForm
 from supervision.models import ProgressReport
-from supervision.photos import check_photo
+from supervision.photos.uploads import check_photo
 
 from .factories import SubItemFactory, accepted_report
 

@@ -10,9 +10,7 @@ from django.db import DatabaseError, transaction
 
 from core import dates
 from projects.models import SubItem
-from supervision.models import Notification, ProgressReport
-from supervision.progress import plan_progress
-from supervision.services.reports import (
+from supervision.ledger.services import (
     InvalidReport,
     ReportConflict,
     accept_and_notify,
@@ -21,6 +19,8 @@ from supervision.services.reports import (
     return_report,
     save_report,
 )
+from supervision.models import Notification, ProgressReport
+from supervision.reading.progress import plan_progress
 
 from .factories import FundingLineFactory, ProgressReportFactory, SubItemFactory, liaison_user, office_user
 

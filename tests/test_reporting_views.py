@@ -12,8 +12,8 @@ from PIL import Image
 
 from core import dates
 from projects.models import Plan
+from supervision.ledger.services import create_report, return_report
 from supervision.models import Notification, ProgressReport, ReportPhoto
-from supervision.services.reports import create_report, return_report
 
 from .factories import (
     ItemFactory,

@@ -19,10 +19,10 @@ from django.urls import reverse
 from PIL import Image
 
 from core import dates
+from supervision.followup.services import rectifications as rectification_service
+from supervision.followup.services import visits as visit_service
+from supervision.ledger.services import add_photos
 from supervision.models import InspectionVisit, Rectification, RectificationPhoto, Satisfaction, VisitPhoto
-from supervision.services import rectifications as rectification_service
-from supervision.services import visits as visit_service
-from supervision.services.reports import add_photos
 from tests.factories import (
     ItemFactory,
     PlanFactory,

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from core import dates
 from projects.models import Item, Plan, SubItem, Unit, User
 from supervision.models import ProgressReport
-from supervision.progress import plan_progress
+from supervision.reading.progress import plan_progress
 
 
 def test_the_2023_list_has_ten_items_thirteen_sub_items_and_six_eight_done(demo):
@@ -89,7 +89,7 @@ def _outcome(day: dt.date) -> dict:
     from projects.demo import current_plan_title, running_year
     from projects.models import Acceptance
     from selection.models import Candidate, Suggestion, VotingSession
-    from supervision.models_evaluation import Evaluation
+    from supervision.yearend.models import Evaluation
 
     year = running_year(day)
     plan = Plan.objects.get(year=year, title=current_plan_title(year))
@@ -139,7 +139,7 @@ def test_seeded_on_5_january_the_demo_is_last_years_list_being_closed_while_the_
 @pytest.mark.slow
 def test_after_the_january_session_last_years_list_is_evaluated_and_the_new_one_drafted(db):
     from selection.models import VotingSession
-    from supervision.models_evaluation import Evaluation
+    from supervision.yearend.models import Evaluation
 
     day = dt.date(2027, 1, 20)
     call_command("seed_demo", today=day, stdout=open("/dev/null", "w"))

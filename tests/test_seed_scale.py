@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from core import dates
 from projects.models import Plan, SubItem
+from supervision.figures.snapshots import month_ends
 from supervision.models import PlanSnapshot, ProgressReport, SubItemPace
-from supervision.services.snapshots import month_ends
 
 TITLE = "规模测试（小）"
 
@@ -88,7 +88,7 @@ def check_province() -> None:
     from decimal import Decimal
 
     from projects.models import Region, SubItemShare
-    from supervision.progress import plan_progress
+    from supervision.reading.progress import plan_progress
 
     province = Region.objects.get(code="980000")
     cities = list(province.children.order_by("code"))

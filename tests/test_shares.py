@@ -13,12 +13,13 @@ from rest_framework.test import APIClient
 
 from projects.models import SubItemShare
 from projects.shares import ShareRow, save_shares, split_errors
-from supervision import ledger, shares
+from supervision.figures import caches
+from supervision.followup.services.pace_check import check_plan
+from supervision.ledger import rules as ledger
+from supervision.ledger.services import ReportRefused, create_report
 from supervision.models import ProgressReport
-from supervision.progress import plan_progress, plan_summaries
-from supervision.services import caches
-from supervision.services.pace_check import check_plan
-from supervision.services.reports import ReportRefused, create_report
+from supervision.reading import shares
+from supervision.reading.progress import plan_progress, plan_summaries
 from tests.factories import (
     ItemFactory,
     PlanFactory,
@@ -261,7 +262,7 @@ class TestReportingOnShares:
 
 @pytest.mark.django_db
 def test_reminders_for_a_split_sub_item_go_to_the_units_of_the_shares_that_owe_a_report(city):
-    from supervision.services.pace_check import reminders_due
+    from supervision.followup.services.pace_check import reminders_due
 
     plan, sub, split, _ = city
     east, green, west = split
@@ -374,8 +375,9 @@ def test_a_share_with_a_later_deadline_is_the_deadline_of_the_verdict_the_laggin
 ):
     """A split sub-item answers by its latest share's deadline: past the sub-item's own
     deadline but not its share's, it is not overdue; finished by the share's, it is on time."""
-    from supervision.services import closing, dashboard
-    from supervision.views.pace import lagging_rows
+    from supervision.reading import dashboard
+    from supervision.reading.views.lagging import lagging_rows
+    from supervision.yearend.services import closing
 
     city = region("450100", "示范市", region("450000", "示范省"))
     east, west = region("450102", "东区", city), region("450103", "西区", city)

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import dates
+from supervision.figures import snapshots
 from supervision.models import PlanSnapshot
-from supervision.progress import plan_progress
-from supervision.services import snapshots
-from supervision.summary import plan_figures
+from supervision.reading.progress import plan_progress
+from supervision.reading.summary import plan_figures
 from supervision.tasks import take_monthly_snapshots
 from tests.factories import PlanFactory, SubItemFactory, accepted_report
 

@@ -15,15 +15,15 @@ from django.utils import timezone
 from docx import Document
 
 from core import dates
+from supervision.followup.services import orders as service
+from supervision.followup.services import rectifications
+from supervision.ledger.services import accept_report
 from supervision.models import (
     Notification,
     ProgressReport,
     SupervisionOrder,
     SupervisionOrderEvent,
 )
-from supervision.services import orders as service
-from supervision.services import rectifications
-from supervision.services.reports import accept_report
 from tests.factories import (
     PlanFactory,
     ProgressReportFactory,

@@ -14,9 +14,9 @@ from django.urls import reverse
 from PIL import Image
 
 from core import dates
+from supervision.followup.services import rectifications as rectification_service
+from supervision.followup.services import visits as service
 from supervision.models import InspectionVisit, Rectification, Satisfaction, VisitedItem
-from supervision.services import rectifications as rectification_service
-from supervision.services import visits as service
 from tests.factories import (
     ItemFactory,
     PlanFactory,
@@ -327,7 +327,7 @@ def test_item_page_shows_a_liaison_their_units_rectifications_but_not_the_visits
 
 
 def test_demo_has_the_october_2023_inspection_and_its_rectifications_once(demo):
-    from supervision.demo_visits import INSPECTION_2023, seed_visits
+    from supervision.demo.visits import INSPECTION_2023, seed_visits
 
     visit = InspectionVisit.objects.get(plan=demo["plan_2023"], date=INSPECTION_2023)
     assert visit.kind == InspectionVisit.Kind.DEPUTY_INSPECTION and visit.locked

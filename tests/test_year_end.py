@@ -18,9 +18,9 @@ from core.lights import Light, Verdict
 from projects import changes
 from projects.documents import document_extension
 from projects.models import Acceptance, CarryOver, ChangeRequest, Plan, Stewardship, SubItem
+from supervision.documents import year_report
 from supervision.models import ProgressReport
-from supervision.progress import plan_progress
-from supervision.services import year_report
+from supervision.reading.progress import plan_progress
 
 from .factories import (
     ItemFactory,
@@ -370,7 +370,7 @@ def test_the_year_report_of_the_2023_list_has_its_headline_verdicts_carry_over_a
     assert response.status_code == 200
     assert "10件13项，已完成6件8项，完成率60%" in text
     assert "按期完成8项，结转5项" in text and "年内经批准调整2项" in text
-    # The deputies' evaluation of January 2024, as supervision.evaluation reads it.
+    # The deputies' evaluation of January 2024, as supervision.yearend.evaluation reads it.
     assert "四、满意度测评" in text and "未开展满意度测评" not in text
     row = next(r for r in document.tables for r in r.rows if r.cells[1].text == "城镇老旧小区改造")
     assert [c.text for c in row.cells][-2:] == ["52.6%", "不满意"]

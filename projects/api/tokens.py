@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .views import ApiViewSet, require_object_body
+from projects.api.views import ApiViewSet, require_object_body
 
 LOCKED_OUT = "登录失败次数过多，账号已暂时锁定，请一小时后再试，或联系督查室重置。"
 

@@ -17,13 +17,12 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.request import Request
 
 from projects import permissions
+from projects.api import filters
+from projects.api.pagination import StandardPagination
+from projects.api.schema import ApiSchema
+from projects.api.serializers import PlanSerializer, UnitSerializer
 from projects.api_permissions import CanViewRegistry
 from projects.models import Unit
-
-from . import filters
-from .pagination import StandardPagination
-from .schema import ApiSchema
-from .serializers import PlanSerializer, UnitSerializer
 
 
 def require_object_body(request: Request) -> None:

@@ -32,9 +32,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core import xlsx
-
-from ..models import Category, Item, Plan, Region, SubItem, Unit
-from . import share_import
+from projects.models import Category, Item, Plan, Region, SubItem, Unit
+from projects.services import share_import
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # An .xlsx is a zip: a small upload can unpack into gigabytes (a "zip bomb"). These bounds are

@@ -26,8 +26,8 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..models import Plan, Region, SubItem, Unit
-from ..shares import ShareRow, save_shares
+from projects.models import Plan, Region, SubItem, Unit
+from projects.shares import ShareRow, save_shares
 
 REGION_HEADERS = (
     "区划",

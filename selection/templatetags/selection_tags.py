@@ -5,9 +5,8 @@ from __future__ import annotations
 from django import template
 
 from core.dates import parse_as_of, today
-
-from .. import results
-from ..models import VotingSession
+from selection import results
+from selection.models import VotingSession
 
 register = template.Library()
 

@@ -1,5 +1,5 @@
 """``/api/plans/<id>/evaluation/``: the satisfaction evaluation's results per item as of a day,
-read by ``supervision.evaluation`` as the page and the briefing read them."""
+read by ``supervision.yearend.evaluation`` as the page and the briefing read them."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from core.dates import today
 from projects import permissions
 from projects.api.filters import SUPPORTED_DATE
 from projects.api.schema import ApiSchema
-
-from .. import evaluation as rules
-from .registry import _as_of
+from supervision.api.registry import _as_of
+from supervision.yearend import evaluation as rules
 
 AS_OF = OpenApiParameter(
     "as_of",

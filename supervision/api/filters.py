@@ -13,8 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from core.lights import LAGGING_LIGHTS, Light
 from projects.api.filters import DateFilter, DateFromToRangeFilter, IntegerFilter
 from projects.models import Item, SubItem
-
-from ..models import Flag, InspectionVisit, ProgressReport, Rectification, VisitedItem
+from supervision.models import Flag, InspectionVisit, ProgressReport, Rectification, VisitedItem
 
 
 @extend_schema_field(OpenApiTypes.BOOL)

@@ -30,11 +30,10 @@ from projects import permissions
 from projects.api import views as registry
 from projects.api.filters import SUPPORTED_DATE
 from projects.models import Item, Plan
-
-from .. import current
-from ..progress import ItemState, SubItemState, plan_progress
-from . import filters
-from .serializers import ItemStateSerializer, PlanSummarySerializer, SubItemStateSerializer
+from supervision.api import filters
+from supervision.api.serializers import ItemStateSerializer, PlanSummarySerializer, SubItemStateSerializer
+from supervision.figures import counted as current
+from supervision.reading.progress import ItemState, SubItemState, plan_progress
 
 AS_OF = OpenApiParameter(
     "as_of",

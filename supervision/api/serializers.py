@@ -13,9 +13,10 @@ from core.lights import Light, Verdict
 from projects import permissions
 from projects.api.serializers import MilestoneSerializer
 from projects.models import FundingLine, SubItem, SubItemShare
-
-from .. import ledger, rectification_state
-from ..models import (
+from supervision.followup import rectification_state
+from supervision.ledger import rules as ledger
+from supervision.ledger.services import REPORT_FIELDS, funding_sources, latest_accepted_report
+from supervision.models import (
     Flag,
     InspectionVisit,
     ProgressReport,
@@ -26,7 +27,6 @@ from ..models import (
     VisitedItem,
     VisitPhoto,
 )
-from ..services.reports import REPORT_FIELDS, funding_sources, latest_accepted_report
 
 
 def _decimal(max_digits: int = 14, **kwargs) -> serializers.DecimalField:
@@ -35,7 +35,7 @@ def _decimal(max_digits: int = 14, **kwargs) -> serializers.DecimalField:
 
 class ItemStateSerializer(serializers.Serializer):
     """An item as of a date: the registry's entry and its progress rolled up from the sub-items
-    the reader may see (``supervision.progress.ItemState``)."""
+    the reader may see (``supervision.reading.progress.ItemState``)."""
 
     id = serializers.IntegerField(source="item.pk")
     plan = serializers.IntegerField(source="item.plan_id")
@@ -70,7 +70,7 @@ class SubItemFundingSerializer(serializers.Serializer):
 class SubItemStateSerializer(serializers.Serializer):
     """A sub-item as of a date: the registry's entry, and its figures from the ledger (the
     reports accepted by then), its scheduled pace, light and overdue-to-report flag
-    (``supervision.progress.SubItemState``)."""
+    (``supervision.reading.progress.SubItemState``)."""
 
     id = serializers.IntegerField(source="sub_item.pk")
     code = serializers.CharField(source="sub_item.code", help_text="如 3.2：第3件第2项")
@@ -159,7 +159,7 @@ class VerdictCountsSerializer(serializers.Serializer):
 
 
 class PlanSummarySerializer(serializers.Serializer):
-    """Documents ``supervision.summary.plan_figures``; the view returns that dict as is."""
+    """Documents ``supervision.reading.summary.plan_figures``; the view returns that dict as is."""
 
     as_of = serializers.DateField()
     headline = serializers.CharField()

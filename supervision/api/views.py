@@ -25,14 +25,8 @@ from projects import permissions
 from projects.api.filters import SUPPORTED_DATE
 from projects.api.views import ApiViewSet
 from projects.api_permissions import CanViewRectifications, CanViewRegistry, CanViewVisits, ReportPermission
-
-from .. import periods, rectification_state
-from ..forms.reports import ReturnReportForm
-from ..models import Flag, InspectionVisit, ProgressReport, RectificationEvent
-from ..services import reports
-from ..services.rectifications import visible_rectifications
-from . import filters
-from .serializers import (
+from supervision.api import filters
+from supervision.api.serializers import (
     FlagSerializer,
     RectificationSerializer,
     ReportReturnSerializer,
@@ -43,6 +37,12 @@ from .serializers import (
     checked_report_data,
     report_figures,
 )
+from supervision.followup import rectification_state
+from supervision.followup.services.rectifications import visible_rectifications
+from supervision.ledger import periods
+from supervision.ledger import services as reports
+from supervision.ledger.forms import ReturnReportForm
+from supervision.models import Flag, InspectionVisit, ProgressReport, RectificationEvent
 
 
 class Conflict(APIException):

@@ -3,8 +3,8 @@
 from django import template
 from django.db.models import Prefetch
 
-from ..models import ProgressReport, ReportPhoto
-from ..photos import photo_marks
+from supervision.models import ProgressReport, ReportPhoto
+from supervision.photos.uploads import photo_marks
 
 register = template.Library()
 

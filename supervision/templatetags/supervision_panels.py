@@ -11,9 +11,8 @@ from django.db.models import Q
 
 from projects import permissions
 from projects.models import Item
-
-from .. import rectification_state
-from ..models import Rectification, Satisfaction, VisitedItem
+from supervision.followup import rectification_state
+from supervision.models import Rectification, Satisfaction, VisitedItem
 
 register = template.Library()
 

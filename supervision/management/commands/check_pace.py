@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.lights import Light
 from projects.models import Plan
-from supervision.services import pace_check
+from supervision.followup.services import pace_check
 
 
 class Command(BaseCommand):

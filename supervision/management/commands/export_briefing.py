@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import Plan
-from supervision.services import briefing
+from supervision.documents import briefing
 
 
 class Command(BaseCommand):

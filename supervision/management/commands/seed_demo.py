@@ -16,13 +16,13 @@ from core.public_forms import refill_captcha_pool
 from projects import demo
 from projects.models import Plan, User
 from selection.demo import seed_selection
-from supervision import demo as supervision_demo
-from supervision import demo_levels
-from supervision.demo_closing import seed_running_year_end, seed_year_end
-from supervision.demo_evaluation import seed_evaluation
-from supervision.demo_notices import seed_notices
-from supervision.demo_visits import seed_visits
-from supervision.services.snapshots import take_monthly_snapshots
+from supervision.demo import county as supervision_demo
+from supervision.demo import levels as demo_levels
+from supervision.demo.closing import seed_running_year_end, seed_year_end
+from supervision.demo.evaluation import seed_evaluation
+from supervision.demo.notices import seed_notices
+from supervision.demo.visits import seed_visits
+from supervision.figures.snapshots import take_monthly_snapshots
 
 # The demo's history is fixed up to the 2024 continuation list: the first list it carries out
 # for a chosen day is 2025's, from its publication.

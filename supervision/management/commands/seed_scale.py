@@ -31,10 +31,11 @@ from django.utils import timezone
 from core import dates
 from projects import roles
 from projects.models import Category, FundingLine, Item, Milestone, Plan, Region, SubItem, Unit, User
-from supervision import ledger, pace
+from supervision.figures import caches
+from supervision.figures.snapshots import month_ends, store_missing_snapshots, take_snapshot
+from supervision.ledger import rules as ledger
 from supervision.models import ProgressReport
-from supervision.services import caches
-from supervision.services.snapshots import month_ends, store_missing_snapshots, take_snapshot
+from supervision.reading import pace
 
 REPORT_DAY = 4
 # Most deadlines are the year end; some fall due one or three months earlier.
@@ -205,7 +206,7 @@ class Command(BaseCommand):
         )
 
     def build_province(self, options, year: int, today: dt.date) -> None:
-        from ..scale_province import PROVINCE, build_province
+        from supervision.demo.scale_province import PROVINCE, build_province
 
         existing = Region.objects.filter(code=PROVINCE[0]).first()
         if existing is not None:

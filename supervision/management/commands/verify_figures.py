@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import Plan
-
-from ...services import caches
+from supervision.figures import caches
 
 
 class Command(BaseCommand):
