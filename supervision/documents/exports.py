@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
@@ -244,8 +245,6 @@ def visible_jobs(user) -> QuerySet[ExportJob]:
 
 def start_job(user, kind: str, params: dict) -> ExportJob:
     """Record the job and queue it (run at once when Celery is eager)."""
-    from supervision.tasks import run_export
-
     job = ExportJob.objects.create(user=user, kind=kind, params=params)
     try:
         run_export.delay(job.pk)
@@ -260,6 +259,12 @@ def _fail(job: ExportJob, message: str) -> None:
     ExportJob.objects.filter(pk=job.pk).update(
         state=ExportJob.State.FAILED, error=gettext(message), finished_at=timezone.now()
     )
+
+
+@shared_task(name="supervision.tasks.run_export")
+def run_export(job_id: int) -> str:
+    """Build an ExportJob's file; never raises for a failed build (the job says why)."""
+    return run_job(job_id)
 
 
 def run_job(job_id: int) -> str:

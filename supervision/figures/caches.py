@@ -16,11 +16,13 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
+from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core.dates import today
+from core.tasks import DATABASE_RETRY
 from projects.models import Item, Plan, SubItem, SubItemShare
 from projects.shares import lower_regions
 from supervision.ledger import periods
@@ -300,9 +302,15 @@ def region_figures_after_commit(plan_id: int) -> None:
     transaction.on_commit(partial(_enqueue_region_figures, plan_id))
 
 
-def _enqueue_region_figures(plan_id: int) -> None:
-    from supervision.tasks import refresh_region_figures as task
+@shared_task(name="supervision.tasks.refresh_region_figures", **DATABASE_RETRY)
+def refresh_region_figures_task(plan_id: int) -> int:
+    """Store a plan's lower regions' figures at its current version, after a change committed;
+    returns how many were stored."""
+    return refresh_region_figures(plan_id)
 
+
+def _enqueue_region_figures(plan_id: int) -> None:
+    task = refresh_region_figures_task
     if not SubItemShare.objects.filter(sub_item__item__plan_id=plan_id).exists():
         return
     try:

@@ -23,8 +23,7 @@ from projects.models import (
     SubItem,
     SubItemShare,
 )
-from supervision import tasks
-from supervision.figures import caches
+from supervision.figures import caches, tasks
 
 
 def _restore_snapshots_after_commit(dropped: bool) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -88,9 +89,19 @@ def _destinations(recipient) -> list[tuple[str, str, object]]:
     return found
 
 
-def _enqueue(delivery_ids: list[int]) -> None:
-    from supervision.tasks import send_delivery
+@shared_task(bind=True, name="supervision.tasks.send_delivery", max_retries=None)
+def send_delivery(self, delivery_id: int) -> str:
+    """One attempt at a delivery; while it stays queued, try again when it is due. Run eagerly
+    (no broker) it makes one attempt only: the sweep makes the later ones, never the request."""
+    delivery = deliver(delivery_id)
+    if delivery is None:
+        return "missing"
+    if delivery.state == delivery.State.QUEUED and not self.request.is_eager:
+        raise self.retry(countdown=seconds_until_due(delivery))
+    return delivery.state
 
+
+def _enqueue(delivery_ids: list[int]) -> None:
     for pk in delivery_ids:
         try:
             send_delivery.delay(pk)

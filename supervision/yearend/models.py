@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Item, Plan
-from supervision.models import Rectification, Satisfaction
+from supervision.followup.models import Rectification, Satisfaction
 
 __all__ = ["Evaluation", "EvaluationBallot", "EvaluationVote", "PaperTally", "EvaluationRectification"]
 
