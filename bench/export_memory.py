@@ -43,7 +43,7 @@ def child(kind: str, plan_id: int) -> None:
 
     from core.dates import today
     from projects.models import Plan, User
-    from supervision.models import ExportJob
+    from supervision.documents.models import ExportJob
     from supervision.tasks import run_export
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-export-media-")

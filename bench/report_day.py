@@ -175,8 +175,8 @@ def prepare_users(plan, liaisons: int, login_share: float, office_users: int) ->
     from core import dates
     from projects import roles
     from projects.models import SubItem, User
+    from supervision.ledger.models import ProgressReport
     from supervision.ledger.periods import plan_open_period
-    from supervision.models import ProgressReport
 
     period = plan_open_period(plan, dates.today())
     due = (
@@ -257,7 +257,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 60) 
 
 
 def accepted_reports(plan, period_start: str) -> int:
-    from supervision.models import ProgressReport
+    from supervision.ledger.models import ProgressReport
 
     return ProgressReport.objects.filter(
         sub_item__item__plan=plan,

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.dates import parse_as_of, today
+from core.forms import apply_errors
 from core.public_forms import TOO_OFTEN, sent_too_often
 from projects import permissions
 from selection import results, rules, services
@@ -49,11 +50,6 @@ def status_of(suggestion: Suggestion, as_of=None) -> str:
     )
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 # The public side ------------------------------------------------------------------------
 
 
@@ -77,7 +73,7 @@ def public_suggestion_new(request: HttpRequest) -> HttpResponse:
                     received_on=today(),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             else:
                 return render(request, "selection/public/suggestion_sent.html", {"suggestion": suggestion})
     return render(request, "selection/public/suggestion_new.html", {"form": form, "year": year})
@@ -247,7 +243,7 @@ def suggestion_new(request: HttpRequest, year: int) -> HttpResponse:
                 by=user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"建议已登记，查询码 {suggestion.code}。")
             return redirect("selection_suggestion_new", year=year)
@@ -329,7 +325,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             try:
                 services.cast_ballot(request.user, session, form.choices())
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "投票成功。")
                 return redirect("selection_session", session_id=session.pk)
@@ -376,7 +372,7 @@ def session_tally(request: HttpRequest, session_id: int) -> HttpResponse:
                 rows=form.rows(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "纸质选票计票已保存。")
             return redirect("selection_session", session_id=session.pk)

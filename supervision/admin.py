@@ -5,29 +5,23 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from projects.admin import WithinRegionAdmin, WithinRegionInline
-from supervision.messaging import channels
-from supervision.models import (
-    Circular,
-    Delivery,
+from supervision.documents.models import Circular, RankingPublication
+from supervision.figures.models import PlanSnapshot
+from supervision.followup.models import (
     Flag,
     InspectionVisit,
-    NoticeObjection,
-    Notification,
-    PlanSnapshot,
-    ProgressNotice,
-    ProgressReport,
-    RankingPublication,
     Rectification,
     RectificationEvent,
     ReminderLog,
-    ReportFunding,
-    ReportPhoto,
     SupervisionOrder,
     SupervisionOrderEvent,
-    UnitChannels,
     VisitedItem,
     VisitPhoto,
 )
+from supervision.ledger.models import ProgressReport, ReportFunding, ReportPhoto
+from supervision.messaging import channels
+from supervision.messaging.models import Delivery, Notification, UnitChannels
+from supervision.notices.models import NoticeObjection, ProgressNotice
 
 
 class ReportFundingInline(admin.TabularInline):

@@ -25,9 +25,9 @@ from supervision.figures import caches, snapshots
 from supervision.figures import counted as current
 from supervision.models import SubItemPace
 from supervision.reading import dashboard
+from supervision.reading.lagging import ROWS_PER_PAGE, lagging_rows
 from supervision.reading.progress import plan_progress
 from supervision.reading.summary import plan_figures
-from supervision.reading.views.lagging import ROWS_PER_PAGE, lagging_rows
 from tests import clock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -165,7 +165,7 @@ def test_the_lagging_list_pages_in_the_ledgers_order(demo, monkeypatch):
     office.force_login(User.objects.get(username="office"))
     expected = [r.state.sub_item.pk for r in lagging_rows(plan_progress(plan), {})]
     assert expected, "the demo list has lagging sub-items"
-    monkeypatch.setattr("supervision.reading.views.lagging.ROWS_PER_PAGE", 2)
+    monkeypatch.setattr("supervision.reading.lagging.ROWS_PER_PAGE", 2)
     shown = []
     for number in range(1, len(expected) // 2 + 2):
         response = office.get(f"/plans/{plan.pk}/lagging/", {"page": number})

@@ -376,7 +376,7 @@ def test_a_share_with_a_later_deadline_is_the_deadline_of_the_verdict_the_laggin
     """A split sub-item answers by its latest share's deadline: past the sub-item's own
     deadline but not its share's, it is not overdue; finished by the share's, it is on time."""
     from supervision.reading import dashboard
-    from supervision.reading.views.lagging import lagging_rows
+    from supervision.reading.lagging import lagging_rows
     from supervision.yearend.services import closing
 
     city = region("450100", "示范市", region("450000", "示范省"))

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core import dates
 from supervision.figures import snapshots
+from supervision.figures import trend as trend_of
 from supervision.models import PlanSnapshot
 from supervision.reading.progress import plan_progress
 from supervision.reading.summary import plan_figures
@@ -91,7 +92,7 @@ def test_trend_gives_stored_month_ends_then_today_and_lists_the_missing_without_
         snapshots.take_snapshot(plan, stored_day)
 
     with CaptureQueriesContext(connection) as ctx:
-        trend = snapshots.trend(plan)
+        trend = trend_of.trend(plan)
 
     assert [p["as_of"] for p in trend.points] == [d.isoformat() for d in past[:1]] + [today.isoformat()]
     assert trend.missing == past[1:]
@@ -105,7 +106,7 @@ def test_trend_reads_stored_snapshots_without_recomputing(demo):
     plan = demo["plan_2023"]  # seed_demo stores the month-ends, as the nightly task would
 
     with CaptureQueriesContext(connection) as ctx:
-        trend = snapshots.trend(plan, until=dt.date(2023, 12, 31))
+        trend = trend_of.trend(plan, until=dt.date(2023, 12, 31))
     points = trend.points
 
     assert len(points) == 12 and trend.missing == []
@@ -116,7 +117,7 @@ def test_trend_reads_stored_snapshots_without_recomputing(demo):
 def test_trend_until_a_past_date_stops_there_without_a_live_point(demo):
     plan = demo["plan_2023"]
 
-    points = snapshots.trend(plan, until=dt.date(2023, 7, 15)).points
+    points = trend_of.trend(plan, until=dt.date(2023, 7, 15)).points
 
     assert [p["as_of"] for p in points][-1] == "2023-06-30"
     assert len(points) == 6

@@ -13,7 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from core.lights import LAGGING_LIGHTS, Light
 from projects.api.filters import DateFilter, DateFromToRangeFilter, IntegerFilter
 from projects.models import Item, SubItem
-from supervision.models import Flag, InspectionVisit, ProgressReport, Rectification, VisitedItem
+from supervision.followup.models import Flag, InspectionVisit, Rectification, VisitedItem
+from supervision.ledger.models import ProgressReport
 
 
 @extend_schema_field(OpenApiTypes.BOOL)

@@ -14,19 +14,17 @@ from projects import permissions
 from projects.api.serializers import MilestoneSerializer
 from projects.models import FundingLine, SubItem, SubItemShare
 from supervision.followup import rectification_state
-from supervision.ledger import rules as ledger
-from supervision.ledger.services import REPORT_FIELDS, funding_sources, latest_accepted_report
-from supervision.models import (
+from supervision.followup.models import (
     Flag,
     InspectionVisit,
-    ProgressReport,
     Rectification,
     RectificationEvent,
-    ReportFunding,
-    ReportPhoto,
     VisitedItem,
     VisitPhoto,
 )
+from supervision.ledger import rules as ledger
+from supervision.ledger.models import ProgressReport, ReportFunding, ReportPhoto
+from supervision.ledger.services import REPORT_FIELDS, funding_sources, latest_accepted_report
 
 
 def _decimal(max_digits: int = 14, **kwargs) -> serializers.DecimalField:

@@ -38,11 +38,12 @@ from supervision.api.serializers import (
     report_figures,
 )
 from supervision.followup import rectification_state
+from supervision.followup.models import Flag, InspectionVisit, RectificationEvent
 from supervision.followup.services.rectifications import visible_rectifications
 from supervision.ledger import periods
 from supervision.ledger import services as reports
 from supervision.ledger.forms import ReturnReportForm
-from supervision.models import Flag, InspectionVisit, ProgressReport, RectificationEvent
+from supervision.ledger.models import ProgressReport
 
 
 class Conflict(APIException):

@@ -28,7 +28,7 @@ from projects.models import (
     User,
 )
 from supervision.ledger import services as reports
-from supervision.models import ProgressReport
+from supervision.ledger.models import ProgressReport
 from supervision.reading.progress import plan_progress
 from supervision.yearend.services import closing
 

@@ -15,7 +15,8 @@ from projects.demo import SubItemSpec
 from projects.models import Plan, SubItem, User
 from supervision.figures.caches import bump_figures_version, refresh_pace, refresh_sub_item
 from supervision.ledger import periods
-from supervision.models import Notification, ProgressReport, ReportFunding
+from supervision.ledger.models import ProgressReport, ReportFunding
+from supervision.messaging.models import Notification
 from supervision.reading import pace
 
 # Offset from the scheduled pace (percentage points) each profile ends at on the as-of date.

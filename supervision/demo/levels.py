@@ -17,7 +17,7 @@ from projects.models import Category, Item, Plan, Region, SubItem, SubItemShare,
 from projects.shares import ShareRow, save_shares
 from supervision.demo.county import REPORT_DAY, _month_end, _month_starts, _q
 from supervision.figures.caches import bump_figures_version, refresh_pace, refresh_sub_item
-from supervision.models import ProgressReport
+from supervision.ledger.models import ProgressReport
 from supervision.reading import pace
 
 D = Decimal

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from projects.models import Plan, User
 from supervision.figures.snapshots import month_ends
-from supervision.models import NoticeObjection, ProgressNotice
 from supervision.notices import services as service
+from supervision.notices.models import NoticeObjection, ProgressNotice
 
 PLAN_2023_NOTICE_AS_OF = dt.date(2023, 6, 30)
 PLAN_2023_NOTICE_ISSUED_ON = dt.date(2023, 7, 3)

@@ -31,8 +31,7 @@ from projects.models import (
     Unit,
     User,
 )
-from supervision.figures import caches
-from supervision.management.commands.seed_scale import (
+from supervision.demo.scale import (
     BATCH,
     END_MONTHS_EARLY,
     PROFILES,
@@ -46,7 +45,8 @@ from supervision.management.commands.seed_scale import (
     plan_with_items,
     report_months,
 )
-from supervision.models import ProgressReport
+from supervision.figures import caches
+from supervision.ledger.models import ProgressReport
 
 PROVINCE = ("980000", "规模测试省")
 # A share's target, by county index mod 5: the shares of a sub-item add up to its target.

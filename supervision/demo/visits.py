@@ -16,8 +16,14 @@ from django.utils import timezone
 
 from projects import demo
 from projects.models import Item, Plan, User
+from supervision.followup.models import (
+    InspectionVisit,
+    Rectification,
+    RectificationEvent,
+    Satisfaction,
+    VisitedItem,
+)
 from supervision.followup.services import rectifications as rectification_service
-from supervision.models import InspectionVisit, Rectification, RectificationEvent, Satisfaction, VisitedItem
 
 INSPECTION_2023 = dt.date(2023, 10, 27)
 INSPECTION_2023_TITLE = "区人大代表视察2023年十件民生实事推进情况"

@@ -24,7 +24,8 @@ from core.lights import LAGGING_LIGHTS, LIGHT_ORDER, VERDICT_COLOURS, Light, Ver
 from core.xlsx import Book, Column, Line, Sheet, Styled
 from projects.completion import summarize
 from projects.models import FundingLine, Plan, SubItem
-from supervision.models import ProgressReport
+from supervision.ledger.models import ProgressReport
+from supervision.reading.lagging import lagging_rows
 from supervision.reading.progress import (
     ItemState,
     PlanProgress,
@@ -33,7 +34,6 @@ from supervision.reading.progress import (
     plan_progress,
 )
 from supervision.reading.summary import FundingTotals, funding_by_source, plan_figures
-from supervision.reading.views.lagging import lagging_rows
 from supervision.yearend import evaluation
 
 ZERO = Decimal("0")

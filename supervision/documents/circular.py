@@ -16,7 +16,6 @@ the plan (``plan_progress``) the dashboard's tables (``dashboard.by_category``,
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -31,9 +30,9 @@ from core.official_doc import day_text
 from projects import permissions
 from projects.completion import format_number, format_percent, format_target
 from projects.models import Plan, User
-from supervision.documents.word import Table, circular_docx
+from supervision.documents.models import Circular, CircularSequence
+from supervision.documents.word import CircularContent, CircularText, Table, circular_docx
 from supervision.figures import counted as current
-from supervision.models import Circular, CircularSequence
 from supervision.reading import dashboard
 from supervision.reading.progress import SubItemState, plan_progress
 
@@ -41,29 +40,6 @@ EMPTY_LIST = "本清单暂无项目，暂无推进情况可通报。"
 NO_HIGHLIGHTS = "暂无提前完成或超额完成的项目。"
 NO_PROBLEMS = "各项目均按序时进度推进，暂无推进缓慢的项目。"
 TEXT_FIELDS = ("title", "overview", "highlights", "problems", "requirements")
-
-
-@dataclass
-class CircularText:
-    """The parts of a circular the office may edit before issuing it."""
-
-    title: str
-    overview: str
-    highlights: str
-    problems: str
-    requirements: str
-
-
-@dataclass
-class CircularContent:
-    """A circular as drafted from the figures as of a day: its default text and its tables."""
-
-    plan: Plan
-    as_of: date
-    text: CircularText
-    overview_tables: list[Table] = field(default_factory=list)
-    highlight_tables: list[Table] = field(default_factory=list)
-    problem_tables: list[Table] = field(default_factory=list)
 
 
 def issuer_for(plan: Plan) -> str:

@@ -36,7 +36,7 @@ from core.xlsx import Book, RowProgress
 from projects import permissions
 from projects.models import Item, Plan, Region
 from supervision.documents import briefing
-from supervision.models import ExportJob, export_file_name
+from supervision.documents.models import ExportJob, export_file_name
 from supervision.reading.filters import PlanTableFilter
 from supervision.reading.progress import (
     PlanProgress,
@@ -140,7 +140,7 @@ def _lagging_sub_items(export: Export) -> Q:
 
 
 def _board(export: Export):
-    from supervision.followup.views.rectifications import board_selection
+    from supervision.followup.board import board_selection
 
     return board_selection(export.user, export.filters or None, export.as_of)
 
@@ -217,7 +217,7 @@ def write(export: Export, book: Book) -> str:
         rows = briefing.lagging_states(combine_progress(parts))
         briefing.write_lagging(book, rows, plan=plan, as_of=day)
         return f"{plan.title}_滞后项目_{day:%Y%m%d}.xlsx"
-    from supervision.followup.views.rectifications import board_rows
+    from supervision.followup.board import board_rows
 
     _form, selected, chosen = _board(export)
     briefing.write_rectifications(

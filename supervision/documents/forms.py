@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import validate_supported
-from supervision.models import Circular
+from supervision.documents.models import Circular
 
 
 class DraftForm(forms.Form):

@@ -24,8 +24,8 @@ from core.dates import month_end, today
 from projects import permissions
 from projects.completion import format_number, format_percent
 from projects.models import Plan, User
+from supervision.documents.models import RankingPublication
 from supervision.figures import counted as current
-from supervision.models import RankingPublication
 from supervision.reading.dashboard import UnitRow, counted_unit_ranking, unit_ranking
 from supervision.reading.progress import plan_progress, reading_date
 

@@ -1,21 +1,18 @@
 """The Word documents the office prints: the progress circular (通报) and the monthly 红黄榜,
 laid out as official documents (``core.official_doc``, GB/T 9704). They write what they are
-given; what a circular says is ``services.circular``'s, what the ranking holds is
-``services.ranking``'s."""
+given; what a circular says is ``documents.circular``'s, what the ranking holds is
+``documents.ranking``'s."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from core.official_doc import OfficialDocument, day_text
 from projects.completion import format_number, format_percent
+from projects.models import Plan
 from supervision.documents.ranking import RED_RULE, YELLOW_RULE, Ranking
-
-if TYPE_CHECKING:
-    from supervision.documents.circular import CircularContent, CircularText
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 DRAFT_MARK = "草稿"
@@ -29,6 +26,29 @@ class Table:
     rows: list[tuple[str, ...]]
     widths: tuple[int, ...]
     centered: tuple[int, ...] = ()
+
+
+@dataclass
+class CircularText:
+    """The parts of a circular the office may edit before issuing it."""
+
+    title: str
+    overview: str
+    highlights: str
+    problems: str
+    requirements: str
+
+
+@dataclass
+class CircularContent:
+    """A circular as drafted from the figures as of a day: its default text and its tables."""
+
+    plan: Plan
+    as_of: date
+    text: CircularText
+    overview_tables: list[Table] = field(default_factory=list)
+    highlight_tables: list[Table] = field(default_factory=list)
+    problem_tables: list[Table] = field(default_factory=list)
 
 
 def _table(doc: OfficialDocument, table: Table, number: int | None = None) -> None:

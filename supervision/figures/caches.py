@@ -25,16 +25,10 @@ from core.dates import today
 from core.tasks import DATABASE_RETRY
 from projects.models import Item, Plan, SubItem, SubItemShare
 from projects.shares import lower_regions
+from supervision.figures.models import ItemPace, PlanFiguresVersion, PlanSnapshot, RegionFigures, SubItemPace
+from supervision.figures.version import figures_version
 from supervision.ledger import periods
-from supervision.models import (
-    ItemPace,
-    PlanFiguresVersion,
-    PlanSnapshot,
-    ProgressReport,
-    RegionFigures,
-    ReportFunding,
-    SubItemPace,
-)
+from supervision.ledger.models import ProgressReport, ReportFunding
 from supervision.reading import pace
 from supervision.reading.progress import PlanProgress, SubItemState, plan_progress
 from supervision.reading.summary import plan_figures
@@ -435,14 +429,6 @@ def store_current_figures(plan: Plan) -> None:
 
 
 # --- The plan's figures version ------------------------------------------------------------
-
-
-def figures_version(plan: Plan | int) -> int:
-    """The plan's figures version, in one query by primary key: it changes whenever anything
-    the plan's figures are computed from changes (0 before the first change)."""
-    plan_id = getattr(plan, "pk", plan)
-    version = PlanFiguresVersion.objects.filter(plan_id=plan_id).values_list("version", flat=True).first()
-    return version or 0
 
 
 def bump_figures_version(plan: Plan | int, *, insert: bool = True) -> None:

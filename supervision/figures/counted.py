@@ -31,8 +31,8 @@ from projects import changes
 from projects.completion import SUMMARY_COUNTS, PlanSummary, summary_from_counts
 from projects.models import ChangeRequest, FundingLine, Item, Plan, Region, SubItem
 from projects.shares import lower_regions
-from supervision.figures.caches import figures_version
-from supervision.models import PlanSnapshot, RegionFigures, SubItemPace
+from supervision.figures.models import PlanSnapshot, RegionFigures, SubItemPace
+from supervision.figures.version import figures_version
 from supervision.reading.progress import (
     ItemState,
     PlanProgress,

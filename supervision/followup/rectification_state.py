@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from supervision.models import Rectification, RectificationEvent
+from supervision.followup.models import Rectification, RectificationEvent
 
 State = Rectification.State
 Action = RectificationEvent.Action

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import FundingLine, SubItem
 from supervision.ledger import rules as ledger
+from supervision.ledger.models import ProgressReport
 from supervision.ledger.services import REPORT_FIELDS
-from supervision.models import ProgressReport
 from supervision.photos.forms import MultiplePhotoField
 
 

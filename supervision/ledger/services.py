@@ -29,8 +29,9 @@ from projects import permissions
 from projects.models import SubItem, SubItemShare
 from supervision.figures import caches
 from supervision.ledger import rules as ledger
+from supervision.ledger.models import ProgressReport, ReportFunding, ReportPhoto
+from supervision.messaging.models import Notification
 from supervision.messaging.notifications import notify
-from supervision.models import Notification, ProgressReport, ReportFunding, ReportPhoto
 from supervision.photos.uploads import store_photo
 
 State = ProgressReport.State

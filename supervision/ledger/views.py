@@ -19,6 +19,7 @@ from projects import permissions
 from projects.models import Plan, SubItem, SubItemShare
 from supervision.ledger import rules as ledger
 from supervision.ledger.forms import AcceptReportForm, ProgressReportForm, ReturnReportForm
+from supervision.ledger.models import ProgressReport, ReportPhoto
 from supervision.ledger.periods import Period, period_containing, plan_open_period
 from supervision.ledger.services import (
     OPEN_STATES,
@@ -33,7 +34,7 @@ from supervision.ledger.services import (
     save_report,
 )
 from supervision.messaging import notifications as notification_service
-from supervision.models import Notification, ProgressReport, ReportPhoto
+from supervision.messaging.models import Notification
 from supervision.photos.forms import drafts_to_show, posted_drafts
 from supervision.photos.uploads import photo_marks
 from supervision.reading.progress import SubItemState, plan_progress

@@ -25,7 +25,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects import permissions
 from supervision.messaging import channels
-from supervision.models import Delivery, Notification, UnitChannels, UserChannels
+from supervision.messaging.models import Delivery, Notification, UnitChannels, UserChannels
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from supervision.messaging import deliveries
-from supervision.models import Notification
+from supervision.messaging.models import Notification
 
 
 def notify(recipient, kind: str, title: str, body: str = "", url: str = "") -> Notification:

@@ -20,7 +20,7 @@ from projects import permissions
 from supervision.messaging import channels
 from supervision.messaging import deliveries as service
 from supervision.messaging.forms import ChannelChoiceForm
-from supervision.models import Delivery, UnitChannels, UserChannels
+from supervision.messaging.models import Delivery, UnitChannels, UserChannels
 
 PAGE_ROWS = 200
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.dates import today
 from projects import permissions
 from projects.models import Plan
-from supervision.models import NoticeObjection, ProgressNotice
+from supervision.notices.models import NoticeObjection, ProgressNotice
 from supervision.notices.rules import (
     DEFAULT_OBJECTION_DAYS,
     notice_figures,

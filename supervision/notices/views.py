@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 
 from core import qr
 from core.dates import parse_as_of, today
+from core.forms import apply_errors
 from core.public_forms import TOO_OFTEN, sent_too_often
 from projects import permissions
 from projects.models import Plan
-from supervision.models import NoticeObjection, ProgressNotice
 from supervision.notices import services as service
 from supervision.notices.forms import AnswerForm, IssueNoticeForm, ObjectionForm
+from supervision.notices.models import NoticeObjection, ProgressNotice
 from supervision.notices.rules import NoticeClass, class_sentences, slow_units
 from supervision.reading.progress import reading_date
 
@@ -97,7 +98,7 @@ def public_notice(request: HttpRequest, plan_id: int, notice_id: int) -> HttpRes
             try:
                 service.send_objection(notice, form.cleaned_data["text"], form.cleaned_data["contact"])
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("您的意见已收到，政府办答复后将在本页公开。"))
@@ -120,14 +121,6 @@ def public_notice(request: HttpRequest, plan_id: int, notice_id: int) -> HttpRes
         },
         status=status,
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def public_plan_qr(request: HttpRequest, plan_id: int) -> HttpResponse:
@@ -166,7 +159,7 @@ def plan_notices(request: HttpRequest, plan_id: int) -> HttpResponse:
                     objection_days=form.cleaned_data["objection_days"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _("进展公示已发布。"))
@@ -217,7 +210,7 @@ def notice_manage(request: HttpRequest, plan_id: int, notice_id: int) -> HttpRes
             try:
                 service.answer_objection(objection, request.user, form.cleaned_data["answer"])
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("答复已公开。"))
                 return redirect("notice_manage", plan.pk, notice.pk)

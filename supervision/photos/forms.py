@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import PhotoDraft, PhotoStage
+from supervision.photos.models import PhotoDraft, PhotoStage
 from supervision.photos.uploads import check_photo, discard_draft, store_photo
 
 MAX_PHOTOS_PER_SAVE = 9

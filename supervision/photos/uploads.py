@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 from supervision.ledger.periods import Period
-from supervision.models import PhotoDraft, PhotoStage
+from supervision.photos.models import PhotoDraft, PhotoStage
 
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # A 40-megapixel picture already decodes to about 120 MB; anything larger is refused from its

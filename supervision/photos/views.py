@@ -23,17 +23,12 @@ from core.dates import parse_as_of
 from core.media import protected_file_response
 from projects import permissions
 from projects.models import Plan
+from supervision.followup.models import RectificationPhoto, VisitPhoto
 from supervision.followup.services.rectifications import visible_rectifications
+from supervision.ledger.models import ProgressReport, ReportPhoto
 from supervision.ledger.periods import Period, period_containing
-from supervision.models import (
-    PhotoDraft,
-    PhotoStage,
-    ProgressReport,
-    RectificationPhoto,
-    ReportPhoto,
-    VisitPhoto,
-)
 from supervision.photos.forms import MultiplePhotoField, keep_uploads
+from supervision.photos.models import PhotoDraft, PhotoStage
 from supervision.photos.uploads import before_after_pairs, capture_day, photo_marks
 from supervision.reading.progress import reading_date
 

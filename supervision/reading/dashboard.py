@@ -18,10 +18,11 @@ from core.lights import LAGGING_LIGHTS, Light
 from projects.completion import SUMMARY_COUNTS, summary_from_counts
 from projects.models import Category, Item, Plan, Region, SubItem, Unit
 from supervision.figures import counted as current
-from supervision.figures import snapshots
+from supervision.figures import trend as trend_of
 from supervision.followup import rectification_state
+from supervision.followup.models import InspectionVisit, Rectification
 from supervision.ledger import rules as ledger
-from supervision.models import InspectionVisit, ProgressReport, Rectification, ReportPhoto
+from supervision.ledger.models import ProgressReport, ReportPhoto
 from supervision.reading import pace
 from supervision.reading.progress import ItemState, PlanProgress, SubItemState, plan_progress, reading_date
 
@@ -208,16 +209,16 @@ def overdue_to_report(progress: PlanProgress) -> list[tuple[ItemState, SubItemSt
     return [(item, s) for item in progress.items for s in item.sub_states if s.overdue_report]
 
 
-def trend(plan: Plan, head: current.Headline, whole_plan: bool) -> snapshots.Trend:
+def trend(plan: Plan, head: current.Headline, whole_plan: bool) -> trend_of.Trend:
     """Month-end points of the plan's year before the as-of date, then the as-of date itself.
 
     The month-ends come from the stored snapshots (whole plan); those not stored yet are
     listed as missing. When the dashboard shows the whole plan its own figures are the last
     point, so the line ends where the headline says.
     """
-    stored = snapshots.trend(plan, until=head.as_of - timedelta(days=1))
+    stored = trend_of.trend(plan, until=head.as_of - timedelta(days=1))
     last = head.figures if whole_plan else current.headline(plan, head.as_of).figures
-    return snapshots.Trend([*stored.points, last], stored.missing)
+    return trend_of.Trend([*stored.points, last], stored.missing)
 
 
 @dataclass
@@ -231,7 +232,7 @@ class Reading:
     attention_total: int
     overdue: list[tuple[ItemState, SubItemState]]
     overdue_total: int
-    trend: snapshots.Trend
+    trend: trend_of.Trend
 
 
 def read_dashboard(
@@ -351,7 +352,7 @@ def item_history(
     approved change from its approval, so the chart ends exactly where the item stands. A
     bounded number of queries: ten per month-end, whatever the item's size."""
     items = Item.objects.filter(pk=item_state.item.pk)
-    days = [d for d in snapshots.month_ends(plan.year, until) if d < until]
+    days = [d for d in trend_of.month_ends(plan.year, until) if d < until]
     if until <= date(plan.year, 12, 31) or not days:
         days.append(until)
     points = []

@@ -40,8 +40,8 @@ from projects.models import (
 from projects.shares import region_filter
 from supervision.ledger import periods
 from supervision.ledger import rules as ledger
+from supervision.ledger.models import ProgressReport, ReportFunding
 from supervision.ledger.rules import Money
-from supervision.models import ProgressReport, ReportFunding
 from supervision.reading import pace, shares
 
 COMPLETED = SubItem.Status.COMPLETED

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from projects.completion import format_percent
 from projects.models import Plan
-from supervision.models import ProgressReport, ReportPhoto
+from supervision.ledger.models import ProgressReport, ReportPhoto
 from supervision.reading import dashboard
 from supervision.reading.progress import reading_date
 

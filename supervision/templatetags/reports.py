@@ -3,7 +3,7 @@
 from django import template
 from django.db.models import Prefetch
 
-from supervision.models import ProgressReport, ReportPhoto
+from supervision.ledger.models import ProgressReport, ReportPhoto
 from supervision.photos.uploads import photo_marks
 
 register = template.Library()

@@ -12,7 +12,7 @@ from django.db.models import Q
 from projects import permissions
 from projects.models import Item
 from supervision.followup import rectification_state
-from supervision.models import Rectification, Satisfaction, VisitedItem
+from supervision.followup.models import Rectification, Satisfaction, VisitedItem
 
 register = template.Library()
 

@@ -31,7 +31,7 @@ from django.db.models import Count
 
 from core.dates import today
 from projects.models import Item, Plan
-from supervision.models import Satisfaction, VisitedItem
+from supervision.followup.models import Satisfaction, VisitedItem
 from supervision.yearend.models import Evaluation, EvaluationRectification, EvaluationVote, PaperTally
 
 DEFAULT_THRESHOLD = Decimal(60)

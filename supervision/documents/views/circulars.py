@@ -18,8 +18,8 @@ from projects import permissions
 from projects.models import Plan
 from supervision.documents import circular as service
 from supervision.documents.forms import CircularForm, DraftForm
+from supervision.documents.models import Circular
 from supervision.documents.word import circular_docx, draft_number
-from supervision.models import Circular
 
 
 def _plan(request: HttpRequest, plan_id: int, *, manage: bool = False) -> Plan:

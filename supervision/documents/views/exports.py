@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import xlsx
 from core.media import protected_file_response
 from supervision.documents import exports
-from supervision.models import ExportJob
+from supervision.documents.models import ExportJob
 
 Kind = ExportJob.Kind
 

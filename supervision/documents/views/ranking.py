@@ -18,8 +18,8 @@ from core.official_doc import docx_response
 from projects import permissions
 from projects.models import Plan
 from supervision.documents import ranking as service
+from supervision.documents.models import RankingPublication
 from supervision.documents.word import ranking_docx, ranking_title
-from supervision.models import RankingPublication
 
 
 def _plan(request: HttpRequest, plan_id: int) -> Plan:

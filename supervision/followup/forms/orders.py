@@ -9,7 +9,7 @@ from core.dates import validate_supported
 from projects.models import Plan, SubItem, Unit
 from supervision.followup.forms.rectifications import BoardFilterForm, _style
 from supervision.followup.forms.visits import SubItemChoiceField
-from supervision.models import Rectification, SupervisionOrder
+from supervision.followup.models import Rectification, SupervisionOrder
 
 
 class OrderForm(forms.ModelForm):

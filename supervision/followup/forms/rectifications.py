@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Item, Plan, SubItem, Unit
 from supervision.followup.forms.visits import SubItemChoiceField
-from supervision.models import InspectionVisit, Rectification
+from supervision.followup.models import InspectionVisit, Rectification
 from supervision.photos.forms import MultiplePhotoField
 
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from projects import roles
 from projects.models import Item, Plan, SubItem, User
+from supervision.followup.models import InspectionVisit, Satisfaction, VisitPhoto
 from supervision.followup.services.visits import VisitDetails, VisitedRow
-from supervision.models import InspectionVisit, Satisfaction, VisitPhoto
 from supervision.photos.forms import MultipleFileInput, MultiplePhotoField
 
 

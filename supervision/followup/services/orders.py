@@ -21,16 +21,16 @@ from django.utils import timezone
 from core import dates
 from projects import permissions
 from projects.models import Plan, SubItem, Unit, User
-from supervision.followup.rectification_state import end_of
-from supervision.followup.services.rectifications import liaisons_of
-from supervision.messaging.notifications import notify
-from supervision.models import (
-    Notification,
+from supervision.followup.models import (
     Rectification,
     SupervisionOrder,
     SupervisionOrderEvent,
     SupervisionOrderSequence,
 )
+from supervision.followup.rectification_state import end_of
+from supervision.followup.services.rectifications import liaisons_of
+from supervision.messaging.models import Notification
+from supervision.messaging.notifications import notify
 
 State = SupervisionOrder.State
 Source = SupervisionOrder.Source

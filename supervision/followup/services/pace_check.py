@@ -23,9 +23,10 @@ from core.lights import Light
 from projects import roles
 from projects.models import Plan, User
 from supervision.figures import caches
+from supervision.followup.models import Flag, ReminderLog
 from supervision.ledger import periods
 from supervision.messaging import notifications
-from supervision.models import Flag, Notification, ReminderLog
+from supervision.messaging.models import Notification
 from supervision.reading.progress import PlanProgress, SubItemState, plan_progress
 
 LIGHT_FLAGS = {Light.YELLOW: Flag.Kind.YELLOW, Light.RED: Flag.Kind.RED}

@@ -19,14 +19,9 @@ from django.utils import timezone
 from core import dates
 from projects import permissions, roles
 from projects.models import Item, Plan, SubItem, Unit, User
+from supervision.followup.models import InspectionVisit, Rectification, RectificationEvent, RectificationPhoto
+from supervision.messaging.models import Notification
 from supervision.messaging.notifications import notify
-from supervision.models import (
-    InspectionVisit,
-    Notification,
-    Rectification,
-    RectificationEvent,
-    RectificationPhoto,
-)
 from supervision.photos.uploads import store_photo
 
 State = Rectification.State

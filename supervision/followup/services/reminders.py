@@ -24,11 +24,12 @@ from core.lights import LAGGING_LIGHTS
 from projects import permissions, roles
 from projects.models import Plan, Region, SubItem, SubItemShare, Unit, User
 from supervision.figures import counted as current
+from supervision.followup.models import Rectification, ReminderLog
 from supervision.followup.rectification_state import end_of
 from supervision.followup.services import orders
 from supervision.ledger import periods
+from supervision.messaging.models import Notification
 from supervision.messaging.notifications import notify
-from supervision.models import Notification, Rectification, ReminderLog
 from supervision.reading.progress import PlanProgress, plan_progress
 
 Kind = ReminderLog.Kind

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from projects import permissions
 from projects.models import Item, Plan, SubItem, User
-from supervision.models import InspectionVisit, VisitedItem, VisitPhoto
+from supervision.followup.models import InspectionVisit, VisitedItem, VisitPhoto
 from supervision.photos.uploads import store_photo
 
 

@@ -15,14 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.dates import parse_as_of, today
+from core.forms import apply_errors
 from projects import permissions
 from projects.models import Plan, SubItem, Unit
-from supervision.documents import order_docx
+from supervision.followup import order_docx
 from supervision.followup.forms.orders import AnswerForm, CloseForm, EscalateForm, OrderFilterForm, OrderForm
+from supervision.followup.models import Rectification, SupervisionOrder, SupervisionOrderEvent
 from supervision.followup.rectification_state import end_of
 from supervision.followup.services import orders as service
-from supervision.followup.views.rectifications import _add_errors
-from supervision.models import Rectification, SupervisionOrder, SupervisionOrderEvent
 from supervision.reading.progress import plan_progress
 
 State = SupervisionOrder.State
@@ -176,7 +176,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 rectification=data["rectification"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"{order.code}已下发，已通知督办单位联络员。")
             return redirect("order_detail", order.pk)
@@ -240,7 +240,7 @@ def _step(request, pk: int, form_class, form_name: str, run, done: str) -> HttpR
         try:
             run(order, form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("order_detail", order.pk)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,19 +14,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.dates import parse_as_of, today
+from core.forms import apply_errors
 from projects import permissions
-from projects.models import Plan, SubItem, Unit
-from supervision.followup import rectification_state
+from projects.models import Plan, SubItem
+from supervision.followup import board, rectification_state
 from supervision.followup.forms.rectifications import (
-    BoardFilterForm,
     CloseForm,
     RectificationForm,
     RespondForm,
     SendBackForm,
 )
+from supervision.followup.models import InspectionVisit, Rectification, RectificationEvent
 from supervision.followup.services import rectifications as service
 from supervision.followup.services import reminders
-from supervision.models import InspectionVisit, Rectification, RectificationEvent
 from supervision.photos.forms import drafts_to_show, posted_drafts
 
 State = Rectification.State
@@ -45,55 +43,13 @@ def _require_reader(user) -> None:
         raise PermissionDenied
 
 
-@dataclass
-class BoardRow:
-    """A row of the board and when its unit was last urged (催办) for the plan."""
-
-    row: rectification_state.RectificationOn
-    urged_at: datetime | None
-
-    def __getattr__(self, name: str):
-        return getattr(self.row, name)
-
-
-STATE_RANK = {State.OPEN: 0, State.RESPONDED: 1, State.CLOSED: 2}
-
-
 def filtered_board(request: HttpRequest):
     """The board's filter form, the day it is read as of (``?as_of=``, today by default) and
     the matters it selects as they stood at the end of that day: overdue first, then by state
     and deadline. The board page and its Excel export both show exactly this."""
     day = parse_as_of(request) or today()
-    form, selected, chosen = board_selection(request.user, request.GET or None, day)
-    return form, day, board_rows(selected, chosen, day)
-
-
-def board_selection(user, data, day):
-    """The filter form for ``data`` (the query string's values), the matters created by the end
-    of ``day`` that its plan and unit select, and the form's chosen values."""
-    plans = permissions.published_plans_for(user)
-    visible = service.visible_rectifications(user).filter(plan__in=plans)
-    units = Unit.objects.filter(pk__in=visible.values("unit_id"))
-    form = BoardFilterForm(data, plans=plans, units=units)
-    chosen = form.cleaned_data if form.is_valid() else {}
-    selected = visible.filter(created_at__lt=rectification_state.end_of(day))
-    if chosen.get("plan"):
-        selected = selected.filter(plan=chosen["plan"])
-    if chosen.get("unit"):
-        selected = selected.filter(unit=chosen["unit"])
-    return form, selected, chosen
-
-
-def board_rows(selected, chosen: dict, day) -> list:
-    """The selected matters as they stood on ``day``, with the chosen state and overdue filters,
-    overdue first, then by state and deadline."""
-    rows = rectification_state.as_of(selected, day)
-    if chosen.get("state"):
-        rows = [r for r in rows if r.state == chosen["state"]]
-    if chosen.get("overdue"):
-        rows = [r for r in rows if r.is_overdue]
-    rows.sort(key=lambda r: (not r.is_overdue, STATE_RANK[r.state], r.deadline, r.rectification.pk))
-    return rows
+    form, selected, chosen = board.board_selection(request.user, request.GET or None, day)
+    return form, day, board.board_rows(selected, chosen, day)
 
 
 @login_required
@@ -122,7 +78,7 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
         [reminders.Kind.MANUAL_ACTION],
         before=rectification_state.end_of(day),
     )
-    page.object_list = [BoardRow(r, urged.get((r.plan_id, r.unit_id))) for r in page.object_list]
+    page.object_list = [board.BoardRow(r, urged.get((r.plan_id, r.unit_id))) for r in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -218,7 +174,7 @@ def rectification_create(request: HttpRequest) -> HttpResponse:
                 sub_item=data["sub_item"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "整改事项已交办，已通知整改单位联络员。")
             return redirect("rectification_detail", rectification.pk)
@@ -227,15 +183,6 @@ def rectification_create(request: HttpRequest) -> HttpResponse:
         "supervision/rectifications/form.html",
         {"form": form, "plan": plan, "plans": _plans_to_assign(request.user)},
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _rectification_for(user, pk: int) -> Rectification:
@@ -290,7 +237,7 @@ def _step(request, pk: int, form_class, form_name: str, run, done: str, drafts=N
         try:
             run(rectification, form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("rectification_detail", rectification.pk)

@@ -16,9 +16,9 @@ from projects import permissions
 from projects.models import Plan
 from supervision.followup import rectification_state
 from supervision.followup.forms.visits import VisitedItemFormSet, VisitForm, visited_initial
+from supervision.followup.models import InspectionVisit, Rectification, VisitedItem
 from supervision.followup.services import visits as visit_service
 from supervision.ledger.periods import Period
-from supervision.models import InspectionVisit, Rectification, VisitedItem
 from supervision.photos.forms import drafts_to_show, posted_drafts
 
 

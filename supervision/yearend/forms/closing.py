@@ -6,7 +6,6 @@ named field."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from projects.changes import Kind
@@ -33,15 +32,6 @@ class DocumentsField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         check_documents(files)
         return files
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's errors on the form, on the field they name when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class NamedForm(forms.Form):

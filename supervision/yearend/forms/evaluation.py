@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Item
-from supervision.models import Satisfaction
+from supervision.followup.models import Satisfaction
 from supervision.yearend import evaluation as rules
 
 

@@ -40,7 +40,7 @@ from projects.models import (
 from supervision.ledger import periods
 from supervision.ledger import rules as ledger
 from supervision.ledger import services as reports
-from supervision.models import ProgressReport, ReportFunding
+from supervision.ledger.models import ProgressReport, ReportFunding
 from supervision.reading.progress import PlanProgress, SubItemState, plan_progress
 
 

@@ -17,8 +17,8 @@ from core.dates import today
 from projects import permissions
 from projects.completion import format_percent
 from projects.models import Item, Plan, User
+from supervision.followup.models import Rectification, RectificationEvent, Satisfaction
 from supervision.followup.services import rectifications as rectification_service
-from supervision.models import Rectification, RectificationEvent, Satisfaction
 from supervision.yearend import evaluation as rules
 from supervision.yearend.models import (
     Evaluation,

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from core.dates import parse_as_of, today
+from core.forms import apply_errors
 from core.lights import Verdict
 from core.media import protected_file_response
 from core.official_doc import docx_response
@@ -27,7 +28,6 @@ from supervision.yearend.forms.closing import (
     ChangeRequestForm,
     DecisionForm,
     StewardshipForm,
-    apply_errors,
 )
 from supervision.yearend.services import closing
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dates import parse_as_of, today
+from core.forms import apply_errors
 from projects import permissions
 from projects.models import Item, Plan
 from supervision.yearend import evaluation as rules
@@ -143,12 +144,7 @@ def evaluation_tally(request: HttpRequest, plan_id: int, item_id: int) -> HttpRe
         try:
             service.enter_tally(request.user, evaluation, item, **form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.message_dict.items():
-                    for message in errors:
-                        form.add_error(name if name in form.fields else None, message)
-            else:
-                form.add_error(None, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"第{item.number}件“{item.title}”的纸质票已录入。")
             return redirect("plan_evaluation", plan.pk)

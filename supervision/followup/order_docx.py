@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from supervision.models import SupervisionOrder
+from supervision.followup.models import SupervisionOrder
 
 TITLE_FONT, TITLE_SIZE = "方正小标宋简体", Pt(22)
 BODY_FONT, BODY_SIZE = "仿宋_GB2312", Pt(16)
