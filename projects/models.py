@@ -344,11 +344,6 @@ class Item(VersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("item_detail", args=[self.pk])
 
-    def is_complete(self, sub_items=None) -> bool:
-        """An item is complete when it has sub-items and all of them are complete."""
-        subs = list(self.sub_items.all()) if sub_items is None else sub_items
-        return completion.item_is_complete([s.status for s in subs])
-
 
 class SubItem(VersionedModel):
     """A measurable task (项) of an item: target, responsible unit, dates, weight."""
@@ -482,9 +477,15 @@ class SubItem(VersionedModel):
         return self.status == self.Status.COMPLETED
 
     @property
-    def completion_rate(self) -> Decimal | None:
-        """Actual / target as a fraction (3.775 = 377.5%); None without a numeric target."""
-        return completion.completion_rate(self.actual_value, self.target_value)
+    def milestone_list(self) -> list[Milestone]:
+        """The sub-item's milestones: those a bulk read attached (``attach_milestones``), else
+        read now."""
+        attached = self.__dict__.get("_attached_milestones")
+        return attached if attached is not None else list(self.milestones.all())
+
+    def attach_milestones(self, milestones: list[Milestone]) -> None:
+        """Give the sub-item its milestones read in bulk, so reading them costs no query."""
+        self.__dict__["_attached_milestones"] = milestones
 
     @property
     def target_display(self) -> str:

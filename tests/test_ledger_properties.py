@@ -36,7 +36,7 @@ from supervision.ledger import periods
 from supervision.ledger import rules as ledger
 from supervision.ledger.services import (
     InvalidReport,
-    ReportConflict,
+    ReportNotSaved,
     accept_report,
     create_report,
     return_report,
@@ -278,7 +278,7 @@ def submit(history: History, track: Track, data: dict, liaison, period_start: dt
     errors = rule_errors(kind, data, last)
     before = reports_of(track)
     if track.open_state == ProgressReport.State.SUBMITTED:
-        with pytest.raises(ReportConflict):
+        with pytest.raises(ReportNotSaved):
             create_report(track.sub_item, liaison, data, period_start=period_start, submit=True)
         assert reports_of(track) == before, "a refused second open report was saved"
         history.note("second open report refused", kind.name)

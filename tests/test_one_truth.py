@@ -532,13 +532,13 @@ def test_money_reported_before_a_second_source_was_planned_still_counts():
 
 
 def test_only_a_submitted_report_can_be_accepted(reporting):
-    from supervision.ledger.services import ReportConflict
+    from supervision.ledger.services import ReportNotSaved
 
     sub, liaison = reporting
     draft = create_report(
         sub, liaison, {"progress_percent": D("45")}, period_start=dates.today(), submit=False
     )
-    with pytest.raises(ReportConflict, match="尚未提交审核"):
+    with pytest.raises(ReportNotSaved, match="尚未提交审核"):
         accept_report(draft, office_user())
     draft.refresh_from_db()
     assert draft.state == "draft"

@@ -12,7 +12,7 @@ from core import dates
 from projects.models import SubItem
 from supervision.ledger.services import (
     InvalidReport,
-    ReportConflict,
+    ReportNotSaved,
     accept_and_notify,
     accept_report,
     create_report,
@@ -118,7 +118,7 @@ def test_saving_from_a_stale_version_is_refused_and_keeps_the_first_save(sub_ite
         period_start=PERIOD,
         submit=False,
     )
-    with pytest.raises(ReportConflict) as refused:
+    with pytest.raises(ReportNotSaved) as refused:
         save_report(
             second_view,
             figures(work_done="乙的修改"),
@@ -137,7 +137,7 @@ def test_editing_a_report_that_was_accepted_meanwhile_is_refused(sub_item, liais
     stale = ProgressReport.objects.get(pk=report.pk)
     save_report(report, figures(), version=report.version, period_start=PERIOD, submit=True)
     accept_report(ProgressReport.objects.get(pk=report.pk), office_user())
-    with pytest.raises(ReportConflict) as refused:
+    with pytest.raises(ReportNotSaved) as refused:
         save_report(
             stale, figures(work_done="晚到的修改"), version=stale.version, period_start=PERIOD, submit=False
         )
@@ -148,7 +148,7 @@ def test_editing_a_report_that_was_accepted_meanwhile_is_refused(sub_item, liais
 def test_a_second_report_cannot_be_started_while_one_is_open(sub_item, liaison):
     colleague = liaison_user(sub_item.responsible_unit)
     create_report(sub_item, liaison, figures(), period_start=PERIOD, submit=False)
-    with pytest.raises(ReportConflict):
+    with pytest.raises(ReportNotSaved):
         create_report(sub_item, colleague, figures(), period_start=PERIOD, submit=False)
     assert ProgressReport.objects.filter(sub_item=sub_item).count() == 1
 
@@ -179,7 +179,7 @@ def test_accepting_a_report_returned_meanwhile_by_another_reviewer_is_refused(su
     report = submitted(sub_item, liaison)
     seen_by_second_reviewer = ProgressReport.objects.get(pk=report.pk)
     return_report(report, office_user(), "数据有误")
-    with pytest.raises(ReportConflict):
+    with pytest.raises(ReportNotSaved):
         accept_and_notify(seen_by_second_reviewer, office_user())
     sub_item.refresh_from_db()
     assert ProgressReport.objects.get(pk=report.pk).state == ProgressReport.State.RETURNED

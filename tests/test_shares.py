@@ -16,7 +16,7 @@ from projects.shares import ShareRow, save_shares, split_errors
 from supervision.figures import caches
 from supervision.followup.services.pace_check import check_plan
 from supervision.ledger import rules as ledger
-from supervision.ledger.services import ReportRefused, create_report
+from supervision.ledger.services import ReportNotSaved, create_report
 from supervision.models import ProgressReport
 from supervision.reading import shares
 from supervision.reading.progress import plan_progress, plan_summaries
@@ -212,7 +212,7 @@ class TestReportingOnShares:
         assert response.status_code == 403
         assert "不能填报其他地区的分解任务" in response.json()["detail"]
         assert not ProgressReport.objects.exists()
-        with pytest.raises(ReportRefused, match="东湖区"):
+        with pytest.raises(ReportNotSaved, match="东湖区"):
             create_report(
                 sub,
                 liaison_user(green.responsible_unit),
@@ -377,7 +377,6 @@ def test_a_share_with_a_later_deadline_is_the_deadline_of_the_verdict_the_laggin
     deadline but not its share's, it is not overdue; finished by the share's, it is on time."""
     from supervision.reading import dashboard
     from supervision.reading.lagging import lagging_rows
-    from supervision.yearend.services import closing
 
     city = region("450100", "示范市", region("450000", "示范省"))
     east, west = region("450102", "东区", city), region("450103", "西区", city)
@@ -415,4 +414,4 @@ def test_a_share_with_a_later_deadline_is_the_deadline_of_the_verdict_the_laggin
         sub, share=west_share, on=dt.date(YEAR, 7, 14), progress="100", actual="10", complete=True
     )
     done = plan_progress(plan, TODAY).sub_states[0]
-    assert done.is_complete and closing.verdict_of(done) == ledger.Verdict.ON_TIME
+    assert done.is_complete and done.closing_verdict == ledger.Verdict.ON_TIME

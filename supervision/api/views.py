@@ -63,7 +63,7 @@ def conflicts_as_409():
     report was accepted between the check and the save) answer 400 like any invalid report."""
     try:
         yield
-    except reports.ReportConflict as exc:
+    except reports.ReportNotSaved as exc:
         raise Conflict(exc.message) from exc
     except reports.InvalidReport as exc:
         raise ValidationError(exc.check.errors) from exc

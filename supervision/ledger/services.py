@@ -9,7 +9,7 @@ invalid is saved whichever way it came in.
 
 Every change to an existing report is a conditional UPDATE on its ``version`` (optimistic
 locking): when two people edit the same report, or the office acts on it meanwhile, the
-second write changes no row and is refused with ``ReportConflict`` instead of silently
+second write changes no row and is refused with ``ReportNotSaved`` instead of silently
 overwriting the first.
 """
 
@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from core import dates
 from projects import permissions
+from projects.completion import format_number
 from projects.models import SubItem, SubItemShare
 from supervision.figures import caches
 from supervision.ledger import rules as ledger
@@ -100,32 +101,24 @@ def _save_funding(report: ProgressReport, funding: dict) -> None:
     )
 
 
-class ReportRefused(Exception):
-    """The author may not report on this sub-item or share (``permissions.share_refusal``);
-    nothing was saved."""
+class ReportNotSaved(Exception):
+    """Nothing was saved, and ``message`` says why in Chinese: somebody else changed the report
+    first, or its author may not report on this sub-item or share (``permissions.share_refusal``)."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
-class ReportConflict(Exception):
-    """Somebody else changed the report first; nothing was saved."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def _conflict_for(report_id: int) -> ReportConflict:
+def _conflict_for(report_id: int) -> ReportNotSaved:
     current = ProgressReport.objects.filter(pk=report_id).values_list("state", flat=True).first()
     if current == State.ACCEPTED:
-        return ReportConflict("该填报已审核通过，成为正式记录，不能再修改。如需更正，请另行填报。")
+        return ReportNotSaved("该填报已审核通过，成为正式记录，不能再修改。如需更正，请另行填报。")
     if current == State.SUBMITTED:
-        return ReportConflict("该填报已由他人提交审核，您的修改未保存。请刷新页面查看最新内容。")
+        return ReportNotSaved("该填报已由他人提交审核，您的修改未保存。请刷新页面查看最新内容。")
     if current == State.RETURNED:
-        return ReportConflict("该填报刚被督查室退回，您的操作未生效。请刷新页面查看退回理由。")
-    return ReportConflict(
+        return ReportNotSaved("该填报刚被督查室退回，您的操作未生效。请刷新页面查看退回理由。")
+    return ReportNotSaved(
         "该填报已被他人修改（可能是本单位的其他联络员），您的修改未保存。请刷新页面查看最新内容后再修改。"
     )
 
@@ -152,7 +145,7 @@ def create_report(
     share: SubItemShare | None = None,
 ) -> ProgressReport:
     """Start a sub-item's report for a period, as a draft or straight to review; a split
-    sub-item's on one of its shares, by the share's responsible unit (else ReportRefused).
+    sub-item's on one of its shares, by the share's responsible unit (else ReportNotSaved).
 
     A sub-item has at most one report in the workflow at a time: when a colleague has started
     one meanwhile, this one is refused so that the two never diverge unnoticed.
@@ -160,10 +153,10 @@ def create_report(
     # Serialises concurrent creators on PostgreSQL; SQLite serialises writers anyway.
     refusal = permissions.share_refusal(author, sub_item, share)
     if refusal is not None:
-        raise ReportRefused(refusal)
+        raise ReportNotSaved(refusal)
     SubItem.objects.select_for_update().filter(pk=sub_item.pk).first()
     if ProgressReport.objects.filter(sub_item=sub_item, share=share, state__in=OPEN_STATES).exists():
-        raise ReportConflict(
+        raise ReportNotSaved(
             "本子项已有一份未完成的填报（可能是本单位其他联络员刚刚创建的），您的内容未保存。"
             "请打开该填报继续填写。"
         )
@@ -194,7 +187,7 @@ def save_report(
     submit: bool,
 ) -> ProgressReport:
     """Save a draft or returned report the user edited from ``version``; with ``submit`` it
-    goes to the office for review. Raises ReportConflict when the report changed meanwhile
+    goes to the office for review. Raises ReportNotSaved when the report changed meanwhile
     (another save, a submission, a review)."""
     figures = validated(report.sub_item, data, report.share).figures
     now = timezone.now()
@@ -235,7 +228,7 @@ def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -
     been sent for review): it goes on the ledger, and the sub-item's cached figures and
     pace rows follow it in the same transaction.
 
-    Refused (ReportConflict) when the report changed since ``report`` was read, e.g. another
+    Refused (ReportNotSaved) when the report changed since ``report`` was read, e.g. another
     reviewer returned it meanwhile. A return reason it once had is kept as part of its history.
     """
     # Two acceptances on one sub-item queue here, so each refreshes the caches from a ledger
@@ -255,7 +248,7 @@ def accept_report(report: ProgressReport, reviewer, *, on: date | None = None) -
     if not updated:
         current = ProgressReport.objects.filter(pk=report.pk).values_list("state", flat=True).first()
         if current == State.DRAFT:
-            raise ReportConflict("该填报尚未提交审核，不能审核通过。")
+            raise ReportNotSaved("该填报尚未提交审核，不能审核通过。")
         raise _conflict_for(report.pk)
     report.refresh_from_db()
     caches.after_ledger_change(report.sub_item)
@@ -275,7 +268,7 @@ def accept_and_notify(report: ProgressReport, reviewer) -> ProgressReport:
         report.created_by,
         Notification.Kind.REPORT_ACCEPTED,
         f"填报已通过：{sub_item.code} {sub_item.short_content}",
-        f"您提交的{report.period_start:%Y年%m月}进度填报（累计进度{_number(report.progress_percent)}%）已由督查室审核通过。",
+        f"您提交的{report.period_start:%Y年%m月}进度填报（累计进度{format_number(report.progress_percent)}%）已由督查室审核通过。",
         reverse("subitem_detail", args=[sub_item.pk]),
     )
     return report
@@ -312,11 +305,6 @@ def return_report(report: ProgressReport, reviewer, reason: str) -> ProgressRepo
         reverse("report_detail", args=[report.pk]),
     )
     return report
-
-
-def _number(value) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def latest_accepted_report(

@@ -24,7 +24,7 @@ from supervision.ledger.periods import Period, period_containing, plan_open_peri
 from supervision.ledger.services import (
     OPEN_STATES,
     InvalidReport,
-    ReportConflict,
+    ReportNotSaved,
     accept_and_notify,
     create_report,
     funding_sources,
@@ -255,7 +255,7 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
                     submit=request.POST.get("action") == "submit",
                     share=share,
                 )
-            except ReportConflict as exc:
+            except ReportNotSaved as exc:
                 form.add_error(None, exc.message)
                 status = 409
             except InvalidReport as exc:
@@ -368,7 +368,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         return _render_report(
             request, report, form=form, drafts=drafts_to_show(request, draft_ids), status=400
         )
-    except ReportConflict as exc:
+    except ReportNotSaved as exc:
         form.add_error(None, exc.message)
         # The header shows the report as it is now; the form keeps what the user typed, still
         # at the version they started from, so saving again cannot overwrite the other change.
@@ -425,7 +425,7 @@ def report_accept(request: HttpRequest, report_id: int) -> HttpResponse:
     report.version = form.cleaned_data["version"]
     try:
         accept_and_notify(report, request.user)
-    except ReportConflict as exc:
+    except ReportNotSaved as exc:
         messages.error(request, exc.message)
         return redirect("report_detail", report.pk)
     messages.success(
@@ -448,7 +448,7 @@ def report_return(request: HttpRequest, report_id: int) -> HttpResponse:
     report.version = form.cleaned_data["version"]
     try:
         return_report(report, request.user, form.cleaned_data["reason"])
-    except ReportConflict as exc:
+    except ReportNotSaved as exc:
         messages.error(request, exc.message)
         return redirect("report_detail", report.pk)
     messages.success(request, _("已退回：%(sub)s，联络员将收到通知。") % {"sub": report.sub_item})

@@ -115,6 +115,33 @@ def light_for(
     return light
 
 
+def item_light(
+    *,
+    on: date,
+    scheduled: Decimal,
+    progress: Decimal,
+    is_complete: bool,
+    deadline: date | None,
+    sub_item_lights: Sequence[str],
+    yellow_margin: Decimal = Decimal("10"),
+    red_margin: Decimal = Decimal("30"),
+) -> Light:
+    """The light for an item: its rolled-up pace read by ``light_for`` against its latest
+    sub-item deadline, and never greener than its worst unfinished sub-item's red."""
+    light = light_for(
+        on=on,
+        scheduled=scheduled,
+        progress=progress,
+        is_complete=is_complete,
+        deadline=deadline,
+        yellow_margin=yellow_margin,
+        red_margin=red_margin,
+    )
+    if not is_complete and Light.RED in sub_item_lights:
+        return Light.RED
+    return light
+
+
 @dataclass(frozen=True)
 class Weighted:
     weight: Decimal

@@ -110,6 +110,19 @@ class SubItemState:
         return self.is_complete and self.accepted_on is not None
 
     @property
+    def closing_verdict(self) -> str:
+        """The verdict the sub-item has (a closed year) or would close with on the day it is
+        read (``ledger.final_verdict``, the one rule)."""
+        if self.verdict:
+            return self.verdict
+        figures = ledger.SubItemFigures(
+            self.status, self.progress_percent, self.actual_value, self.completed_on, self.last_accepted_on
+        )
+        return ledger.final_verdict(
+            figures, self.deadline, terminated=self.terminated, carried=self.carried_on is not None
+        )
+
+    @property
     def closing_label(self) -> str:
         """已验收销号 / 已完成待验收 for a complete sub-item, else ''."""
         if not self.is_complete:
@@ -568,7 +581,7 @@ def _load_registry(item_qs: QuerySet[Item], sub_qs: QuerySet[SubItem]) -> tuple[
 
     prefetch_related would build a related manager and a queryset clone per object, which at
     10,000 sub-items costs seconds; grouping flat rows in Python costs milliseconds. Each
-    sub-item's ``milestones.all()`` and foreign keys are filled in, so templates make no queries.
+    sub-item's ``milestone_list`` and foreign keys are filled in, so templates make no queries.
     """
     items = list(item_qs.order_by("number"))
     units = Unit.objects.in_bulk()
@@ -589,7 +602,7 @@ def _load_registry(item_qs: QuerySet[Item], sub_qs: QuerySet[SubItem]) -> tuple[
         sub.item = items_by_pk[sub.item_id]
         sub.responsible_unit = units[sub.responsible_unit_id]
         # What prefetch_related would store, without a queryset per sub-item: .all() returns it.
-        sub._prefetched_objects_cache = {"milestones": milestones.get(sub.pk, [])}
+        sub.attach_milestones(milestones.get(sub.pk, []))
         subs_by_item[sub.item_id].append(sub)
     return items, subs_by_item
 
@@ -608,7 +621,7 @@ def _sub_item_state(
         on,
         sub.planned_start,
         sub.planned_end,
-        [(m.date, m.planned_percent) for m in sub.milestones.all()],
+        [(m.date, m.planned_percent) for m in sub.milestone_list],
         plan_year=plan.year,
     )
     light = pace.light_for(
@@ -671,7 +684,7 @@ def _split_state(
     the sub-item owes a report while any unfinished share does."""
     rows = []
     owes = False
-    milestones = [(m.date, m.planned_percent) for m in sub.milestones.all()]
+    milestones = [(m.date, m.planned_percent) for m in sub.milestone_list]
     # Shares keep the sub-item's deadline but for a few: each distinct one is paced once.
     scheduled_by_deadline: dict[date | None, Decimal] = {}
     for share in split:
@@ -746,20 +759,19 @@ def _item_state(plan: Plan, item: Item, sub_states: list[SubItemState], on: date
     scheduled, progress = pace.roll_up(
         [pace.Weighted(s.sub_item.weight, s.scheduled_percent, s.progress_percent) for s in live]
     )
-    deadlines = [s.sub_item.planned_end for s in live if s.sub_item.planned_end]
+    # A sub-item's deadline as every rule reads it: a split sub-item's is its latest share's.
+    deadlines = [s.deadline for s in live if s.deadline]
     complete = item_is_complete(s.status for s in live)
-    light = pace.light_for(
+    light = pace.item_light(
         on=on,
         scheduled=scheduled,
         progress=progress,
         is_complete=complete,
         deadline=max(deadlines) if deadlines else None,
+        sub_item_lights=[s.light for s in live],
         yellow_margin=plan.yellow_margin,
         red_margin=plan.red_margin,
     )
-    # An item is never shown greener than its worst unfinished sub-item's red.
-    if not complete and any(s.light == Light.RED for s in live):
-        light = Light.RED
     return ItemState(
         item=item,
         sub_states=sub_states,

@@ -38,7 +38,6 @@ from projects.models import (
     SubItem,
 )
 from supervision.ledger import periods
-from supervision.ledger import rules as ledger
 from supervision.ledger import services as reports
 from supervision.ledger.models import ProgressReport, ReportFunding
 from supervision.reading.progress import PlanProgress, SubItemState, plan_progress
@@ -46,18 +45,6 @@ from supervision.reading.progress import PlanProgress, SubItemState, plan_progre
 
 def _fail(field_name: str, message: str) -> ValidationError:
     return ValidationError({field_name: [message]})
-
-
-def verdict_of(state: SubItemState) -> str:
-    """The verdict a sub-item would close with on the day it is read (``ledger.final_verdict``)."""
-    if state.verdict:
-        return state.verdict
-    figures = ledger.SubItemFigures(
-        state.status, state.progress_percent, state.actual_value, state.completed_on, state.last_accepted_on
-    )
-    return ledger.final_verdict(
-        figures, state.deadline, terminated=state.terminated, carried=state.carried_on is not None
-    )
 
 
 def needs_steward(state: SubItemState) -> bool:
@@ -153,7 +140,7 @@ def close_check(plan: Plan, on: dt.date | None = None) -> CloseCheck:
     return CloseCheck(
         plan=plan,
         progress=progress,
-        verdicts=[(state, verdict_of(state)) for state in progress.sub_states],
+        verdicts=[(state, state.closing_verdict) for state in progress.sub_states],
         pending_changes=pending,
         next_plans=next_plans,
     )
