@@ -111,7 +111,7 @@ class SubItemStateSerializer(serializers.Serializer):
     funds_allocated = _decimal(source="money.allocated", help_text="累计到位资金（万元，账本截至该日）")
     funds_paid = _decimal(source="money.paid", help_text="累计支付资金（万元，账本截至该日）")
     as_of = serializers.DateField(help_text="数字截至日期")
-    milestones = MilestoneSerializer(source="sub_item.milestones.all", many=True, read_only=True)
+    milestones = MilestoneSerializer(source="sub_item.milestone_list", many=True, read_only=True)
     funding_lines = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))

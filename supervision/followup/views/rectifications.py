@@ -17,7 +17,8 @@ from core.dates import parse_as_of, today
 from core.forms import apply_errors
 from projects import permissions
 from projects.models import Plan, SubItem
-from supervision.followup import board, rectification_state
+from supervision.followup import board as board_rows
+from supervision.followup import rectification_state
 from supervision.followup.forms.rectifications import (
     CloseForm,
     RectificationForm,
@@ -48,8 +49,8 @@ def filtered_board(request: HttpRequest):
     the matters it selects as they stood at the end of that day: overdue first, then by state
     and deadline. The board page and its Excel export both show exactly this."""
     day = parse_as_of(request) or today()
-    form, selected, chosen = board.board_selection(request.user, request.GET or None, day)
-    return form, day, board.board_rows(selected, chosen, day)
+    form, selected, chosen = board_rows.board_selection(request.user, request.GET or None, day)
+    return form, day, board_rows.board_rows(selected, chosen, day)
 
 
 @login_required
@@ -78,7 +79,7 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
         [reminders.Kind.MANUAL_ACTION],
         before=rectification_state.end_of(day),
     )
-    page.object_list = [board.BoardRow(r, urged.get((r.plan_id, r.unit_id))) for r in page.object_list]
+    page.object_list = [board_rows.BoardRow(r, urged.get((r.plan_id, r.unit_id))) for r in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
