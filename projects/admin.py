@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from projects import permissions
+from core.scoping import Reach
+from projects import permissions, scope
 from projects.models import (
     Acceptance,
     CarryOver,
@@ -51,6 +52,9 @@ class WithinRegionAdmin:
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
+        if isinstance(getattr(qs.model, "reach", None), Reach):
+            # What the user reads, as every page reads it.
+            return scope.readable(request.user, qs)
         lookup = f"{self.plan_path}__in" if self.plan_path else "pk__in"
         return qs.filter(**{lookup: permissions.visible_plans(request.user).values("pk")})
 
@@ -123,12 +127,37 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("unit",)
     search_fields = ("username", "first_name", "last_name", "email", "unit__name")
 
+    def get_queryset(self, request):
+        # An office of a region keeps the accounts of its region's units, never a neighbour's.
+        return scope.readable(request.user, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            kwargs["queryset"] = scope.readable(request.user, Unit.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "short_name", "code", "kind", "contact_person", "contact_phone", "is_active")
+    # A name is unique within its region (the model's constraints, checked by the form: "本区划已有
+    # 同名单位"), so the list shows the region beside it.
+    list_display = (
+        "name",
+        "short_name",
+        "code",
+        "region",
+        "kind",
+        "contact_person",
+        "contact_phone",
+        "is_active",
+    )
     list_filter = ("kind", "is_active")
-    search_fields = ("name", "short_name", "code", "contact_person")
+    list_select_related = ("region",)
+    search_fields = ("name", "short_name", "code", "contact_person", "region__name")
+
+    def get_queryset(self, request):
+        # Its region's units and below (a neighbour's contacts are not its to read or change).
+        return scope.readable(request.user, super().get_queryset(request))
 
 
 @admin.register(Category)

@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.scoping import Reach
+
 
 def _attachment_path(folder: str, filename: str) -> str:
     # Stored under a random name with the extension of the checked format (projects.documents),
@@ -86,6 +88,9 @@ class ChangeRequest(models.Model):
     committee_document = models.CharField(_("人大常委会批准文号"), max_length=100, blank=True)
     history = HistoricalRecords()
 
+    # Who reads it: projects.scope.
+    reach = Reach(plan="sub_item__item__plan", units=("sub_item__responsible_unit",))
+
     class Meta:
         verbose_name = _("调整申请")
         verbose_name_plural = _("调整申请")
@@ -129,6 +134,9 @@ class ChangeAttachment(models.Model):
     name = models.CharField(_("文件名"), max_length=200)
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
+    # Who reads it: projects.scope.
+    reach = Reach(plan="change__sub_item__item__plan", units=("change__sub_item__responsible_unit",))
+
     class Meta:
         verbose_name = _("调整申请附件")
         verbose_name_plural = _("调整申请附件")
@@ -154,6 +162,9 @@ class Acceptance(models.Model):
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     history = HistoricalRecords()
 
+    # Who reads it: projects.scope.
+    reach = Reach(plan="sub_item__item__plan", units=("sub_item__responsible_unit",))
+
     class Meta:
         verbose_name = _("验收记录")
         verbose_name_plural = _("验收记录")
@@ -172,6 +183,9 @@ class AcceptanceAttachment(models.Model):
     file = models.FileField(_("附件"), upload_to=acceptance_attachment_path, max_length=200)
     name = models.CharField(_("文件名"), max_length=200)
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="acceptance__sub_item__item__plan", units=("acceptance__sub_item__responsible_unit",))
 
     class Meta:
         verbose_name = _("验收附件")
@@ -195,6 +209,9 @@ class Stewardship(models.Model):
     management_target = models.TextField(_("管护目标"))
     assigned_on = models.DateField(_("移交日期"))
     history = HistoricalRecords()
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="sub_item__item__plan", units=("sub_item__responsible_unit",))
 
     class Meta:
         verbose_name = _("管护责任")

@@ -24,7 +24,9 @@ class PlanFieldsForm(forms.Form):
         label=_("所属区划代码"),
         max_length=9,
         required=False,
-        help_text=_("GB/T 2260 代码，如 440100；清单含分解到下级区划的任务时必填"),
+        help_text=_(
+            "GB/T 2260 代码，如 440100；单位在该区划的单位中查找、新建；清单含分解到下级区划的任务时必填"
+        ),
     )
 
     def clean_region_code(self) -> str:

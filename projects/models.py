@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.scoping import Reach
 from projects import completion, regions, roles
 from projects.versioning import VersionedModel
 
@@ -111,7 +112,8 @@ class Unit(models.Model):
         ENTERPRISE = "enterprise", _("国有企业")
         OTHER = "other", _("其他")
 
-    name = models.CharField(_("单位名称"), max_length=100, unique=True)
+    # Unique within the unit's region (two counties each have a 住建局), see Meta.constraints.
+    name = models.CharField(_("单位名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=30, blank=True)
     code = models.SlugField(
         _("代码"), max_length=30, unique=True, help_text=_("英文短代码，用于联络员账号，如 edu")
@@ -130,10 +132,27 @@ class Unit(models.Model):
     )
     history = HistoricalRecords()
 
+    # Who reads it: projects.scope (an office keeps its region's units and below).
+    reach = Reach(region="region")
+
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "name"],
+                name="unit_name_unique_in_region",
+                violation_error_message=_("本区划已有同名单位"),
+            ),
+            # NULL regions are distinct to the constraint above: units without a region need their own.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(region__isnull=True),
+                name="unit_name_unique_without_region",
+                violation_error_message=_("未设区划的单位中已有同名单位"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_name or self.name
@@ -151,6 +170,9 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("手机号"), max_length=30, blank=True)
+
+    # Who reads it: projects.scope (an office keeps the accounts of its region's units).
+    reach = Reach(units=("unit",))
 
     class Meta:
         verbose_name = _("用户")
@@ -226,6 +248,9 @@ class Plan(VersionedModel):
         help_text=_("经人大代表票决产生的清单，调整须经人大常委会批准"),
     )
     history = HistoricalRecords(excluded_fields=["version"])
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="")
 
     class Meta:
         verbose_name = _("年度清单")

@@ -293,10 +293,10 @@ def reportable_sub_items(user: User, queryset: QuerySet[SubItem] | None = None) 
     return qs.filter(responsible_unit_id=user.unit_id)
 
 
-def visible_reports_filter(user) -> Q:
-    """Which progress reports a user may read: accepted ones for every role; drafts, pending
-    and returned ones only for the office (of a region: those it may review) and for the
-    liaisons of the responsible unit."""
+def report_state_filter(user) -> Q:
+    """Which states of progress reports a user reads: accepted ones for every role; drafts,
+    pending and returned ones only for the office (of a region: those it may review) and for
+    the liaisons of the responsible unit. Which reports at all: ``projects.scope.readable``."""
     accepted = Q(state="accepted")
     if is_office(user):
         # An office of a region reads the unreviewed reports it may review, not its neighbours'.
@@ -346,15 +346,6 @@ def can_edit_visit(user, visit) -> bool:
 
 def can_lock_visits(user) -> bool:
     return is_office(user)
-
-
-def rectification_scope(user) -> Q | None:
-    """The filter on Rectification a user may read (None = all): liaisons see their unit's only."""
-    if is_office(user) or is_leader(user) or is_deputy(user):
-        return None
-    if is_liaison(user):
-        return Q(unit_id=user.unit_id)
-    return Q(pk__in=[])
 
 
 def can_view_rectifications(user) -> bool:
@@ -408,10 +399,15 @@ def can_vote(user) -> bool:
 
 
 def published_plans_for(user) -> QuerySet[Plan]:
-    """Plans whose supervision records (rectifications) a user may read, whatever units the
-    plan's sub-items belong to: every plan but drafts, which only the office sees."""
+    """Plans whose supervision records (reports, visits, rectifications, orders …) a user may
+    read, whatever units the plan's sub-items belong to: the lists of their region and below
+    and the higher lists handed down to it (as ``visible_plans``), drafts only for the office.
+    Which records of them: ``projects.scope.readable``."""
     plans = Plan.objects.all()
-    return plans if can_manage_registry(user) else plans.exclude(status=Plan.Status.DRAFT)
+    if not can_manage_registry(user):
+        plans = plans.exclude(status=Plan.Status.DRAFT)
+    region = None if user.is_superuser else user_region(user)
+    return plans if region is None else plans.filter(_plans_in_region(region))
 
 
 def visible_plans(user, queryset: QuerySet[Plan] | None = None) -> QuerySet[Plan]:

@@ -74,14 +74,14 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     _require_region(request.user, form.cleaned_data["region_code"])
     data = form.cleaned_data["file"].read()
     year = form.cleaned_data["year"]
+    region, region_code = form.cleaned_data["region"], form.cleaned_data["region_code"]
     try:
-        parsed = importer.parse_file(data, year=year)
+        parsed = importer.parse_file(data, year=year, region_code=region_code)
     except ImportFileError as exc:
         form.add_error("file", str(exc))
         return render(request, "projects/import/upload.html", {"form": form})
     token = uuid.uuid4()
     title = form.cleaned_data["title"] or parsed.title or f"{year}年民生实事清单"
-    region, region_code = form.cleaned_data["region"], form.cleaned_data["region_code"]
     problems = _dry_run_problems(parsed, year=year, title=title, region=region, region_code=region_code)
     if not problems:
         importer.keep_upload(token, data)
@@ -105,7 +105,7 @@ def plan_import_confirm(request: HttpRequest) -> HttpResponse:
     _require_region(request.user, fields["region_code"])
     fields["title"] = form.cleaned_data["title"] or f"{fields['year']}年民生实事清单"
     try:
-        parsed = importer.parse_file(data, year=fields["year"])
+        parsed = importer.parse_file(data, year=fields["year"], region_code=fields["region_code"])
         plan = importer.save_plan(parsed, create_units=form.cleaned_data["create_units"], **fields)
     except ImportFileError as exc:
         importer.discard_upload(token)

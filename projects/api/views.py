@@ -75,4 +75,4 @@ class UnitViewSet(RegistryViewSet):
     filterset_class = filters.UnitFilter
     ordering_fields = ["name", "code"]
     ordering = ["name"]
-    queryset = Unit.objects.all()
+    queryset = Unit.objects.select_related("region")

@@ -34,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core import xlsx
 from projects.models import Category, Item, Plan, Region, SubItem, Unit
 from projects.services import share_import
+from projects.services.unit_names import UnitNames
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # An .xlsx is a zip: a small upload can unpack into gigabytes (a "zip bomb"). These bounds are
@@ -185,6 +186,9 @@ class ParsedPlan:
     problems: list[Problem] = field(default_factory=list)
     unknown_units: dict[str, list[str]] = field(default_factory=dict)
     new_categories: list[str] = field(default_factory=list)
+    # The problems of the unit names (ambiguous, too long), also in ``problems``: found again
+    # when the names are resolved again for the list's region.
+    unit_problems: list[Problem] = field(default_factory=list)
 
     @property
     def subitem_count(self) -> int:
@@ -509,10 +513,6 @@ def _item_number(value) -> int | None:
     return int(match.group()) if match and int(match.group()) >= 1 else None
 
 
-def _normal_name(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
-
-
 # --- parsing the sheet --------------------------------------------------------------------
 
 
@@ -546,8 +546,9 @@ class _Row:
         return get_column_letter(column) if column else ""
 
 
-def parse_plan(wb: Workbook, *, year: int) -> ParsedPlan:
-    """Read the first sheet that has a recognisable header row into items and sub-items."""
+def parse_plan(wb: Workbook, *, year: int, region: Region | None = None) -> ParsedPlan:
+    """Read the first sheet that has a recognisable header row into items and sub-items; the
+    unit names are resolved among the units of ``region`` (``unit_names``)."""
     parsed = ParsedPlan()
     for ws in wb.worksheets:
         found = _find_header(ws)
@@ -573,7 +574,7 @@ def parse_plan(wb: Workbook, *, year: int) -> ParsedPlan:
         return parsed
     _parse_rows(ws, header_row, columns, year, parsed)
     _read_shares(wb, ws, header_row, columns, year, parsed)
-    _resolve_names(parsed)
+    _resolve_names(parsed, region)
     return parsed
 
 
@@ -728,26 +729,35 @@ def _parse_sub_item(
     return sub
 
 
-def _unit_index() -> dict[str, Unit]:
-    index: dict[str, Unit] = {}
-    for unit in Unit.objects.all():
-        index[_normal_name(unit.name)] = unit
-        if unit.short_name:
-            index.setdefault(_normal_name(unit.short_name), unit)
-    return index
-
-
-def _resolve_names(parsed: ParsedPlan) -> None:
-    """Note the unit and category names not yet in the system, with the cells naming them."""
-    units = _unit_index()
+def _resolve_names(parsed: ParsedPlan, region: Region | None = None) -> None:
+    """Note the unit and category names not yet in the system, with the cells naming them, and
+    the unit names that could mean units of several regions. Units are those a list of
+    ``region`` may name (``unit_names``); resolving again for another region replaces what an
+    earlier resolution found."""
+    units = UnitNames(region)
     columns = parsed.columns
     unknown: dict[str, list[str]] = {}
+    earlier = parsed.unit_problems
+    parsed.problems = [p for p in parsed.problems if p not in earlier]
+    parsed.unit_problems = []
+
+    def problem(row: int, column_label: str, message: str) -> None:
+        spot = Problem(row, columns.get(column_label, ""), message)
+        if spot not in parsed.unit_problems:
+            parsed.unit_problems.append(spot)
+            parsed.problems.append(spot)
 
     def note(name: str, column_label: str, row: int) -> None:
-        if not name or _normal_name(name) in units:
+        if not name:
+            return
+        found = units.candidates(name)
+        if len(found) > 1:
+            problem(row, column_label, units.ambiguity(name, found))
+            return
+        if found:
             return
         if len(name) > 100:
-            parsed.problems.append(Problem(row, columns.get(column_label, ""), "单位名称不能超过100个字"))
+            problem(row, column_label, "单位名称不能超过100个字")
             return
         refs = unknown.setdefault(name, [])
         ref = f"{columns.get(column_label, '')}{row}"
@@ -766,8 +776,10 @@ def _resolve_names(parsed: ParsedPlan) -> None:
     )
 
 
-def parse_file(data: bytes, *, year: int) -> ParsedPlan:
-    return parse_plan(read_workbook(data), year=year)
+def parse_file(data: bytes, *, year: int, region_code: str = "") -> ParsedPlan:
+    """Parse an upload; its unit names are resolved for the region of ``region_code``."""
+    region = Region.objects.filter(code=region_code).first() if region_code else None
+    return parse_plan(read_workbook(data), year=year, region=region)
 
 
 # --- saving -------------------------------------------------------------------------------
@@ -817,8 +829,13 @@ def save_plan(
 ) -> Plan:
     """Create the plan (as a draft), its items and sub-items in one transaction.
 
-    Raises PlanImportInvalid with every problem found; then nothing is saved. Unknown units are
-    created only with ``create_units``. ``dry_run`` checks everything and rolls back."""
+    Raises PlanImportInvalid with every problem found; then nothing is saved. The unit names are
+    resolved (again) for the list's region: a unit named is one of that region's
+    (``unit_names``), and unknown units are created in it, only with ``create_units``.
+    ``dry_run`` checks everything and rolls back."""
+    division = Region.objects.filter(code=region_code).first() if region_code else None
+    if parsed.items:
+        _resolve_names(parsed, division)
     problems = list(parsed.problems)
     if not parsed.items and not problems:
         problems.append(Problem(None, "", "表格中没有找到任何项目。"))
@@ -834,18 +851,21 @@ def save_plan(
     if problems:
         raise PlanImportInvalid(problems)
     with transaction.atomic():
-        plan = _save(parsed, year=year, title=title, region=region, region_code=region_code)
+        plan = _save(
+            parsed, year=year, title=title, region=region, region_code=region_code, division=division
+        )
         if dry_run:
             transaction.set_rollback(True)
     return plan
 
 
-def _save(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code: str = "") -> Plan:
+def _save(
+    parsed: ParsedPlan, *, year: int, title: str, region: str, region_code: str, division: Region | None
+) -> Plan:
     problems: list[Problem] = []
     columns = parsed.columns
     if Plan.objects.filter(year=year, title=title).exists():
         raise PlanImportInvalid([Problem(None, "", f"{year}年已有名为“{title}”的清单，请换一个清单名称。")])
-    division = Region.objects.filter(code=region_code).first() if region_code else None
     if region_code and division is None:
         raise PlanImportInvalid([Problem(None, "", f"没有代码为“{region_code}”的行政区划")])
     plan = Plan(year=year, title=title, region_name=region, region=division, status=Plan.Status.DRAFT)
@@ -855,9 +875,9 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code
         raise PlanImportInvalid([Problem(None, "", m) for m in exc.messages]) from exc
     plan.save()
 
-    units = _unit_index()
+    units = UnitNames(division)
     for name in parsed.unknown_units:
-        unit = Unit(name=name, code=_unit_code(name))
+        unit = Unit(name=name, code=_unit_code(name), region=division)
         try:
             unit.full_clean()
         except ValidationError as exc:
@@ -865,7 +885,15 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code
                 [Problem(None, "", f"无法创建单位“{name}”：{'；'.join(exc.messages)}")]
             ) from exc
         unit.save()
-        units[_normal_name(name)] = unit
+        units.add(unit)
+    below: dict[int, UnitNames] = {}
+
+    def units_below(share_region: Region) -> UnitNames:
+        """The units a share of a region below the list's may name: that region's."""
+        if share_region.pk not in below:
+            below[share_region.pk] = UnitNames(share_region)
+        return below[share_region.pk]
+
     categories = {c.name: c for c in Category.objects.all()}
     for name in parsed.new_categories:
         categories[name] = Category.objects.create(name=name)
@@ -876,7 +904,7 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code
             number=parsed_item.number,
             title=parsed_item.title,
             category=categories.get(parsed_item.category),
-            lead_unit=units[_normal_name(parsed_item.lead_unit)],
+            lead_unit=units.get(parsed_item.lead_unit),
             responsible_leader=parsed_item.responsible_leader,
         )
         try:
@@ -893,7 +921,7 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code
                 target_value=parsed_sub.target_value,
                 target_unit=parsed_sub.target_unit,
                 target_at_least=parsed_sub.target_at_least,
-                responsible_unit=units[_normal_name(parsed_sub.responsible_unit)],
+                responsible_unit=units.get(parsed_sub.responsible_unit),
                 first_responsible_person=parsed_sub.first_responsible_person,
                 planned_start=parsed_sub.planned_start,
                 planned_end=parsed_sub.planned_end,
@@ -906,11 +934,11 @@ def _save(parsed: ParsedPlan, *, year: int, title: str, region: str, region_code
                 continue
             sub.save()
             problems.extend(
-                Problem(*spot) for spot in share_import.save_split(sub, parsed_sub, plan, units, _normal_name)
+                Problem(*spot) for spot in share_import.save_split(sub, parsed_sub, plan, units_below)
             )
             if parsed_sub.cooperating_units:
                 sub.cooperating_units.set(
-                    {units[_normal_name(n)] for n in parsed_sub.cooperating_units} - {sub.responsible_unit}
+                    {units.get(n) for n in parsed_sub.cooperating_units} - {sub.responsible_unit}
                 )
     if problems:
         raise PlanImportInvalid(problems)
@@ -995,7 +1023,8 @@ _TEMPLATE_NOTES = [
     ("目标任务", "必填，每个子项一行。"),
     (
         "牵头单位 / 责任单位",
-        "至少填写一个，须与系统中的单位全称或简称一致；新单位可在预览时确认创建。"
+        "至少填写一个，须与清单所属区划中单位的全称或简称一致（各区划的同名单位互不混用）；"
+        "新单位可在预览时确认创建，归入清单所属区划。"
         "一格填写多个单位（用“、”分隔）时，第一个为牵头（责任）单位，其余作为配合单位。",
     ),
     ("配合单位", "多个单位用顿号“、”分隔。"),

@@ -8,14 +8,16 @@ share, or a county list naming its townships' shares. Two shapes are read:
   完成时限.
 
 A share's responsible unit is the one named; without one, the region's counterpart of the
-sub-item's unit (示范市教育局 → 东湖区教育局). The split's rules are ``projects.shares``; every
-problem is reported with its sheet, row and column (as ``Spot`` tuples the importer turns into
-its problems), and nothing is saved unless all is valid.
+sub-item's unit (示范市教育局 → 东湖区教育局); either is found among the units of the share's
+region (``unit_names``), never a same-named unit of another region. The split's rules are
+``projects.shares``; every problem is reported with its sheet, row and column (as ``Spot``
+tuples the importer turns into its problems), and nothing is saved unless all is valid.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,7 +28,8 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from projects.models import Plan, Region, SubItem, Unit
+from projects.models import Plan, Region, SubItem
+from projects.services.unit_names import UnitNames
 from projects.shares import ShareRow, save_shares
 
 REGION_HEADERS = (
@@ -207,8 +210,9 @@ def _spot(share: ParsedShare, message: str) -> Spot:
     return Spot(share.row, share.column, message, share.sheet)
 
 
-def save_split(sub: SubItem, parsed_sub, plan: Plan, units: dict[str, Unit], normal) -> list[Spot]:
-    """Save a parsed sub-item's shares (``save_shares``); the problems, where they were written."""
+def save_split(sub: SubItem, parsed_sub, plan: Plan, units_of: Callable[[Region], UnitNames]) -> list[Spot]:
+    """Save a parsed sub-item's shares (``save_shares``); the problems, where they were written.
+    ``units_of(region)``: the units a share of that region may name."""
     if not parsed_sub.shares:
         return []
     first = parsed_sub.shares[0]
@@ -221,7 +225,12 @@ def save_split(sub: SubItem, parsed_sub, plan: Plan, units: dict[str, Unit], nor
             problems.append(_spot(share, f"“{share.region}”不是“{plan.region.name}”的下级区划"))
             continue
         name = share.responsible_unit or counterpart_name(sub.responsible_unit.name, plan.region, region)
-        unit = units.get(normal(name))
+        units = units_of(region)
+        found = units.candidates(name)
+        if len(found) > 1:
+            problems.append(_spot(share, units.ambiguity(name, found)))
+            continue
+        unit = found[0] if found else None
         if unit is None:
             problems.append(
                 _spot(share, f"找不到“{region.name}”的责任单位“{name}”，请先建立该单位或在分解表中写明")

@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True, help="年度")
         parser.add_argument("--title", default="", help="清单名称（默认取表格标题行）")
         parser.add_argument("--region", default="", help="地区（默认沿用最近一个清单的地区）")
+        parser.add_argument(
+            "--region-code", default="", help="所属区划代码（GB/T 2260）；单位在该区划的单位中查找、新建"
+        )
         parser.add_argument("--create-units", action="store_true", help="自动创建系统中没有的单位")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不保存")
 
@@ -28,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{path}")
         year = options["year"]
         try:
-            parsed = plan_import.parse_file(path.read_bytes(), year=year)
+            parsed = plan_import.parse_file(path.read_bytes(), year=year, region_code=options["region_code"])
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         title = options["title"] or parsed.title or f"{year}年民生实事清单"
@@ -55,6 +58,7 @@ class Command(BaseCommand):
                 year=year,
                 title=title,
                 region=region,
+                region_code=options["region_code"],
                 create_units=options["create_units"],
                 dry_run=options["dry_run"],
             )
