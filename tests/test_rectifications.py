@@ -43,6 +43,9 @@ def world():
     unit = UnitFactory(code="housing", name="区住建局")
     other = UnitFactory(code="water", name="区水利局")
     sub = SubItemFactory(item__lead_unit=unit)
+    # A rectification on the sub-item goes only to a unit in reach of it (projects.reach): the
+    # water bureau, assigned some below, cooperates on it.
+    sub.cooperating_units.add(other)
     return {
         "sub": sub,
         "plan": sub.item.plan,

@@ -309,10 +309,13 @@ def test_item_page_shows_a_liaison_their_units_rectifications_but_not_the_visits
         visit=visit,
         item=world["items"][0],
     )
+    finance = UnitFactory(code="finance", name="区财政局")
+    # A rectification goes only to a unit with a part in the item (projects.reach).
+    world["subs"][0].cooperating_units.add(finance)
     rectification_service.create_rectification(
         world["office"],
         plan=world["plan"],
-        unit=UnitFactory(code="finance", name="区财政局"),
+        unit=finance,
         title="财政局的整改",
         required_action="拨付",
         deadline=dt.date(2099, 1, 1),

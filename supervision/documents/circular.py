@@ -27,7 +27,7 @@ from django.utils import timezone
 from core.dates import today
 from core.lights import LIGHT_ORDER, Light, Verdict
 from core.official_doc import day_text
-from projects import permissions
+from projects import permissions, reach
 from projects.completion import format_number, format_percent, format_target
 from projects.models import Plan, User
 from supervision.documents.models import Circular, CircularSequence
@@ -353,11 +353,13 @@ def delete_draft(actor: User, circular: Circular) -> None:
 
 
 def issue(actor: User, circular: Circular) -> Circular:
-    """签发: the draft takes the next number of this year (〔2026〕5号) and its Word document,
-    as of its day with its edited text, is stored; from then on it never changes.
+    """签发: the draft takes its office's next number of this year (〔2026〕5号) and its Word
+    document, as of its day with its edited text, is stored; from then on it never changes.
 
-    The year's numbering row is locked while the number is taken, so two issues at once get
-    two numbers; the plan is read before the lock, so the lock is held only for the writing."""
+    Each issuing office (the plan's region's: ``reach.issuer_code``) numbers its own circulars.
+    Its row of the year's numbering is locked while the number is taken, so two issues at once
+    get two numbers and none is skipped; the plan is read before the lock, so the lock is held
+    only for the writing."""
     _require_office(actor, circular.plan)
     _require_draft(circular)
     content = read_circular(circular.plan, circular.as_of)
@@ -365,10 +367,14 @@ def issue(actor: User, circular: Circular) -> Circular:
         circular = Circular.objects.select_for_update().get(pk=circular.pk)
         _require_draft(circular)
         issued_on = today()
-        sequence, _ = CircularSequence.objects.select_for_update().get_or_create(year=issued_on.year)
+        issuer = reach.issuer_code(circular.plan)
+        sequence, _ = CircularSequence.objects.select_for_update().get_or_create(
+            issuer=issuer, year=issued_on.year
+        )
         sequence.last_number += 1
         sequence.save(update_fields=["last_number"])
         circular.state = Circular.State.ISSUED
+        circular.issuer = issuer
         circular.year, circular.number = issued_on.year, sequence.last_number
         circular.issued_by, circular.issued_at = actor, timezone.now()
         data = circular_docx(
@@ -378,7 +384,8 @@ def issue(actor: User, circular: Circular) -> Circular:
             number=circular.number_text,
             day=issued_on,
         )
-        circular.document.save(f"{circular.year}-{circular.number:03d}.docx", ContentFile(data), save=False)
+        name = f"{circular.year}-{circular.number:03d}.docx"
+        circular.document.save(f"{issuer}-{name}" if issuer else name, ContentFile(data), save=False)
         circular.full_clean()
         circular.save()
     return circular

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import Reach
 from projects.models import Plan
 
 
@@ -90,6 +91,9 @@ class Circular(models.Model):
     plan = models.ForeignKey(Plan, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="circulars")
     as_of = models.DateField(_("截至日期"))
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DRAFT)
+    # The issuing office (督查室) numbers its own circulars: the code of the plan's region when
+    # the circular was issued (empty for a plan with no region, and for a draft).
+    issuer = models.CharField(_("发文机关"), max_length=9, blank=True, default="", editable=False)
     year = models.PositiveSmallIntegerField(_("发文年度"), null=True, blank=True)
     number = models.PositiveIntegerField(_("发文序号"), null=True, blank=True)
     title = models.CharField(_("标题"), max_length=200)
@@ -112,12 +116,17 @@ class Circular(models.Model):
     issued_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
     document = models.FileField(_("通报文件"), upload_to=circular_document_path, blank=True)
 
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan", handed_down=True)
+
     class Meta:
         verbose_name = _("进展通报")
         verbose_name_plural = _("进展通报")
         ordering = ["-year", "-number", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="circular_number_once_per_year"),
+            models.UniqueConstraint(
+                fields=["issuer", "year", "number"], name="circular_number_once_per_issuer_year"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(state="draft", year__isnull=True, number__isnull=True, issued_at__isnull=True)
@@ -143,18 +152,23 @@ class Circular(models.Model):
 
 
 class CircularSequence(models.Model):
-    """The last circular number issued in a year; its row is locked while the next is taken,
-    so two offices clicking 签发 at once never get the same number."""
+    """The last circular number an issuing office issued in a year; its row is locked while the
+    next is taken, so two clicks on 签发 at once never get the same number. Each office numbers
+    its own circulars (``issuer``: the code of the plan's region, empty for a plan with none)."""
 
-    year = models.PositiveSmallIntegerField(_("年度"), primary_key=True)
+    issuer = models.CharField(_("发文机关"), max_length=9, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
     last_number = models.PositiveIntegerField(_("已用序号"), default=0)
 
     class Meta:
         verbose_name = _("通报编号")
         verbose_name_plural = _("通报编号")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "year"], name="circular_sequence_once_per_issuer_year")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.year}年 已编至{self.last_number}号"
+        return f"{self.issuer or '—'} {self.year}年 已编至{self.last_number}号"
 
 
 class RankingPublication(models.Model):
@@ -168,6 +182,9 @@ class RankingPublication(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT, related_name="+"
     )
     published_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan", handed_down=True)
 
     class Meta:
         verbose_name = _("红黄榜公开")

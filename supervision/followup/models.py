@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import Reach
 from projects.models import Item, Plan, SubItem, Unit
 from supervision.photos.models import PhotoFacts
 
@@ -30,6 +31,9 @@ class Flag(models.Model):
     lag_points = models.DecimalField(
         _("滞后（百分点）"), max_digits=6, decimal_places=2, null=True, blank=True
     )
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="sub_item__item__plan", units=("sub_item__responsible_unit",))
 
     class Meta:
         verbose_name = _("预警记录")
@@ -67,6 +71,9 @@ class ReminderLog(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan", units=("unit",))
 
     class Meta:
         verbose_name = _("催报记录")
@@ -113,6 +120,9 @@ class InspectionVisit(models.Model):
     locked = models.BooleanField(_("已锁定"), default=False)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan")
 
     class Meta:
         verbose_name = _("视察督查")
@@ -161,6 +171,9 @@ class VisitPhoto(PhotoFacts):
     display = models.ImageField(_("展示图"), upload_to=visit_photo_path, blank=True)
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="visit__plan")
 
     class Meta:
         verbose_name = _("视察照片")
@@ -224,6 +237,9 @@ class Rectification(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
 
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan", units=("unit",))
+
     class Meta:
         verbose_name = _("整改督办")
         verbose_name_plural = _("整改督办")
@@ -272,6 +288,9 @@ class RectificationPhoto(PhotoFacts):
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    # Who reads it: projects.scope.
+    reach = Reach(plan="event__rectification__plan", units=("event__rectification__unit",))
+
     class Meta:
         verbose_name = _("整改照片")
         verbose_name_plural = _("整改照片")
@@ -281,17 +300,23 @@ class RectificationPhoto(PhotoFacts):
 
 
 class SupervisionOrderSequence(models.Model):
-    """The last 督办单 number given out in a year; its row is locked while the next is taken."""
+    """The last 督办单 number an issuing office gave out in a year; its row is locked while the
+    next is taken. Each office numbers its own orders (``issuer``: the code of the plan's region,
+    empty for a plan with no region), so a county's 〔2026〕1号 and its city's are two orders."""
 
-    year = models.PositiveSmallIntegerField(_("年度"), primary_key=True)
+    issuer = models.CharField(_("签发机关"), max_length=9, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
     last_number = models.PositiveIntegerField(_("已用编号"), default=0)
 
     class Meta:
         verbose_name = _("督办单编号")
         verbose_name_plural = _("督办单编号")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "year"], name="order_sequence_once_per_issuer_year")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
+        return f"{self.issuer or '—'} {self.year}: {self.last_number}"
 
 
 class SupervisionOrder(models.Model):
@@ -314,6 +339,9 @@ class SupervisionOrder(models.Model):
     plan = models.ForeignKey(
         Plan, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="supervision_orders"
     )
+    # The issuing office (督查室) numbers its own orders: the code of the plan's region when the
+    # order was issued (empty for a plan with no region).
+    issuer = models.CharField(_("签发机关"), max_length=9, blank=True, default="", editable=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     number = models.PositiveIntegerField(_("编号"))
     source = models.CharField(_("来源"), max_length=30, choices=Source.choices)
@@ -344,11 +372,18 @@ class SupervisionOrder(models.Model):
     created_at = models.DateTimeField(_("下发时间"), default=timezone.now)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan", units=("unit",))
+
     class Meta:
         verbose_name = _("督办单")
         verbose_name_plural = _("督办单")
         ordering = ["-year", "-number"]
-        constraints = [models.UniqueConstraint(fields=["year", "number"], name="order_number_once_per_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year", "number"], name="order_number_once_per_issuer_year"
+            )
+        ]
         indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["plan", "state"])]
 
     def __str__(self) -> str:

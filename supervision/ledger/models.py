@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import Reach
+from projects import permissions, scope
 from projects.models import PERCENT_VALIDATORS, FundingLine, SubItem, SubItemShare
 from supervision.photos.models import PhotoFacts, PhotoStage
 
@@ -29,6 +31,11 @@ class ProgressReportQuerySet(models.QuerySet):
 
     def oldest_first(self) -> ProgressReportQuerySet:
         return self.order_by("accepted_on", "reviewed_at", "id")
+
+    def readable_by(self, user) -> ProgressReportQuerySet:
+        """The reports a user reads: in the states their role reads
+        (``permissions.report_state_filter``), within their reading scope (``projects.scope``)."""
+        return scope.readable(user, self.filter(permissions.report_state_filter(user)))
 
 
 class ProgressReport(models.Model):
@@ -108,6 +115,9 @@ class ProgressReport(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1, help_text=_("乐观锁：每次保存加一"))
 
     objects = ProgressReportQuerySet.as_manager()
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="sub_item__item__plan", units=("sub_item__responsible_unit",), shares=("share",))
 
     class Meta:
         verbose_name = _("进度填报")
@@ -201,6 +211,13 @@ class ReportPhoto(PhotoFacts):
     caption = models.CharField(_("说明"), max_length=200, blank=True)
     stage = models.CharField(_("改造前后"), max_length=10, choices=PhotoStage.choices, blank=True)
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    # Who reads it: projects.scope.
+    reach = Reach(
+        plan="report__sub_item__item__plan",
+        units=("report__sub_item__responsible_unit",),
+        shares=("report__share",),
+    )
 
     class Meta:
         verbose_name = _("现场照片")

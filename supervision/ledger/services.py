@@ -20,7 +20,8 @@ from datetime import date
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, IntegerField, OuterRef, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from projects.completion import format_number
 from projects.models import SubItem, SubItemShare
 from supervision.figures import caches
 from supervision.ledger import rules as ledger
-from supervision.ledger.models import ProgressReport, ReportFunding, ReportPhoto
+from supervision.ledger.models import ProgressReport, ProgressReportQuerySet, ReportFunding, ReportPhoto
 from supervision.messaging.models import Notification
 from supervision.messaging.notifications import notify
 from supervision.photos.uploads import store_photo
@@ -307,11 +308,33 @@ def return_report(report: ProgressReport, reviewer, reason: str) -> ProgressRepo
     return report
 
 
+def share_ledger(sub_item, share) -> ProgressReportQuerySet:
+    """The accepted reports on one sub-item's share, newest first (``share`` None: on the
+    sub-item itself, as an unsplit sub-item is reported on): what the next report on it is
+    checked against and reviewed beside ("原 75%"). A share's report is compared with that
+    share's reports only, never with another region's.
+
+    The one place the previous accepted report is looked up: by id or object for one report
+    (``latest_accepted_report``), or with ``OuterRef`` for each report of a list in the same
+    query (the review queue)."""
+    reports = ProgressReport.objects.filter(sub_item=sub_item).accepted()
+    if isinstance(share, OuterRef):
+        # In SQL NULL never equals NULL: compare "no share" as 0 on both sides.
+        no_share = Value(0)
+        reports = reports.alias(share_key=Coalesce("share_id", no_share, output_field=IntegerField())).filter(
+            share_key=Coalesce(share, no_share, output_field=IntegerField())
+        )
+    else:
+        reports = reports.filter(share=share)
+    return reports.latest_first()
+
+
 def latest_accepted_report(
     sub_item_id: int, on: date | None = None, *, share: SubItemShare | None = None
 ) -> ProgressReport | None:
     """The sub-item's latest report on the ledger (by the end of ``on``, when given); with
-    ``share``, the share's (a split sub-item's own reports are its shares')."""
-    reports = ProgressReport.objects.filter(sub_item_id=sub_item_id, share=share)
-    reports = reports.accepted_by(on) if on is not None else reports.accepted()
-    return reports.latest_first().first()
+    ``share``, the share's (a split sub-item's own reports are its shares'): ``share_ledger``."""
+    reports = share_ledger(sub_item_id, share)
+    if on is not None:
+        reports = reports.filter(accepted_on__lte=on)
+    return reports.first()

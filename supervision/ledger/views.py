@@ -32,6 +32,7 @@ from supervision.ledger.services import (
     open_report,
     return_report,
     save_report,
+    share_ledger,
 )
 from supervision.messaging import notifications as notification_service
 from supervision.messaging.models import Notification
@@ -289,8 +290,13 @@ def subitem_report(request: HttpRequest, sub_item_id: int) -> HttpResponse:
 
 def _visible_report(user, report_id: int) -> ProgressReport:
     return get_object_or_404(
-        ProgressReport.objects.filter(permissions.visible_reports_filter(user)).select_related(
-            "sub_item__item__plan", "sub_item__responsible_unit", "created_by", "reviewed_by"
+        ProgressReport.objects.readable_by(user).select_related(
+            "sub_item__item__plan",
+            "sub_item__responsible_unit",
+            "share__region",
+            "share__responsible_unit",
+            "created_by",
+            "reviewed_by",
         ),
         pk=report_id,
     )
@@ -385,14 +391,19 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     with the figures they would replace."""
     if not permissions.can_review_reports(request.user):
         raise PermissionDenied
-    previous = ProgressReport.objects.filter(sub_item=OuterRef("sub_item"), state=State.ACCEPTED).order_by(
-        "-accepted_on", "-reviewed_at", "-id"
-    )
+    # Each report beside the last accepted one on the same sub-item and share ("原 75%").
+    previous = share_ledger(OuterRef("sub_item"), OuterRef("share"))
     reports = (
         ProgressReport.objects.filter(
             permissions.reviewable_reports_filter(request.user), state=State.SUBMITTED
         )
-        .select_related("sub_item__item__plan", "sub_item__responsible_unit", "created_by")
+        .select_related(
+            "sub_item__item__plan",
+            "sub_item__responsible_unit",
+            "share__region",
+            "share__responsible_unit",
+            "created_by",
+        )
         .annotate(
             photo_count=Count("photos"),
             previous_progress=Subquery(previous.values("progress_percent")[:1]),

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import validate_supported
 from projects.models import Plan, SubItem, Unit
-from supervision.followup.forms.rectifications import BoardFilterForm, _style
+from supervision.followup.forms.rectifications import BoardFilterForm, UnitInReachField, _style, chosen
 from supervision.followup.forms.visits import SubItemChoiceField
 from supervision.followup.models import Rectification, SupervisionOrder
+from supervision.followup.services import orders
 
 
 class OrderForm(forms.ModelForm):
@@ -25,6 +26,7 @@ class OrderForm(forms.ModelForm):
             "problem": forms.Textarea(attrs={"rows": 4}),
             "requirement": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {"unit": UnitInReachField}
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +36,11 @@ class OrderForm(forms.ModelForm):
         self.fields["rectification"].queryset = Rectification.objects.filter(plan=plan).exclude(
             state=Rectification.State.CLOSED
         )
-        self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
+        # Offered: the units in reach of the sub-item (or of the rectification followed up); the
+        # page preselects the responsible unit.
+        self.fields["unit"].queryset = orders.units_in_reach(
+            plan, chosen(self, "sub_item"), chosen(self, "rectification")
+        ).filter(is_active=True)
         self.fields["deadline"].validators.append(validate_supported)
         _style(self)
 

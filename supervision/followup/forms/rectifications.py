@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from projects import reach
 from projects.models import Item, Plan, SubItem, Unit
 from supervision.followup.forms.visits import SubItemChoiceField
 from supervision.followup.models import InspectionVisit, Rectification
@@ -19,6 +22,34 @@ def _style(form: forms.Form) -> None:
             field.widget.attrs.setdefault("class", "form-control")
 
 
+class UnitInReachField(forms.ModelChoiceField):
+    """The unit a follow-up goes to: it offers the units in reach (its queryset, set by the
+    form), and takes any active unit, so that the service refuses one out of reach with its
+    own message (``reach.refusal``) rather than the field with "not one of the choices"."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return Unit.objects.filter(is_active=True).get(pk=value)
+        except (ValueError, TypeError, ValidationError, Unit.DoesNotExist):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+def chosen(form: forms.Form, name: str):
+    """The object a form's choice field names, as posted (bound) or prefilled (unbound), among
+    the field's choices; None when none or not one of them."""
+    value = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, models.Model):
+        value = value.pk
+    try:
+        return form.fields[name].queryset.filter(pk=value).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
 class RectificationForm(forms.ModelForm):
     """The office's form; the plan is fixed by the page (from the visit or sub-item, or chosen)."""
 
@@ -31,6 +62,7 @@ class RectificationForm(forms.ModelForm):
             "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "required_action": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {"unit": UnitInReachField}
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +72,10 @@ class RectificationForm(forms.ModelForm):
         self.fields["sub_item"].queryset = (
             SubItem.objects.filter(item__plan=plan).select_related("item").order_by("item__number", "number")
         )
-        self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
+        # Offered: the units in reach of the sub-item, else of the item, else of the plan.
+        self.fields["unit"].queryset = reach.reach_of(
+            plan, chosen(self, "sub_item"), chosen(self, "item")
+        ).filter(is_active=True)
         _style(self)
 
 

@@ -15,12 +15,13 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from core import dates
-from projects import permissions
-from projects.models import Plan, SubItem, Unit, User
+from projects import permissions, reach, scope
+from projects.models import Item, Plan, SubItem, Unit, User
 from supervision.followup.models import (
     Rectification,
     SupervisionOrder,
@@ -58,15 +59,42 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def next_number(year: int) -> int:
-    """The next order number of a year, taken under a lock on the year's sequence row, so two
-    orders issued at once never share a number. Call inside the issuing transaction: a failed
-    issue gives its number back."""
-    SupervisionOrderSequence.objects.get_or_create(year=year)
-    sequence = SupervisionOrderSequence.objects.select_for_update().get(year=year)
+def next_number(issuer: str, year: int) -> int:
+    """The next order number an issuing office (``reach.issuer_code``) gives in a year, taken
+    under a lock on its sequence row, so two orders issued at once never share a number and
+    none is skipped. Call inside the issuing transaction: a failed issue gives its number back."""
+    sequence, _ = SupervisionOrderSequence.objects.select_for_update().get_or_create(issuer=issuer, year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return sequence.last_number
+
+
+def _subject(
+    sub_item: SubItem | None, rectification: Rectification | None
+) -> tuple[SubItem | None, Item | None]:
+    """What an order is about, for its reach: its sub-item, else the sub-item or the item of
+    the rectification it follows up (neither: the plan as a whole)."""
+    if sub_item is not None or rectification is None:
+        return sub_item, None
+    if rectification.sub_item_id is not None:
+        return rectification.sub_item, None
+    return None, rectification.item
+
+
+def units_in_reach(
+    plan: Plan, sub_item: SubItem | None = None, rectification: Rectification | None = None
+) -> QuerySet[Unit]:
+    """The units an order on the sub-item (or following up the rectification) may go to."""
+    return reach.reach_of(plan, *_subject(sub_item, rectification))
+
+
+def unit_refusal(
+    unit: Unit, plan: Plan, sub_item: SubItem | None, rectification: Rectification | None
+) -> str | None:
+    """Why an order on the sub-item (or following up the rectification) may not go to
+    ``unit``, in Chinese (``reach.refusal``); None when the unit is in reach."""
+    about, item = _subject(sub_item, rectification)
+    return reach.refusal(unit, "督办单位", plan=plan, sub_item=about, item=item)
 
 
 def _event(order: SupervisionOrder, action: str, actor: User, text: str = "", **extra) -> None:
@@ -98,8 +126,9 @@ def issue(
     rectification: Rectification | None = None,
     on: dt.date | None = None,
 ) -> SupervisionOrder:
-    """The office issues an order; it is numbered in the year it is issued and the unit's
-    liaisons are notified."""
+    """The office issues an order to a unit in reach of its sub-item (or of the rectification it
+    follows up: ``reach``); it is numbered in its office's sequence of the year it is issued, and
+    the unit's liaisons, who alone may sign for it, are notified."""
     _require(permissions.can_manage_orders(actor), "只有督查室可以下发督办单。")
     permissions.require_manage_plan(actor, plan)
     on = on or dates.today()
@@ -118,12 +147,18 @@ def issue(
         errors["requirement"] = "请填写督办要求。"
     if deadline < on:
         errors["deadline"] = "办理时限不能早于下发日期。"
+    if not errors.keys() & {"sub_item", "rectification"}:
+        refused = unit_refusal(unit, plan, sub_item, rectification)
+        if refused:
+            errors["unit"] = f"{refused}。"
     if errors:
         raise ValidationError(errors)
+    issuer = reach.issuer_code(plan)
     order = SupervisionOrder(
         plan=plan,
+        issuer=issuer,
         year=on.year,
-        number=next_number(on.year),
+        number=next_number(issuer, on.year),
         source=source,
         sub_item=sub_item,
         rectification=rectification,
@@ -250,10 +285,9 @@ def available_steps(order: SupervisionOrder, user: User) -> set[str]:
 
 def visible_orders(user):
     """The orders a user may read (liaisons: their unit's), with what lists show."""
-    qs = SupervisionOrder.objects.select_related("plan", "unit", "sub_item__item", "rectification")
-    qs = qs.filter(plan__in=permissions.published_plans_for(user))
-    scope = permissions.rectification_scope(user)
-    return qs if scope is None else qs.filter(scope)
+    return scope.readable(
+        user, SupervisionOrder.objects.select_related("plan", "unit", "sub_item__item", "rectification")
+    )
 
 
 class OrderOn:

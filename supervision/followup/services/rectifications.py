@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import dates
-from projects import permissions, roles
+from projects import permissions, reach, roles, scope
 from projects.models import Item, Plan, SubItem, Unit, User
 from supervision.followup.models import InspectionVisit, Rectification, RectificationEvent, RectificationPhoto
 from supervision.messaging.models import Notification
@@ -77,7 +77,8 @@ def create_rectification(
     item: Item | None = None,
     sub_item: SubItem | None = None,
 ) -> Rectification:
-    """The office assigns a problem to a unit; the unit's liaisons are notified."""
+    """The office assigns a problem to a unit in reach of the sub-item, else of the item, else
+    of the plan (``reach``); the unit's liaisons are notified."""
     _require(permissions.can_manage_rectifications(actor), "只有督查室可以交办整改事项。")
     permissions.require_manage_plan(actor, plan)
     if sub_item is not None and item is None:
@@ -93,6 +94,10 @@ def create_rectification(
         errors["visit"] = "来源为视察发现时，请选择对应的视察。"
     if source == Rectification.Source.PACE and sub_item is None:
         errors["sub_item"] = "来源为序时进度红灯时，请选择对应的子项。"
+    if not errors.keys() & {"item", "sub_item"}:
+        refused = reach.refusal(unit, "整改单位", plan=plan, sub_item=sub_item, item=item)
+        if refused:
+            errors["unit"] = f"{refused}。"
     if errors:
         raise ValidationError(errors)
     rectification = Rectification(
@@ -223,6 +228,6 @@ def mark_overdue(on: date | None = None) -> int:
 
 def visible_rectifications(user):
     """The rectifications a user may read, with what lists and boards show."""
-    qs = Rectification.objects.select_related("plan", "unit", "item", "sub_item__item", "visit")
-    scope = permissions.rectification_scope(user)
-    return qs if scope is None else qs.filter(scope)
+    return scope.readable(
+        user, Rectification.objects.select_related("plan", "unit", "item", "sub_item__item", "visit")
+    )

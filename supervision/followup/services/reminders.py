@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from core import dates
 from core.lights import LAGGING_LIGHTS
-from projects import permissions, roles
+from projects import permissions, reach, roles
 from projects.models import Plan, Region, SubItem, SubItemShare, Unit, User
 from supervision.figures import counted as current
 from supervision.followup.models import Rectification, ReminderLog
@@ -112,15 +112,27 @@ def reminded_units(plan: Plan, kinds, day: dt.date | None) -> dict[int, dt.datet
 def preview(user: User, kind: str, pairs: list[tuple[int, int]]) -> list[Target]:
     """The chosen units as the office is about to remind them: liaisons to reach, what each
     owes (from the plan's progress today), when it was last reminded today, and whether a
-    reminder is due (催办 only to units with an overdue rectification or an open order)."""
+    reminder is due (催办 only to units with an overdue rectification or an open order).
+    PermissionDenied, saying why, for a unit the office may not remind or that has no part in
+    the plan (``reach.plan_units_in_reach``: a lead unit, a sub-item's responsible or
+    cooperating unit, a share's responsible unit; on a higher list, its region's shares')."""
     _require_office(user)
     plans = {p.pk: p for p in permissions.published_plans_for(user).filter(pk__in={p for p, _ in pairs})}
     units = Unit.objects.in_bulk({u for _, u in pairs})
     pairs = [(p, u) for p, u in pairs if p in plans and u in units]
+    in_reach: dict[int, tuple[Region | None, set[int]]] = {}
     for plan_id, unit_id in pairs:
-        if not permissions.can_remind_unit(user, plans[plan_id], units[unit_id]):
+        plan, unit = plans[plan_id], units[unit_id]
+        if not permissions.can_remind_unit(user, plan, unit):
             own = permissions.user_region(user)
-            raise PermissionDenied(f"只能向本地区（{own.name}）及下级区划的单位催报、催办：{units[unit_id]}")
+            raise PermissionDenied(f"只能向本地区（{own.name}）及下级区划的单位催报、催办：{unit}")
+        if plan_id not in in_reach:
+            within = reach.acting_within(user, plan)
+            reached = reach.plan_units_in_reach(plan, within).values_list("pk", flat=True)
+            in_reach[plan_id] = (within, set(reached))
+        within, reached = in_reach[plan_id]
+        if unit_id not in reached:
+            raise PermissionDenied(f"{reach.out_of_reach('催报、催办的单位', within=within)}：{unit}")
     liaisons = Counter(
         User.objects.filter(unit_id__in={u for _, u in pairs}, groups__name=roles.LIAISON, is_active=True)
         .distinct()
