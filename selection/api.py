@@ -1,4 +1,6 @@
-"""/api/selections/<year>/result/: the vote's result with the names the issue fixes."""
+"""/api/selections/<year>/result/: the vote's result with the names the issue fixes, of the
+user's region's vote of that year (``?region=`` names another one of theirs; see
+``selection.regions``)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from rest_framework.response import Response
 from core.dates import parse_as_of
 from projects import permissions
 from projects.api.filters import SUPPORTED_DATE
-from selection import results
+from selection import regions, results
 
 
 class CandidateResultSerializer(serializers.Serializer):
@@ -44,13 +46,18 @@ class SelectionResultSerializer(serializers.Serializer):
     responses={
         200: SelectionResultSerializer,
         400: OpenApiResponse(description="截至日期格式不对"),
-        403: OpenApiResponse(description="无权查看"),
-        404: OpenApiResponse(description="该年度票决截至该日尚未计票"),
+        403: OpenApiResponse(description="无权查看，或所指区划不在本地区范围内"),
+        404: OpenApiResponse(description="该年度本地区票决截至该日尚未计票，或没有该区划"),
     },
     parameters=[
         OpenApiParameter(
             "as_of", SUPPORTED_DATE, description="截至日期 YYYY-MM-DD：按当日已计票的轮次计算，缺省为今天"
-        )
+        ),
+        OpenApiParameter(
+            "region",
+            str,
+            description="行政区划代码：本地区或下级区划的票决，缺省为本地区（未设区划的账号为该年度的票决所属地区）",
+        ),
     ],
 )
 @api_view(["GET"])
@@ -62,7 +69,10 @@ def selection_result(request: Request, year: int) -> Response:
         as_of = parse_as_of(request)
     except BadRequest as exc:
         raise serializers.ValidationError({"as_of": [str(exc)]}) from exc
-    result = results.year_result(year, as_of)
+    region = regions.selection_region(
+        request.user, year, request.query_params.get("region", "").strip() or None
+    )
+    result = results.year_result(year, as_of, region=region)
     if result is None:
         raise Http404
     return Response(SelectionResultSerializer(result).data)

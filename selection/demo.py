@@ -3,7 +3,8 @@ deputies, the 12345 hotline, letters and calls; duplicates merged, a few decline
 waiting), 13 candidates for 10 places, a vote of 120 deputies — the tellers' paper tallies plus
 the demo deputy's own phone ballot — in which one candidate fails to win half of all deputies,
 and the draft list made from the result, each on its day of the county's calendar
-(``projects.demo``). Every write goes through ``selection.services``. Idempotent."""
+(``projects.demo``). Every write goes through ``selection.services``. All of it is 青山区's
+selection (its region, once the region tree is seeded), the draft list too. Idempotent."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from decimal import Decimal
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from projects import demo
-from projects.models import Category, Plan, Unit, User
+from projects import demo, roles
+from projects.models import Category, Plan, Region, Unit, User
 from selection import services
 from selection.models import Candidate, CandidateFunding, Suggestion, VotingSession
 
@@ -310,10 +311,17 @@ def _received_on(year: int) -> list[tuple[date, tuple]]:
     ]
 
 
-def _seed_suggestions(year: int, today: date, office, deputy, categories) -> dict[int, list[Suggestion]]:
+def county_region() -> Region | None:
+    """青山区 in the region tree (None before the tree is seeded)."""
+    return Region.objects.filter(name=demo.REGION, level=Region.Level.COUNTY).first()
+
+
+def _seed_suggestions(
+    year: int, today: date, office, deputy, categories, region: Region | None
+) -> dict[int, list[Suggestion]]:
     """The suggestions received by ``today`` that are not there yet; returns every suggestion
     of the year that goes into a candidate, by candidate number on the ballot."""
-    existing = {s.text: s for s in Suggestion.objects.filter(year=year)}
+    existing = {s.text: s for s in Suggestion.objects.filter(year=year, region=region)}
     merges: dict[int, list[Suggestion]] = {}
     for received, (kind, n, row) in sorted(_received_on(year), key=lambda pair: pair[0]):
         if received > today:
@@ -331,6 +339,7 @@ def _seed_suggestions(year: int, today: date, office, deputy, categories) -> dic
                 phone="" if source == "online" and n % 2 else f"1380000{n:04d}",
                 people=people,
                 by=None if source == "online" else office,
+                region=region,
             )
         else:
             field, place, text, number = row
@@ -342,22 +351,26 @@ def _seed_suggestions(year: int, today: date, office, deputy, categories) -> dic
                 category=categories[field],
                 place=place,
                 by=deputy,
+                region=region,
             )
         if number is not None:
             merges.setdefault(number, []).append(suggestion)
     return merges
 
 
-def _seed_candidates(year: int, office, categories, merges: dict[int, list[Suggestion]], on: date):
+def _seed_candidates(
+    year: int, office, categories, merges: dict[int, list[Suggestion]], on: date, region: Region | None
+):
     """The 13 candidates the office drafted on ``on``, the suggestions merged into them and the
     ones it declined (two days later); once."""
-    found = list(Candidate.objects.filter(year=year).order_by("ballot_order"))
+    found = list(Candidate.objects.filter(year=year, region=region).order_by("ballot_order"))
     if found:
         return found
     units = {u.code: u for u in Unit.objects.all()}
     candidates = []
     for order, spec in enumerate(CANDIDATES, start=1):
         candidate = Candidate.objects.create(
+            region=region,
             year=year,
             title=spec.title,
             content=spec.content,
@@ -375,7 +388,7 @@ def _seed_candidates(year: int, office, categories, merges: dict[int, list[Sugge
         candidates.append(candidate)
     for number, suggestions in merges.items():
         services.merge_suggestions(office, suggestions, candidates[number - 1], on)
-    by_text = {s.text: s for s in Suggestion.objects.filter(year=year)}
+    by_text = {s.text: s for s in Suggestion.objects.filter(year=year, region=region)}
     for _source, _field, _place, text, _name, _people, number, reason in SUGGESTIONS:
         if number is None and reason and text in by_text:
             services.decline_suggestion(office, by_text[text], reason, on + timedelta(days=2))
@@ -394,20 +407,35 @@ def seed_selection(today: date) -> VotingSession | None:
         return None
     office = User.objects.get(username="office")
     deputy = User.objects.get(username="deputy")
-    office.user_permissions.add(*Permission.objects.filter(content_type__app_label="selection"))
+    # Every office drafts its own region's candidates in 清单设置 (the admin).
+    drafting = Permission.objects.filter(content_type__app_label="selection")
+    office.user_permissions.add(*drafting)
+    for account in (
+        User.objects.filter(groups__name=roles.OFFICE, is_staff=True).exclude(pk=office.pk).distinct()
+    ):
+        account.user_permissions.add(*drafting)
     categories = {c.name: c for c in Category.objects.all()}
-    merges = _seed_suggestions(year, today, office, deputy, categories)
+    region = county_region()
+    merges = _seed_suggestions(year, today, office, deputy, categories, region)
 
     drafted_on = demo.in_year(year - 1, demo.CANDIDATES_ON)
     if today < drafted_on:
         return None
-    candidates = _seed_candidates(year, office, categories, merges, drafted_on)
+    candidates = _seed_candidates(year, office, categories, merges, drafted_on, region)
 
     held_on, voted_on = demo.in_year(year, demo.SESSION_HELD_ON), demo.in_year(year, demo.VOTED_ON)
     if today < held_on:
         return None
-    session = VotingSession.objects.filter(year=year, round=1).first() or services.open_session(
-        office, year=year, title=SESSION_TITLE, held_on=voted_on, deputies_total=DEPUTIES, seats=SEATS
+    session = VotingSession.objects.filter(
+        year=year, round=1, region=region
+    ).first() or services.open_session(
+        office,
+        year=year,
+        title=SESSION_TITLE,
+        held_on=voted_on,
+        deputies_total=DEPUTIES,
+        seats=SEATS,
+        region=region,
     )
     if today < voted_on:
         return session
@@ -430,27 +458,12 @@ def seed_selection(today: date) -> VotingSession | None:
     drafted_on = demo.in_year(year, demo.DRAFTED_ON)
     if today >= drafted_on and not Plan.objects.filter(year=year, title=plan_title(year)).exists():
         services.create_draft_plan(
-            office, year, title=plan_title(year), region="青山区", level="区级", on=drafted_on
-        )
-    return session
-    services.cast_ballot(
-        deputy, session, {c.pk: mine for c, mine in zip(candidates, DEPUTY_BALLOT, strict=True)}
-    )
-    services.record_tally(
-        office,
-        session,
-        issued=PAPER_ISSUED,
-        returned=PAPER_RETURNED,
-        valid=PAPER_VALID,
-        rows={
-            c.pk: _split(spec, mine)
-            for c, spec, mine in zip(candidates, CANDIDATES, DEPUTY_BALLOT, strict=True)
-        },
-    )
-    services.count_session(office, session, voted_on)
-    drafted_on = demo.in_year(year, demo.DRAFTED_ON)
-    if today >= drafted_on:
-        services.create_draft_plan(
-            office, year, title=plan_title(year), region="青山区", level="区级", on=drafted_on
+            office,
+            year,
+            title=plan_title(year),
+            region=demo.REGION,
+            level="区级",
+            on=drafted_on,
+            vote_region=region,
         )
     return session

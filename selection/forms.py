@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import validate_supported
 from core.public_forms import PublicForm
-from projects.models import Category
+from projects.models import Category, Region
+from selection import regions
 from selection.models import Candidate, Choice, Suggestion
 
 TEXT_REQUIRED = {"required": _("请填写建议内容。")}
@@ -83,10 +84,11 @@ class MergeForm(forms.Form):
         error_messages={"required": _("请选择候选项目。")},
     )
 
-    def __init__(self, *args, year: int, **kwargs):
+    def __init__(self, *args, year: int, region: Region | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["suggestions"].queryset = Suggestion.objects.filter(year=year)
-        self.fields["candidate"].queryset = Candidate.objects.filter(year=year)
+        mine = regions.of(region)  # one region's selection of the year
+        self.fields["suggestions"].queryset = Suggestion.objects.filter(mine, year=year)
+        self.fields["candidate"].queryset = Candidate.objects.filter(mine, year=year)
 
 
 class SessionForm(Styled, forms.Form):

@@ -20,7 +20,22 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Category, FundingLine, Item, Unit
+from core.scoping import Reach
+from projects.models import Category, FundingLine, Item, Region, Unit
+
+
+def _region_field(related_name: str) -> models.ForeignKey:
+    """The region whose selection a record belongs to (the office that filed it, or the county
+    the public form collects for); null only for rows older than regions."""
+    return models.ForeignKey(
+        Region,
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        help_text=_("征集票决所属的行政区划，由本区划督查室管理"),
+    )
 
 
 class Suggestion(models.Model):
@@ -39,6 +54,7 @@ class Suggestion(models.Model):
         DECLINED = "declined", _("未采纳")
 
     code = models.CharField(_("查询码"), max_length=12, unique=True)
+    region = _region_field("selection_suggestions")
     year = models.PositiveSmallIntegerField(_("建议年度"), validators=[MinValueValidator(2000)])
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
     category = models.ForeignKey(
@@ -82,6 +98,9 @@ class Suggestion(models.Model):
     decline_reason = models.TextField(_("未采纳理由"), blank=True)
     declined_on = models.DateField(_("不予采纳日期"), null=True, blank=True)
 
+    # Who reads it: projects.scope.
+    reach = Reach(region="region")
+
     class Meta:
         verbose_name = _("民生建议")
         verbose_name_plural = _("民生建议")
@@ -108,6 +127,7 @@ class Suggestion(models.Model):
 class Candidate(models.Model):
     """A candidate project (候选项目) drafted from suggestions, with its target and money."""
 
+    region = _region_field("selection_candidates")
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
     title = models.CharField(_("项目名称"), max_length=200)
     content = models.TextField(_("建设内容"))
@@ -137,19 +157,36 @@ class Candidate(models.Model):
     )
     listed_on = models.DateField(_("列入清单日期"), null=True, blank=True)
 
+    # Who reads it: projects.scope.
+    reach = Reach(region="region")
+
     class Meta:
         verbose_name = _("候选项目")
         verbose_name_plural = _("候选项目")
         ordering = ["year", F("ballot_order").asc(nulls_last=True), "id"]
+        # Per region and year: two counties each number their own ballot. NULL regions are
+        # distinct to a unique constraint, so the rows older than regions keep their own.
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "ballot_order"],
+                fields=["region", "year", "ballot_order"],
                 name="candidate_unique_ballot_order",
+                violation_error_message=_("同一区划同一年度票面顺序不能重复"),
+            ),
+            models.UniqueConstraint(
+                fields=["year", "ballot_order"],
+                condition=Q(region__isnull=True),
+                name="candidate_unique_ballot_order_without_region",
                 violation_error_message=_("同一年度票面顺序不能重复"),
             ),
             models.UniqueConstraint(
-                fields=["year", "title"],
+                fields=["region", "year", "title"],
                 name="candidate_unique_title",
+                violation_error_message=_("同一区划同一年度已有同名候选项目"),
+            ),
+            models.UniqueConstraint(
+                fields=["year", "title"],
+                condition=Q(region__isnull=True),
+                name="candidate_unique_title_without_region",
                 violation_error_message=_("同一年度已有同名候选项目"),
             ),
         ]
@@ -193,6 +230,7 @@ class VotingSession(models.Model):
         OPEN = "open", _("投票中")
         COUNTED = "counted", _("已计票")
 
+    region = _region_field("selection_sessions")
     year = models.PositiveSmallIntegerField(_("清单年度"), validators=[MinValueValidator(2000)])
     round = models.PositiveSmallIntegerField(_("轮次"), default=1, validators=[MinValueValidator(1)])
     title = models.CharField(_("会议名称"), max_length=200)
@@ -206,14 +244,23 @@ class VotingSession(models.Model):
     paper_ballots_returned = models.PositiveIntegerField(_("纸质选票收回"), default=0)
     paper_ballots_valid = models.PositiveIntegerField(_("纸质有效票"), default=0)
 
+    # Who reads it: projects.scope.
+    reach = Reach(region="region")
+
     class Meta:
         verbose_name = _("票决会议")
         verbose_name_plural = _("票决会议")
         ordering = ["-year", "round"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "round"],
+                fields=["region", "year", "round"],
                 name="session_unique_round",
+                violation_error_message=_("本区划该年度该轮次的票决已存在"),
+            ),
+            models.UniqueConstraint(
+                fields=["year", "round"],
+                condition=Q(region__isnull=True),
+                name="session_unique_round_without_region",
                 violation_error_message=_("该年度该轮次的票决已存在"),
             ),
             models.CheckConstraint(

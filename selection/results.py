@@ -1,16 +1,23 @@
 """Reading a year's vote: the counts of every round (paper tallies plus electronic ballots)
 and the decision ``rules.decide`` draws from them. Pages, the API and the list-making service
-all read the result here; none counts on its own."""
+all read the result here; none counts on its own. A year's vote is one region's
+(``selection.regions``): two counties vote their lists of the same year apart."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
+from projects.models import Region
 from selection import rules
-from selection.models import Candidate, Tally, VotingSession
+from selection.models import Ballot, Candidate, Tally, VoteParticipation, VotingSession
+from selection.regions import of as _of
+
+# ``under_way``'s "whatever the region" (the dashboard's banner), as opposed to one region's.
+ANY_REGION = object()
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,13 @@ def round_counts(session: VotingSession) -> RoundCounts:
         .annotate(f=Sum("votes_for"), a=Sum("votes_against"), ab=Sum("abstentions"))
     }
     counts = {c.pk: sums.get(c.pk, Counts()) for c in candidates}
-    electronic = session.ballots.count()
-    participants = session.participations.count()
+    # Counted along with the session by ``sessions_of``; else here.
+    electronic = getattr(session, "electronic_ballots", None)
+    if electronic is None:
+        electronic = session.ballots.count()
+    participants = getattr(session, "phone_participants", None)
+    if participants is None:
+        participants = session.participations.count()
     return RoundCounts(
         session=session,
         candidates=candidates,
@@ -106,14 +118,28 @@ def round_counts(session: VotingSession) -> RoundCounts:
     )
 
 
-def sessions_of(year: int) -> dict[int, VotingSession]:
-    return {s.round: s for s in VotingSession.objects.filter(year=year).prefetch_related("candidates")}
+def _count_of(model) -> Coalesce:
+    """How many rows of ``model`` a session has, as a subquery of the session's row."""
+    rows = model.objects.filter(session=OuterRef("pk")).order_by().values("session")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
 
 
-def year_result(year: int, as_of: date | None = None) -> YearResult | None:
-    """The year's result as declared by ``as_of`` (None: today), or None before round 1 was
-    counted. A second round counts once it was counted by then too."""
-    sessions = sessions_of(year)
+def sessions_of(year: int, region: Region | None) -> dict[int, VotingSession]:
+    """The rounds of a region's vote of a year (of the votes without a region for None), each
+    with its phone ballots and phone voters counted."""
+    return {
+        s.round: s
+        for s in VotingSession.objects.filter(_of(region), year=year)
+        .select_related("region")
+        .annotate(electronic_ballots=_count_of(Ballot), phone_participants=_count_of(VoteParticipation))
+        .prefetch_related("candidates")
+    }
+
+
+def year_result(year: int, as_of: date | None = None, *, region: Region | None) -> YearResult | None:
+    """A region's result of the year as declared by ``as_of`` (None: today), or None before
+    round 1 was counted. A second round counts once it was counted by then too."""
+    sessions = sessions_of(year, region)
     first_session = sessions.get(1)
     if first_session is None or not counted_by(first_session, as_of):
         return None
@@ -151,20 +177,24 @@ class UnderWay:
     stage: str
 
 
-def under_way(on: date) -> UnderWay | None:
+def under_way(on: date, region=ANY_REGION) -> UnderWay | None:
     """The list being chosen on ``on`` (this year's or a later one): the earliest such year
     with suggestions received or candidates drafted whose voted list is not yet published;
     what it has got to: suggestions, candidates, the vote, the vote counted. None when no list
-    is being chosen."""
+    is being chosen. ``region``: that region's selection only (None: the rows without one);
+    by default any region's."""
     from projects.models import Plan
     from selection.models import Suggestion
 
+    mine = Q() if region is ANY_REGION else _of(region)
+    candidate_of = Q() if region is ANY_REGION else Q(items__candidate__in=Candidate.objects.filter(mine))
     years = set(
-        Suggestion.objects.filter(year__gte=on.year, received_on__lte=on).values_list("year", flat=True)
+        Suggestion.objects.filter(mine, year__gte=on.year, received_on__lte=on).values_list("year", flat=True)
     )
-    years |= set(Candidate.objects.filter(year__gte=on.year).values_list("year", flat=True))
+    years |= set(Candidate.objects.filter(mine, year__gte=on.year).values_list("year", flat=True))
     published = set(
         Plan.objects.filter(
+            candidate_of,
             year__in=years,
             status__in=[Plan.Status.PUBLISHED, Plan.Status.CLOSED],
             published_on__lte=on,
@@ -175,14 +205,15 @@ def under_way(on: date) -> UnderWay | None:
     if not years:
         return None
     year = min(years)
-    session = VotingSession.objects.filter(year=year, held_on__lte=on).order_by("-round").first()
+    sessions = VotingSession.objects.filter(mine, year=year)
+    session = sessions.filter(held_on__lte=on).order_by("-round").first()
     if session is None:
-        session = VotingSession.objects.filter(year=year).order_by("round").first()
+        session = sessions.order_by("round").first()
     if session is not None and session.counted_on is not None and session.counted_on <= on:
         stage = "人大代表已票决，清单待公布"
     elif session is not None:
         stage = f"人大代表票决中（{session.held_on.month}月{session.held_on.day}日表决）"
-    elif Candidate.objects.filter(year=year).exists():
+    elif Candidate.objects.filter(mine, year=year).exists():
         stage = "候选项目已拟定，待人大代表票决"
     else:
         stage = "正在征集民生实事建议"

@@ -1,6 +1,11 @@
 """Every write of the selection: filing and triaging suggestions, opening a vote, casting and
 counting ballots, and turning the result into next year's draft list. Each checks who may do it
-and refuses bad input with a Chinese ``ValidationError`` before anything is saved."""
+and refuses bad input with a Chinese ``ValidationError`` before anything is saved.
+
+Everything belongs to one region's selection (``selection.regions``): what is filed or opened
+is recorded with the region it is for (by default the acting user's, see
+``regions.selection_region``), and only an office that may manage that region acts on it (a
+neighbour's office is refused with ``permissions.region_refusal``'s reason)."""
 
 from __future__ import annotations
 
@@ -17,12 +22,20 @@ from django.utils.crypto import salted_hmac
 
 from projects import permissions
 from projects.models import FundingLine, Item, Plan, Region, SubItem
-from selection import results, rules
+from selection import regions, results, rules
 from selection.models import Ballot, Candidate, Choice, Suggestion, Tally, VoteParticipation, VotingSession
 
 # Tracking codes avoid letters and digits a resident could misread (0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+
+# "The region of the selection the acting user works on" (``regions.selection_region``), as
+# opposed to an explicit region (None: the rows without one).
+OWN = object()
+
+
+def _region_for(user, year: int, region) -> Region | None:
+    return regions.selection_region(user, year) if region is OWN else region
 
 
 def new_code() -> str:
@@ -44,9 +57,12 @@ def submit_suggestion(
     phone: str = "",
     people: int = 1,
     by=None,
+    region=OWN,
 ) -> Suggestion:
-    """File a suggestion. From the public form ``by`` is None and the source is 网上征集; a
-    deputy files 代表建议 under their own name; the office enters paper, phone and hotline ones."""
+    """File a suggestion. From the public form ``by`` is None and the source is 网上征集 (for
+    the site's county, ``regions.default_region``, unless the form names one); a deputy files
+    代表建议 under their own name; the office enters paper, phone and hotline ones, each for
+    the region it manages."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "请填写建议内容。"})
@@ -65,8 +81,19 @@ def submit_suggestion(
         raise PermissionDenied
     if source == Suggestion.Source.DEPUTY and not name.strip():
         raise ValidationError({"name": "代表建议须写明代表姓名。"})
+    if by is None:
+        region = regions.default_region() if region is OWN else region
+    else:
+        region = _region_for(by, year, region)
+        if permissions.is_office(by):
+            regions.require_manage(by, region)
+        else:
+            refusal = permissions.region_refusal(by, region)
+            if refusal is not None:
+                raise PermissionDenied(refusal)
     suggestion = Suggestion(
         code=new_code(),
+        region=region,
         year=year,
         source=source,
         text=text,
@@ -84,21 +111,19 @@ def submit_suggestion(
     return suggestion
 
 
-def _require_office(user) -> None:
-    if not permissions.can_manage_selection(user):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def merge_suggestions(user, suggestions: list[Suggestion], candidate: Candidate, on: date) -> int:
     """Merge suggestions (duplicates of one another) into a candidate: each keeps its own link
     and its 人次, which the candidate's count adds up."""
-    _require_office(user)
+    regions.require_manage(user, candidate.region)
     if not suggestions:
         raise ValidationError({"suggestions": "请至少选择一条建议。"})
     for suggestion in suggestions:
+        regions.require_manage(user, suggestion.region)
         if suggestion.year != candidate.year:
             raise ValidationError({"candidate": f"建议 {suggestion.code} 与候选项目不属于同一年度。"})
+        if suggestion.region_id != candidate.region_id:
+            raise ValidationError({"candidate": f"建议 {suggestion.code} 与候选项目不属于同一地区。"})
         if suggestion.state == Suggestion.State.DECLINED:
             raise ValidationError({"suggestions": f"建议 {suggestion.code} 已不予采纳，不能合并。"})
     ids = [s.pk for s in suggestions]
@@ -109,7 +134,7 @@ def merge_suggestions(user, suggestions: list[Suggestion], candidate: Candidate,
 
 @transaction.atomic
 def decline_suggestion(user, suggestion: Suggestion, reason: str, on: date) -> None:
-    _require_office(user)
+    regions.require_manage(user, suggestion.region)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写未采纳的理由。"})
@@ -123,19 +148,28 @@ def decline_suggestion(user, suggestion: Suggestion, reason: str, on: date) -> N
 
 @transaction.atomic
 def open_session(
-    user, *, year: int, title: str, held_on: date, deputies_total: int, seats: int
+    user, *, year: int, title: str, held_on: date, deputies_total: int, seats: int, region=OWN
 ) -> VotingSession:
-    """Open round 1 of a year's vote on the candidates placed on the ballot (票面顺序)."""
-    _require_office(user)
-    candidates = list(Candidate.objects.filter(year=year, ballot_order__isnull=False, item__isnull=True))
+    """Open round 1 of a region's vote of a year on its candidates placed on the ballot (票面顺序)."""
+    region = _region_for(user, year, region)
+    regions.require_manage(user, region)
+    candidates = list(
+        Candidate.objects.filter(regions.of(region), year=year, ballot_order__isnull=False, item__isnull=True)
+    )
     if not rules.enough_candidates(len(candidates), seats):
         raise ValidationError(
             {"seats": f"候选项目（{len(candidates)}个）须多于应选数（{seats}个），实行差额票决。"}
         )
-    if VotingSession.objects.filter(year=year, round=1).exists():
+    if VotingSession.objects.filter(regions.of(region), year=year, round=1).exists():
         raise ValidationError({"year": f"{year}年的票决已经开始，不能重复设立。"})
     session = VotingSession(
-        year=year, round=1, title=title.strip(), held_on=held_on, deputies_total=deputies_total, seats=seats
+        region=region,
+        year=year,
+        round=1,
+        title=title.strip(),
+        held_on=held_on,
+        deputies_total=deputies_total,
+        seats=seats,
     )
     session.full_clean()
     session.save()
@@ -182,6 +216,9 @@ def cast_ballot(deputy, session: VotingSession, choices: dict[int, str]) -> None
     go straight into the session's phone counts, and the ballot keeps them only sealed."""
     if not permissions.can_vote(deputy):
         raise PermissionDenied
+    refusal = permissions.region_refusal(deputy, session.region)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     if session.state != VotingSession.State.OPEN:
         raise ValidationError({"__all__": "本轮投票已结束。"})
     candidate_ids = set(session.candidates.values_list("pk", flat=True))
@@ -227,7 +264,7 @@ def record_tally(
 ) -> None:
     """The tellers enter the paper ballots: how many were issued, returned and valid, and each
     candidate's 赞成/反对/弃权 among the valid ones."""
-    _require_office(user)
+    regions.require_manage(user, session.region)
     session = VotingSession.objects.select_for_update().get(pk=session.pk)
     if session.state != VotingSession.State.OPEN:
         raise ValidationError({"__all__": "本轮已计票，不能再修改票数。"})
@@ -276,7 +313,7 @@ def record_tally(
 @transaction.atomic
 def count_session(user, session: VotingSession, on: date) -> None:
     """Close the round and declare its count; the result reads from this day on."""
-    _require_office(user)
+    regions.require_manage(user, session.region)
     session = VotingSession.objects.select_for_update().get(pk=session.pk)
     if session.state != VotingSession.State.OPEN:
         raise ValidationError({"__all__": "本轮已经计票。"})
@@ -286,16 +323,18 @@ def count_session(user, session: VotingSession, on: date) -> None:
 
 
 @transaction.atomic
-def open_runoff(user, year: int, held_on: date) -> VotingSession:
+def open_runoff(user, year: int, held_on: date, *, region=OWN) -> VotingSession:
     """Open the second round on the candidates tied at the last place, for the places left."""
-    _require_office(user)
-    result = results.year_result(year)
+    region = _region_for(user, year, region)
+    regions.require_manage(user, region)
+    result = results.year_result(year, region=region)
     if result is None or result.runoff is not None or not result.decision.needs_another_round:
         raise ValidationError({"__all__": "没有需要第二轮投票的并列项目。"})
-    if VotingSession.objects.filter(year=year, round=2).exists():
+    if VotingSession.objects.filter(regions.of(region), year=year, round=2).exists():
         raise ValidationError({"__all__": "第二轮投票已经设立。"})
     first = result.session
     runoff = VotingSession.objects.create(
+        region=region,
         year=year,
         round=2,
         title=first.title,
@@ -308,12 +347,16 @@ def open_runoff(user, year: int, held_on: date) -> VotingSession:
 
 
 @transaction.atomic
-def create_draft_plan(user, year: int, *, title: str, region: str, level: str, on: date) -> Plan:
-    """Turn the adopted candidates into year's draft list: one item per candidate in the order
-    of the result, one sub-item with its target and lead unit, its estimated money as planned
-    funding lines; each candidate keeps a link to its item (and so its suggestions)."""
-    _require_office(user)
-    result = results.year_result(year)
+def create_draft_plan(
+    user, year: int, *, title: str, region: str, level: str, on: date, vote_region=OWN
+) -> Plan:
+    """Turn the adopted candidates of a region's vote into year's draft list of that region:
+    one item per candidate in the order of the result, one sub-item with its target and lead
+    unit, its estimated money as planned funding lines; each candidate keeps a link to its item
+    (and so its suggestions). ``region`` is the name the list is headed with (地区)."""
+    vote_region = _region_for(user, year, vote_region)
+    regions.require_manage(user, vote_region)
+    result = results.year_result(year, region=vote_region)
     if result is None:
         raise ValidationError({"__all__": f"{year}年的票决尚未计票。"})
     if not result.is_final:
@@ -328,12 +371,20 @@ def create_draft_plan(user, year: int, *, title: str, region: str, level: str, o
         raise ValidationError({"title": "请填写清单名称。"})
     if Plan.objects.filter(year=year, title=title).exists():
         raise ValidationError({"title": f"{year}年已有名为「{title}」的清单。"})
+    plan_region = vote_region
+    if plan_region is None and region.strip():
+        # A vote older than regions: the region whose name the office typed, when the tree has
+        # it (issue 18's Region) and the office may manage it.
+        plan_region = Region.objects.filter(name=region.strip()).first()
+        refusal = permissions.region_refusal(user, plan_region)
+        if refusal is not None:
+            raise ValidationError({"region": refusal})
     plan = Plan(
         year=year,
         title=title,
-        region_name=region.strip(),
-        # The region whose name the office typed, when the tree has it (issue 18's Region).
-        region=Region.objects.filter(name=region.strip()).first() if region.strip() else None,
+        region_name=region.strip() or (plan_region.name if plan_region else ""),
+        # The vote's region: the list belongs to the county whose congress voted it.
+        region=plan_region,
         level=level.strip(),
         status=Plan.Status.DRAFT,
         # A list the deputies voted for: its later changes need the standing committee's approval.

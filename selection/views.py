@@ -1,24 +1,33 @@
 """The selection's pages: the public suggestion form and status, the office's pool and triage,
 the vote (phone ballots, tellers' tallies, counting, a second round), the result and making
-next year's draft list. Views translate; ``services`` writes, ``results`` and ``rules`` decide."""
+next year's draft list. Views translate; ``services`` writes, ``results`` and ``rules`` decide.
+
+Every record belongs to one region's selection (``selection.regions``). A page with a year reads
+that year's selection of the user's region (``?region=`` names another one of theirs); a page of
+one record finds it through ``projects.scope`` (a neighbour's is 404); only an office that may
+manage the record's region acts on it (otherwise 403 with ``permissions.region_refusal``'s
+reason)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.dates import parse_as_of, today
 from core.forms import apply_errors
 from core.public_forms import TOO_OFTEN, sent_too_often
-from projects import permissions
-from selection import results, rules, services
+from projects import permissions, scope
+from projects.models import Region
+from selection import regions, results, rules, services
 from selection.forms import (
     DeclineForm,
     DraftPlanForm,
@@ -35,6 +44,33 @@ from selection.models import Candidate, Choice, Suggestion, Tally, VotingSession
 def suggestion_year() -> int:
     """Suggestions collected now are for next year's list."""
     return today().year + 1
+
+
+def _query(region: Region | None, as_of=None) -> str:
+    """The query string keeping a page's region (and day) on the links it gives."""
+    params = {}
+    if region is not None:
+        params["region"] = region.code
+    if as_of is not None:
+        params["as_of"] = as_of.isoformat()
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _to(name: str, region: Region | None, **kwargs) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse(name, kwargs=kwargs) + _query(region))
+
+
+def _region(request: HttpRequest, year: int) -> Region | None:
+    """The region whose selection of ``year`` the page means (``regions.selection_region``)."""
+    return regions.selection_region(request.user, year, request.GET.get("region", "").strip() or None)
+
+
+def _public_region(request: HttpRequest) -> Region | None:
+    """The region a public page is for: ``?region=`` if it names one, else the site's county."""
+    code = request.GET.get("region", "").strip()
+    if not code:
+        return regions.default_region()
+    return get_object_or_404(Region, code=code)
 
 
 def status_of(suggestion: Suggestion, as_of=None) -> str:
@@ -54,7 +90,10 @@ def status_of(suggestion: Suggestion, as_of=None) -> str:
 
 
 def public_suggestion_new(request: HttpRequest) -> HttpResponse:
+    """A resident's suggestion, for the site's county (``regions.default_region``) or the region
+    the link names (``?region=``)."""
     year = suggestion_year()
+    region = _public_region(request)
     form = PublicSuggestionForm(request.POST or None)
     if request.method == "POST":
         if sent_too_often(request, "suggestion"):
@@ -71,12 +110,15 @@ def public_suggestion_new(request: HttpRequest) -> HttpResponse:
                     name=data["name"],
                     phone=data["phone"],
                     received_on=today(),
+                    region=region,
                 )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 return render(request, "selection/public/suggestion_sent.html", {"suggestion": suggestion})
-    return render(request, "selection/public/suggestion_new.html", {"form": form, "year": year})
+    return render(
+        request, "selection/public/suggestion_new.html", {"form": form, "year": year, "region": region}
+    )
 
 
 def public_suggestion(request: HttpRequest, code: str) -> HttpResponse:
@@ -97,10 +139,15 @@ def public_suggestion(request: HttpRequest, code: str) -> HttpResponse:
 
 def public_result(request: HttpRequest, year: int) -> HttpResponse:
     as_of = parse_as_of(request)
-    result = results.year_result(year, as_of)
+    region = _public_region(request)
+    result = results.year_result(year, as_of, region=region)
     if result is None:
         raise Http404
-    return render(request, "selection/public/result.html", {"result": result, "year": year, "as_of": as_of})
+    return render(
+        request,
+        "selection/public/result.html",
+        {"result": result, "year": year, "as_of": as_of, "region": region, "query": _query(region)},
+    )
 
 
 # Signed-in pages ------------------------------------------------------------------------
@@ -108,11 +155,6 @@ def public_result(request: HttpRequest, year: int) -> HttpResponse:
 
 def _require_viewer(user) -> None:
     if not permissions.can_view_selection(user):
-        raise PermissionDenied
-
-
-def _require_office(user) -> None:
-    if not permissions.can_manage_selection(user):
         raise PermissionDenied
 
 
@@ -124,13 +166,22 @@ def _received_by(as_of) -> Q:
 def selection_index(request: HttpRequest) -> HttpResponse:
     """The list being chosen (in January, this year's, though next year's suggestions may have
     started), else the latest year with a selection, else next year's."""
-    _require_viewer(request.user)
-    choosing = results.under_way(today())
+    user = request.user
+    _require_viewer(user)
+    # The user's region's selection; a user without a region, whichever region's (the year's
+    # page then reads the region of that year's selection).
+    own = regions.acting_region(user)
+    mine = Q() if own is None else regions.of(own)
+    choosing = results.under_way(today()) if own is None else results.under_way(today(), region=own)
     if choosing is not None:
         return redirect("selection_home", year=choosing.year)
     years = [
-        *Suggestion.objects.values_list("year", flat=True).order_by("-year")[:1],
-        *Candidate.objects.values_list("year", flat=True).order_by("-year")[:1],
+        *scope.readable(user, Suggestion.objects.filter(mine))
+        .values_list("year", flat=True)
+        .order_by("-year")[:1],
+        *scope.readable(user, Candidate.objects.filter(mine))
+        .values_list("year", flat=True)
+        .order_by("-year")[:1],
     ]
     return redirect("selection_home", year=max(years, default=suggestion_year()))
 
@@ -139,10 +190,14 @@ def selection_index(request: HttpRequest) -> HttpResponse:
 def selection_home(request: HttpRequest, year: int) -> HttpResponse:
     """The year's selection at a glance: the pool by field, place and source, the candidates
     with the 人次 behind each, the vote's rounds."""
-    _require_viewer(request.user)
+    user = request.user
+    _require_viewer(user)
     as_of = parse_as_of(request)
+    region = _region(request, year)
     suggestions = list(
-        Suggestion.objects.filter(_received_by(as_of), year=year).select_related("category", "candidate")
+        scope.readable(
+            user, Suggestion.objects.filter(regions.of(region), _received_by(as_of), year=year)
+        ).select_related("category", "candidate")
     )
     statuses = Counter(status_of(s, as_of) for s in suggestions)
     by_category = Counter(s.category.name if s.category else "未分类" for s in suggestions)
@@ -153,19 +208,24 @@ def selection_home(request: HttpRequest, year: int) -> HttpResponse:
     if as_of is not None:
         merged_by &= Q(suggestions__merged_on__lte=as_of)
     candidates = (
-        Candidate.objects.filter(year=year)
+        scope.readable(user, Candidate.objects.filter(regions.of(region), year=year))
         .select_related("lead_unit", "category")
         .annotate(
             people=Sum("suggestions__people", filter=merged_by), count=Count("suggestions", filter=merged_by)
         )
         .prefetch_related("funding")
     )
-    sessions = VotingSession.objects.filter(year=year).order_by("round")
+    sessions = scope.readable(user, VotingSession.objects.filter(regions.of(region), year=year)).order_by(
+        "round"
+    )
     return render(
         request,
         "selection/home.html",
         {
             "year": year,
+            "region": region,
+            "query": _query(region, as_of),
+            "region_query": _query(region),
             "as_of": as_of,
             "total": len(suggestions),
             "people": sum(s.people for s in suggestions),
@@ -175,8 +235,8 @@ def selection_home(request: HttpRequest, year: int) -> HttpResponse:
             "by_source": by_source.most_common(),
             "candidates": candidates,
             "sessions": sessions,
-            "result": results.year_result(year, as_of),
-            "can_manage": permissions.can_manage_selection(request.user),
+            "result": results.year_result(year, as_of, region=region),
+            "can_manage": regions.can_manage(user, region),
             "session_form": SessionForm(initial={"title": "", "seats": 10}),
         },
     )
@@ -185,9 +245,11 @@ def selection_home(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 def suggestion_pool(request: HttpRequest, year: int) -> HttpResponse:
     """The office's pool, filtered by field, place and source, with merge and decline."""
-    _require_viewer(request.user)
+    user = request.user
+    _require_viewer(user)
     as_of = parse_as_of(request)
-    filters = Q(year=year) & _received_by(as_of)
+    region = _region(request, year)
+    filters = regions.of(region) & Q(year=year) & _received_by(as_of)
     category = request.GET.get("category", "")
     if category.isdigit():
         filters &= Q(category_id=int(category))
@@ -198,7 +260,7 @@ def suggestion_pool(request: HttpRequest, year: int) -> HttpResponse:
     if source in Suggestion.Source.values:
         filters &= Q(source=source)
     suggestions = list(
-        Suggestion.objects.filter(filters)
+        scope.readable(user, Suggestion.objects.filter(filters))
         .select_related("category", "candidate", "deputy")
         .order_by("-received_on", "-id")
     )
@@ -208,13 +270,15 @@ def suggestion_pool(request: HttpRequest, year: int) -> HttpResponse:
         "selection/pool.html",
         {
             "year": year,
+            "region": region,
+            "region_query": _query(region),
             "as_of": as_of,
             "rows": rows,
-            "candidates": Candidate.objects.filter(year=year),
+            "candidates": scope.readable(user, Candidate.objects.filter(regions.of(region), year=year)),
             "categories": Suggestion._meta.get_field("category").related_model.objects.all(),
             "sources": Suggestion.Source.choices,
             "selected": {"category": category, "place": place, "source": source},
-            "can_manage": permissions.can_manage_selection(request.user),
+            "can_manage": regions.can_manage(user, region),
         },
     )
 
@@ -226,6 +290,9 @@ def suggestion_new(request: HttpRequest, year: int) -> HttpResponse:
     deputy = permissions.can_vote(user) and not permissions.is_office(user)
     if not (deputy or permissions.can_manage_selection(user)):
         raise PermissionDenied
+    region = _region(request, year)
+    if not deputy:
+        regions.require_manage(user, region)
     form = StaffSuggestionForm(request.POST or None, deputy=deputy, initial={"received_on": today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -241,25 +308,49 @@ def suggestion_new(request: HttpRequest, year: int) -> HttpResponse:
                 people=data.get("people") or 1,
                 received_on=data.get("received_on") or today(),
                 by=user,
+                region=region,
             )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, f"建议已登记，查询码 {suggestion.code}。")
-            return redirect("selection_suggestion_new", year=year)
-    mine = Suggestion.objects.filter(year=year, deputy=user).select_related("candidate") if deputy else []
+            return _to("selection_suggestion_new", region, year=year)
+    mine = (
+        Suggestion.objects.filter(regions.of(region), year=year, deputy=user).select_related("candidate")
+        if deputy
+        else []
+    )
     return render(
         request,
         "selection/suggestion_new.html",
-        {"form": form, "year": year, "deputy": deputy, "mine": [(s, status_of(s)) for s in mine]},
+        {
+            "form": form,
+            "year": year,
+            "region": region,
+            "region_query": _query(region),
+            "deputy": deputy,
+            "mine": [(s, status_of(s)) for s in mine],
+        },
     )
 
 
 @login_required
 @require_POST
 def suggestion_merge(request: HttpRequest, year: int) -> HttpResponse:
-    _require_office(request.user)
-    form = MergeForm(request.POST, year=year)
+    user = request.user
+    region = _region(request, year)
+    regions.require_manage(user, region)
+    # A suggestion or candidate the office cannot read is not even said to exist.
+    asked = [pk for pk in request.POST.getlist("suggestions") if pk.isdigit()]
+    if len(set(asked)) != scope.readable(user, Suggestion.objects.filter(pk__in=asked)).count():
+        raise Http404
+    candidate_id = request.POST.get("candidate", "")
+    if (
+        candidate_id.isdigit()
+        and not scope.readable(user, Candidate.objects.filter(pk=candidate_id)).exists()
+    ):
+        raise Http404
+    form = MergeForm(request.POST, year=year, region=region)
     if form.is_valid():
         try:
             count = services.merge_suggestions(
@@ -271,14 +362,16 @@ def suggestion_merge(request: HttpRequest, year: int) -> HttpResponse:
             messages.success(request, f"已将 {count} 条建议合并至「{form.cleaned_data['candidate']}」。")
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-    return redirect("selection_pool", year=year)
+    return _to("selection_pool", region, year=year)
 
 
 @login_required
 @require_POST
 def suggestion_decline(request: HttpRequest, year: int, suggestion_id: int) -> HttpResponse:
-    _require_office(request.user)
-    suggestion = get_object_or_404(Suggestion, pk=suggestion_id, year=year)
+    suggestion = scope.readable_or_404(
+        request.user, Suggestion.objects.select_related("region"), pk=suggestion_id, year=year
+    )
+    regions.require_manage(request.user, suggestion.region)
     form = DeclineForm(request.POST)
     try:
         if not form.is_valid():
@@ -288,24 +381,37 @@ def suggestion_decline(request: HttpRequest, year: int, suggestion_id: int) -> H
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, f"建议 {suggestion.code} 已标记为未采纳。")
-    return redirect("selection_pool", year=year)
+    return _to("selection_pool", suggestion.region, year=year)
 
 
 @login_required
 @require_POST
 def session_open(request: HttpRequest, year: int) -> HttpResponse:
-    _require_office(request.user)
+    region = _region(request, year)
+    regions.require_manage(request.user, region)
     form = SessionForm(request.POST)
     if form.is_valid():
         try:
-            session = services.open_session(request.user, year=year, **form.cleaned_data)
+            session = services.open_session(request.user, year=year, region=region, **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
         else:
             return redirect("selection_session", session_id=session.pk)
     else:
         messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
-    return redirect("selection_home", year=year)
+    return _to("selection_home", region, year=year)
+
+
+def _session(request: HttpRequest, session_id: int) -> VotingSession:
+    """A round the user may read (a neighbour's is 404)."""
+    return scope.readable_or_404(request.user, VotingSession.objects.select_related("region"), pk=session_id)
+
+
+def _managed_session(request: HttpRequest, session_id: int) -> VotingSession:
+    """A round the user may read and manage (403 with the reason for one they only read)."""
+    session = _session(request, session_id)
+    regions.require_manage(request.user, session.region)
+    return session
 
 
 @login_required
@@ -313,7 +419,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     """A round of the vote: a deputy who has not voted gets the phone ballot, one who has sees
     their own ballot (and nobody else's); the office sees the tellers' entry and counting."""
     _require_viewer(request.user)
-    session = get_object_or_404(VotingSession, pk=session_id)
+    session = _session(request, session_id)
     candidates = sorted(session.candidates.all(), key=lambda c: (c.ballot_order or 0, c.pk))
     voted = session.participations.filter(deputy=request.user).exists()
     can_vote = permissions.can_vote(request.user) and not voted and session.state == VotingSession.State.OPEN
@@ -343,15 +449,15 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "voted": voted,
             "own_rows": own_rows,
             "participants": session.participations.count(),
-            "can_manage": permissions.can_manage_selection(request.user),
+            "can_manage": regions.can_manage(request.user, session.region),
+            "region_query": _query(session.region),
         },
     )
 
 
 @login_required
 def session_tally(request: HttpRequest, session_id: int) -> HttpResponse:
-    _require_office(request.user)
-    session = get_object_or_404(VotingSession, pk=session_id)
+    session = _managed_session(request, session_id)
     candidates = sorted(session.candidates.all(), key=lambda c: (c.ballot_order or 0, c.pk))
     tallies = {t.candidate_id: t for t in Tally.objects.filter(session=session, method=Tally.Method.PAPER)}
     initial = {
@@ -382,25 +488,25 @@ def session_tally(request: HttpRequest, session_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_count(request: HttpRequest, session_id: int) -> HttpResponse:
-    _require_office(request.user)
-    session = get_object_or_404(VotingSession, pk=session_id)
+    session = _managed_session(request, session_id)
     try:
         services.count_session(request.user, session, today())
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect("selection_session", session_id=session.pk)
-    return redirect("selection_result", year=session.year)
+    return _to("selection_result", session.region, year=session.year)
 
 
 @login_required
 @require_POST
 def session_runoff(request: HttpRequest, year: int) -> HttpResponse:
-    _require_office(request.user)
+    region = _region(request, year)
+    regions.require_manage(request.user, region)
     try:
-        runoff = services.open_runoff(request.user, year, today())
+        runoff = services.open_runoff(request.user, year, today(), region=region)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-        return redirect("selection_result", year=year)
+        return _to("selection_result", region, year=year)
     return redirect("selection_session", session_id=runoff.pk)
 
 
@@ -408,7 +514,8 @@ def session_runoff(request: HttpRequest, year: int) -> HttpResponse:
 def result_page(request: HttpRequest, year: int) -> HttpResponse:
     _require_viewer(request.user)
     as_of = parse_as_of(request)
-    result = results.year_result(year, as_of)
+    region = _region(request, year)
+    result = results.year_result(year, as_of, region=region)
     if result is None:
         raise Http404("该年度票决尚未计票")
     plan_item = next((row.candidate.item_id for row in result.rows if row.candidate.item_id), None)
@@ -418,10 +525,19 @@ def result_page(request: HttpRequest, year: int) -> HttpResponse:
         {
             "result": result,
             "year": year,
+            "region": region,
+            "region_query": _query(region),
             "as_of": as_of,
-            "can_manage": permissions.can_manage_selection(request.user),
+            "can_manage": regions.can_manage(request.user, region),
             "listed": plan_item is not None,
-            "plan_form": DraftPlanForm(initial={"title": f"{year}年区级民生实事", "level": "区级"}),
+            "plan_form": DraftPlanForm(
+                initial={
+                    # Titles are unique within a year: name the county whose list it is.
+                    "title": f"{year}年{region.name}民生实事" if region else f"{year}年区级民生实事",
+                    "region": region.name if region else "",
+                    "level": "区级",
+                }
+            ),
         },
     )
 
@@ -429,16 +545,19 @@ def result_page(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def make_draft_plan(request: HttpRequest, year: int) -> HttpResponse:
-    _require_office(request.user)
+    region = _region(request, year)
+    regions.require_manage(request.user, region)
     form = DraftPlanForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
-        return redirect("selection_result", year=year)
+        return _to("selection_result", region, year=year)
     try:
-        plan = services.create_draft_plan(request.user, year, on=today(), **form.cleaned_data)
+        plan = services.create_draft_plan(
+            request.user, year, on=today(), vote_region=region, **form.cleaned_data
+        )
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-        return redirect("selection_result", year=year)
+        return _to("selection_result", region, year=year)
     messages.success(request, f"已生成{plan.title}（草拟），请在清单设置中完善后公布。")
     return redirect("plan_detail", plan_id=plan.pk)
 
@@ -446,15 +565,19 @@ def make_draft_plan(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 def candidate_detail(request: HttpRequest, year: int, candidate_id: int) -> HttpResponse:
     """A candidate with its target, money and every suggestion merged into it (by ``as_of``)."""
-    _require_viewer(request.user)
+    user = request.user
+    _require_viewer(user)
     as_of = parse_as_of(request)
     merged = (
-        Suggestion.objects.filter(merged_on__isnull=False).select_related("category").order_by("received_on")
+        scope.readable(user, Suggestion.objects.filter(merged_on__isnull=False))
+        .select_related("category")
+        .order_by("received_on")
     )
     if as_of is not None:
         merged = merged.filter(merged_on__lte=as_of)
-    candidate = get_object_or_404(
-        Candidate.objects.select_related("lead_unit", "category", "item__plan").prefetch_related(
+    candidate = scope.readable_or_404(
+        user,
+        Candidate.objects.select_related("region", "lead_unit", "category", "item__plan").prefetch_related(
             "funding", Prefetch("suggestions", queryset=merged)
         ),
         pk=candidate_id,
@@ -467,6 +590,7 @@ def candidate_detail(request: HttpRequest, year: int, candidate_id: int) -> Http
         {
             "candidate": candidate,
             "year": year,
+            "region_query": _query(candidate.region),
             "as_of": as_of,
             "suggestions": suggestions,
             "people": sum(s.people for s in suggestions),

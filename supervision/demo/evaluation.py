@@ -2,6 +2,10 @@
 January 2024 session, 58 returned; 城镇老旧小区改造 falls below the 60% threshold and, when the
 office closes the evaluation, gets its rectification through the same service the page uses.
 This year's list has no evaluation yet. Idempotent: nothing is added once the 2023 list has one.
+
+The evaluation belongs to its list's region (青山区): only an office that manages the list opens,
+tallies and closes it (``permissions.can_manage_plan``), so the list is given its county first
+when the region tree is there and the list has no region yet.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import datetime as dt
 from django.db import transaction
 
 from projects import demo
-from projects.models import Plan, User
+from projects.models import Plan, Region, User
 from supervision.yearend.models import Evaluation
 from supervision.yearend.services import evaluation as service
 
@@ -39,6 +43,11 @@ TALLIES_2023 = {
 @transaction.atomic
 def seed_evaluation() -> Evaluation:
     plan = Plan.objects.get(year=2023, title=demo.PLAN_2023_TITLE)
+    if plan.region_id is None:
+        county = Region.objects.filter(name=demo.REGION, level=Region.Level.COUNTY).first()
+        if county is not None:
+            Plan.objects.filter(pk=plan.pk).update(region=county)
+            plan.region = county
     existing = Evaluation.objects.filter(plan=plan).first()
     if existing is not None:
         return existing

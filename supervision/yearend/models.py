@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import Reach
 from projects.models import Item, Plan
 from supervision.followup.models import Rectification, Satisfaction
 
@@ -45,6 +46,9 @@ class Evaluation(models.Model):
     published_on = models.DateField(_("公开日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan")
 
     class Meta:
         verbose_name = _("满意度测评")

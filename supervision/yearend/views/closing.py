@@ -18,7 +18,7 @@ from core.forms import apply_errors
 from core.lights import Verdict
 from core.media import protected_file_response
 from core.official_doc import docx_response
-from projects import changes, permissions
+from projects import changes, permissions, scope
 from projects.models import Acceptance, ChangeRequest, Plan, Stewardship, SubItem
 from supervision.documents import year_report
 from supervision.reading.progress import plan_progress
@@ -50,7 +50,9 @@ def _readable_plan(request: HttpRequest, plan_id: int) -> Plan:
 
 
 def _visible_changes(user):
-    return ChangeRequest.objects.filter(sub_item__in=permissions.readable_sub_items(user))
+    return scope.readable(
+        user, ChangeRequest.objects.filter(sub_item__in=permissions.readable_sub_items(user))
+    )
 
 
 # --- Change requests --------------------------------------------------------------------------
@@ -251,13 +253,27 @@ def acceptance_attachment(request: HttpRequest, sub_item_id: int, attachment_id:
 @require_GET
 def plan_handover(request: HttpRequest, plan_id: int) -> HttpResponse:
     """验收与管护: the completed sub-items as of a day, 已完成待验收 and 已验收销号 apart, with
-    their management units; those without one are flagged."""
+    their management units; those without one are flagged. Each reader sees the sub-items they
+    read (a liaison their own unit's, a lower region's office its shares of a higher list), and
+    the handover records (管护单位, 责任人) of those only."""
+    user = request.user
     plan = _readable_plan(request, plan_id)
-    progress = closing.with_stewards(plan_progress(plan, parse_as_of(request)))
+    asked = request.GET.get("region")
+    # A liaison reads their unit's works whole (a township's unit may answer for a county's
+    # unsplit work); an office of a lower region reads a higher list through its shares.
+    liaison = permissions.is_liaison(user) and not permissions.can_view_internal(user)
+    region = None if liaison and not asked else permissions.reading_region(user, plan, asked)
+    progress = closing.with_stewards(
+        plan_progress(
+            plan, parse_as_of(request), sub_item_filter=permissions.sub_item_scope(user), region=region
+        )
+    )
     completed = [s for s in progress.sub_states if s.is_complete]
     stewards = {
         s.sub_item_id: s
-        for s in Stewardship.objects.filter(sub_item__in=[state.sub_item.pk for state in completed])
+        for s in scope.readable(
+            user, Stewardship.objects.filter(sub_item__in=[state.sub_item.pk for state in completed])
+        )
     }
     rows = [(state, stewards.get(state.sub_item.pk)) for state in completed]
     return render(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.dates import parse_as_of, today
 from core.forms import apply_errors
-from projects import permissions
+from projects import permissions, scope
 from projects.models import Item, Plan
 from supervision.yearend import evaluation as rules
 from supervision.yearend.forms.evaluation import BallotForm, OpenEvaluationForm, TallyForm
@@ -27,8 +27,16 @@ def _plan(request: HttpRequest, plan_id: int) -> Plan:
     return get_object_or_404(permissions.visible_plans(request.user), pk=plan_id)
 
 
-def _evaluation(plan: Plan) -> Evaluation:
-    return get_object_or_404(Evaluation, plan=plan)
+def _evaluation(request: HttpRequest, plan: Plan) -> Evaluation:
+    return scope.readable_or_404(request.user, Evaluation.objects.select_related("plan"), plan=plan)
+
+
+def _require_manage(request: HttpRequest, plan: Plan, message: str) -> None:
+    """The evaluation belongs to its list's region: only an office that manages the list acts
+    on it (403 with the reason, e.g. another region's office)."""
+    if not permissions.can_manage_evaluation(request.user):
+        raise PermissionDenied(message)
+    permissions.require_manage_plan(request.user, plan)
 
 
 def _is_open_today(evaluation: Evaluation | None) -> bool:
@@ -78,6 +86,7 @@ def plan_evaluation(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_POST
 def evaluation_open(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
+    _require_manage(request, plan, "只有督查室可以组织满意度测评。")
     form = OpenEvaluationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -100,7 +109,7 @@ def evaluation_vote(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
     if not permissions.can_vote_in_evaluation(request.user):
         raise PermissionDenied("只有人大代表可以参加满意度测评。")
-    evaluation = _evaluation(plan)
+    evaluation = _evaluation(request, plan)
     items = list(Item.objects.filter(plan=plan).order_by("number"))
     voted = EvaluationBallot.objects.filter(evaluation=evaluation, deputy=request.user).exists()
     form = BallotForm(request.POST or None, items=items)
@@ -134,10 +143,8 @@ def evaluation_vote(request: HttpRequest, plan_id: int) -> HttpResponse:
 def evaluation_tally(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
     """The office enters an item's paper ballots; a new tally replaces the one shown."""
     plan = _plan(request, plan_id)
-    if not permissions.can_manage_evaluation(request.user):
-        raise PermissionDenied("只有督查室可以录入纸质票统计。")
-    permissions.require_manage_plan(request.user, plan)
-    evaluation = _evaluation(plan)
+    _require_manage(request, plan, "只有督查室可以录入纸质票统计。")
+    evaluation = _evaluation(request, plan)
     item = get_object_or_404(Item, plan=plan, pk=item_id)
     form = TallyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +169,8 @@ def evaluation_tally(request: HttpRequest, plan_id: int, item_id: int) -> HttpRe
 @require_POST
 def evaluation_close(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
-    evaluation = _evaluation(plan)
+    _require_manage(request, plan, "只有督查室可以结束满意度测评。")
+    evaluation = _evaluation(request, plan)
     publish = request.POST.get("publish") == "1"
     try:
         if publish:
