@@ -691,6 +691,11 @@ def _demo_user(
     return user
 
 
+def seed_account(username: str, first: str, last: str, group: Group, *, unit: Unit | None = None) -> User:
+    """A demo account of one role (the demo password), e.g. another region's deputy."""
+    return _demo_user(username, first, last, group, unit=unit)
+
+
 def seed_office(username: str, unit: Unit) -> User:
     """An office (督查室) account of a unit: it acts within the unit's region and below."""
     group = Group.objects.get(name=roles.OFFICE)
@@ -720,12 +725,13 @@ def seed_plan(
     status: str,
     published_on: date,
     closed_on: date | None = None,
+    region_name: str = REGION,
 ) -> tuple[Plan, list[tuple[SubItem, SubItemSpec]]]:
     plan, _ = Plan.objects.get_or_create(
         year=year,
         title=title,
         defaults={
-            "region_name": REGION,
+            "region_name": region_name,
             "level": "区级",
             "status": status,
             "published_on": published_on,

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from projects import scope
 from projects.admin import WithinRegionAdmin, WithinRegionInline
 from supervision.documents.models import Circular, RankingPublication
 from supervision.figures.models import PlanSnapshot
@@ -132,8 +133,16 @@ class FlagAdmin(WithinRegionAdmin, admin.ModelAdmin):
     list_filter = ("kind", "cleared_on")
 
 
+class ReadableAdmin:
+    """Mixed into a ModelAdmin of a record of no list (messages): the list shows what the user
+    reads (``projects.scope``)."""
+
+    def get_queryset(self, request):
+        return scope.readable(request.user, super().get_queryset(request))
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadableAdmin, admin.ModelAdmin):
     list_display = ("recipient", "kind", "title", "created_at", "read_at")
     list_filter = ("kind",)
 
@@ -240,7 +249,7 @@ class UnitChannelsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadableAdmin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "notification",

@@ -225,9 +225,10 @@ def demo(_demo_once, db):
 
     return {
         "plan_2023": Plan.objects.get(year=2023),
-        "plan_now": Plan.objects.get(status=Plan.Status.PUBLISHED, level="区级"),
+        "plan_now": Plan.objects.get(status=Plan.Status.PUBLISHED, level="区级", region__code="990102"),
         "plan_2024": Plan.objects.get(year=2024),
         "plan_city": Plan.objects.get(level="市级"),
+        "plan_xiling": Plan.objects.get(status=Plan.Status.PUBLISHED, region__code="990104"),
         "password": DEMO_PASSWORD,
     }
 

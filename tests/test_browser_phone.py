@@ -79,7 +79,7 @@ def _session(username: str | None) -> str | None:
 def _pages() -> dict[str | None, list[str]]:
     """The pages each demo role opens on a phone (None: the public, signed out)."""
     old = Plan.objects.get(year=2023)
-    now = Plan.objects.get(status=Plan.Status.PUBLISHED, level="区级")
+    now = Plan.objects.get(status=Plan.Status.PUBLISHED, level="区级", region__code="990102")
     liaison = "liaison-housing"
     unit_sub = SubItem.objects.filter(item__plan=now, responsible_unit__code="housing").first()
     item = now.items.order_by("number").first()

@@ -7,7 +7,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from projects import permissions
+from projects import permissions, scope
 from projects.api.filters import IntegerFilter
 from projects.api.views import ApiViewSet
 from projects.api_permissions import CanViewRegistry
@@ -63,6 +63,5 @@ class ChangeRequestViewSet(ApiViewSet):
 
     def get_queryset(self):
         visible = permissions.readable_sub_items(self.request.user)
-        return ChangeRequest.objects.filter(sub_item__in=visible).select_related(
-            "sub_item__item", "sub_item__responsible_unit"
-        )
+        changes = scope.readable(self.request.user, ChangeRequest.objects.filter(sub_item__in=visible))
+        return changes.select_related("sub_item__item", "sub_item__responsible_unit")

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.dates import parse_as_of, today
-from projects import permissions
+from projects import permissions, scope
 from projects.api.filters import SUPPORTED_DATE
 from projects.api.views import ApiViewSet
 from projects.api_permissions import CanViewRectifications, CanViewRegistry, CanViewVisits, ReportPermission
@@ -103,7 +103,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
 
     def get_queryset(self):
         return (
-            ProgressReport.objects.filter(permissions.visible_reports_filter(self.request.user))
+            ProgressReport.objects.readable_by(self.request.user)
             .select_related("sub_item__item__plan", "created_by", "reviewed_by")
             .prefetch_related("photos", "funding")
         )
@@ -219,9 +219,8 @@ class FlagViewSet(ApiViewSet):
 
     def get_queryset(self):
         visible = permissions.readable_sub_items(self.request.user)
-        return Flag.objects.filter(sub_item__in=visible).select_related(
-            "sub_item__item", "sub_item__responsible_unit"
-        )
+        flags = scope.readable(self.request.user, Flag.objects.filter(sub_item__in=visible))
+        return flags.select_related("sub_item__item", "sub_item__responsible_unit")
 
 
 @extend_schema(tags=["supervision"])
@@ -235,8 +234,11 @@ class VisitViewSet(ApiViewSet):
     ordering = ["-date", "-id"]
 
     def get_queryset(self):
-        return InspectionVisit.objects.select_related("recorded_by").prefetch_related(
-            "visited_items", "photos", "participants"
+        return scope.readable(
+            self.request.user,
+            InspectionVisit.objects.select_related("recorded_by").prefetch_related(
+                "visited_items", "photos", "participants"
+            ),
         )
 
 

@@ -13,5 +13,5 @@ def notifications(request):
         return {}
     context = {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}
     if is_office(user):
-        context["failed_deliveries"] = SimpleLazyObject(failed_count)
+        context["failed_deliveries"] = SimpleLazyObject(lambda: failed_count(user))
     return context

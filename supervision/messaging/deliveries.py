@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from projects import permissions
+from projects import permissions, scope
 from supervision.messaging import channels
 from supervision.messaging.models import Delivery, Notification, UnitChannels, UserChannels
 
@@ -209,7 +209,8 @@ def resend(delivery_id: int, user) -> Delivery:
     if not permissions.is_office(user):
         raise PermissionDenied
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        # A neighbour's delivery is not even said to exist.
+        delivery = scope.readable(user, Delivery.objects.select_for_update()).filter(pk=delivery_id).first()
         if delivery is None:
             raise DeliveryError("该投递记录不存在")
         if delivery.state != State.FAILED:
@@ -220,5 +221,6 @@ def resend(delivery_id: int, user) -> Delivery:
     return delivery
 
 
-def failed_count() -> int:
-    return Delivery.objects.filter(state=State.FAILED).count()
+def failed_count(user) -> int:
+    """The failed deliveries the office reads (its region's)."""
+    return scope.readable(user, Delivery.objects.filter(state=State.FAILED)).count()

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import Reach
 from projects.models import Unit
 
 
@@ -32,6 +33,9 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    # Who reads it: projects.scope.
+    reach = Reach(units=("recipient__unit",))
 
     class Meta:
         verbose_name = _("通知")
@@ -118,6 +122,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    # Who reads it: projects.scope.
+    reach = Reach(units=("unit", "notification__recipient__unit"))
 
     class Meta:
         verbose_name = _("消息投递")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.dates import parse_as_of
-from projects import permissions
+from projects import permissions, scope
 from supervision.messaging import channels
 from supervision.messaging import deliveries as service
 from supervision.messaging.forms import ChannelChoiceForm
@@ -35,7 +35,7 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state and state not in Delivery.State.values:
         raise BadRequest(_("状态只能是：待发送、已发送、发送失败"))
-    rows = Delivery.objects.exclude(channel=Delivery.Channel.IN_APP)
+    rows = scope.readable(request.user, Delivery.objects.exclude(channel=Delivery.Channel.IN_APP))
     if as_of:
         rows = rows.filter(created_at__date__lte=as_of)
     counts = dict(rows.values_list("state").annotate(n=Count("pk")).order_by())

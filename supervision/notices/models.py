@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import Reach
 from projects.models import Plan
 
 
@@ -29,6 +30,9 @@ class ProgressNotice(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="plan", handed_down=True)
 
     class Meta:
         verbose_name = _("进展公示")
@@ -60,6 +64,9 @@ class NoticeObjection(models.Model):
         blank=True,
         related_name="+",
     )
+
+    # Who reads it: projects.scope.
+    reach = Reach(plan="notice__plan")
 
     class Meta:
         verbose_name = _("公示意见")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from core.dates import parse_as_of
 from core.media import protected_file_response
-from projects import permissions
+from projects import permissions, scope
 from projects.models import Plan
 from supervision.followup.models import RectificationPhoto, VisitPhoto
 from supervision.followup.services.rectifications import visible_rectifications
@@ -35,21 +35,15 @@ from supervision.reading.progress import reading_date
 
 def _readable_photos(user, kind: str) -> QuerySet:
     if kind == "report":
-        return ReportPhoto.objects.filter(
-            report__in=ProgressReport.objects.filter(permissions.visible_reports_filter(user))
-        )
+        return ReportPhoto.objects.filter(report__in=ProgressReport.objects.readable_by(user))
     if kind == "visit":
         if not permissions.can_view_visits(user):
             return VisitPhoto.objects.none()
-        return VisitPhoto.objects.filter(visit__plan__in=permissions.published_plans_for(user))
+        return scope.readable(user, VisitPhoto.objects.all())
     if kind == "rectification":
         if not permissions.can_view_rectifications(user):
             return RectificationPhoto.objects.none()
-        return RectificationPhoto.objects.filter(
-            event__rectification__in=visible_rectifications(user).filter(
-                plan__in=permissions.published_plans_for(user)
-            )
-        )
+        return scope.readable(user, RectificationPhoto.objects.all())
     raise Http404
 
 

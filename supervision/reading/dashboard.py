@@ -326,11 +326,13 @@ def open_rectifications(plan: Plan, day: date, condition: Q | None = None, limit
     return open_rows[:limit], len(open_rows)
 
 
-def latest_visits_on(plan: Plan, day: date, limit: int = LATEST_VISITS) -> list[InspectionVisit]:
-    """The latest visits made by ``day``, with how many items they saw and rectifications they
-    raised by then."""
+def latest_visits_on(
+    plan: Plan, day: date, limit: int = LATEST_VISITS, condition: Q | None = None
+) -> list[InspectionVisit]:
+    """The latest visits made by ``day`` (and meeting ``condition``: the reader's scope), with
+    how many items they saw and rectifications they raised by then."""
     return list(
-        InspectionVisit.objects.filter(plan=plan, date__lte=day)
+        InspectionVisit.objects.filter(condition or Q(), plan=plan, date__lte=day)
         .annotate(
             item_count=Count("visited_items", distinct=True),
             rectification_count=Count(

@@ -12,7 +12,7 @@ from datetime import date
 from django.urls import reverse
 
 from projects.completion import format_percent
-from projects.models import Plan
+from projects.models import Plan, Region
 from supervision.ledger.models import ProgressReport, ReportPhoto
 from supervision.reading import dashboard
 from supervision.reading.progress import reading_date
@@ -22,16 +22,22 @@ UNIT_ROWS = 12
 PHOTOS = 8
 
 
-def latest_photos(plan: Plan, day: date, limit: int = PHOTOS) -> list[ReportPhoto]:
-    """The photos of the plan's reports accepted by ``day``, the latest accepted first."""
+def latest_photos(
+    plan: Plan, day: date, limit: int = PHOTOS, region: Region | None = None
+) -> list[ReportPhoto]:
+    """The photos of the plan's reports accepted by ``day``, the latest accepted first; read
+    through a lower ``region``, only those of its shares."""
+    photos = ReportPhoto.objects.filter(
+        report__sub_item__item__plan=plan,
+        report__state=ProgressReport.State.ACCEPTED,
+        report__accepted_on__lte=day,
+    )
+    if region is not None:
+        photos = photos.filter(report__share__region__code__startswith=region.prefix)
     return list(
-        ReportPhoto.objects.filter(
-            report__sub_item__item__plan=plan,
-            report__state=ProgressReport.State.ACCEPTED,
-            report__accepted_on__lte=day,
-        )
-        .select_related("report__sub_item__item")
-        .order_by("-report__accepted_on", "-report_id", "id")[:limit]
+        photos.select_related("report__sub_item__item").order_by("-report__accepted_on", "-report_id", "id")[
+            :limit
+        ]
     )
 
 
@@ -57,9 +63,10 @@ def _ranked_units(units: list[dashboard.UnitRow]) -> list[dict]:
     ]
 
 
-def read_screen(plan: Plan, as_of: date | None) -> dict:
-    """Everything the screen shows as of a day (``reading_date`` when None)."""
-    reading = dashboard.read_dashboard(plan, as_of, None, "", attention_rows=0, overdue_rows=0)
+def read_screen(plan: Plan, as_of: date | None, region: Region | None = None) -> dict:
+    """Everything the screen shows as of a day (``reading_date`` when None); read through a
+    lower ``region`` (``permissions.reading_region``), only its shares, as its dashboard."""
+    reading = dashboard.read_dashboard(plan, as_of, None, "", attention_rows=0, overdue_rows=0, region=region)
     figures = reading.headline.figures
     day = reading_date(plan, as_of)
     return {
@@ -91,6 +98,6 @@ def read_screen(plan: Plan, as_of: date | None) -> dict:
                 "caption": f"{photo.report.sub_item.code} {photo.caption or photo.report.sub_item.item.title}",
                 "date": photo.report.accepted_on.isoformat(),
             }
-            for photo in latest_photos(plan, day)
+            for photo in latest_photos(plan, day, region=region)
         ],
     }

@@ -9,10 +9,10 @@ from datetime import date
 from django import template
 from django.db.models import Q
 
-from projects import permissions
+from projects import permissions, scope
 from projects.models import Item
 from supervision.followup import rectification_state
-from supervision.followup.models import Rectification, Satisfaction, VisitedItem
+from supervision.followup.models import InspectionVisit, Rectification, Satisfaction, VisitedItem
 
 register = template.Library()
 
@@ -25,17 +25,21 @@ def item_supervision_panel(context, item: Item, day: date) -> dict:
     visited = []
     if show_visits:
         visited = list(
-            VisitedItem.objects.filter(item=item, visit__date__lte=day)
+            VisitedItem.objects.filter(
+                item=item,
+                visit__date__lte=day,
+                visit__in=scope.readable(user, InspectionVisit.objects.all()),
+            )
             .select_related("visit", "sub_item__item")
             .order_by("-visit__date", "-visit__id", "sub_item__number")
         )
     ratings = Counter(v.satisfaction for v in visited if v.satisfaction)
-    rectifications = Rectification.objects.filter(
-        Q(item=item) | Q(sub_item__item=item), created_at__lt=rectification_state.end_of(day)
-    ).select_related("unit", "item", "sub_item__item")
-    scope = permissions.rectification_scope(user)
-    if scope is not None:
-        rectifications = rectifications.filter(scope)
+    rectifications = scope.readable(
+        user,
+        Rectification.objects.filter(
+            Q(item=item) | Q(sub_item__item=item), created_at__lt=rectification_state.end_of(day)
+        ).select_related("unit", "item", "sub_item__item"),
+    )
     return {
         "item": item,
         "show_visits": show_visits,

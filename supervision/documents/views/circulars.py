@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import soffice
 from core.dates import parse_as_of, today
 from core.official_doc import docx_response
-from projects import permissions
+from projects import permissions, scope
 from projects.models import Plan
 from supervision.documents import circular as service
 from supervision.documents.forms import CircularForm, DraftForm
@@ -35,9 +35,9 @@ def _can_manage(user, plan: Plan) -> bool:
 
 
 def _circulars(user, plan: Plan):
-    """A plan's circulars a user may see: drafts only for the office."""
-    circulars = Circular.objects.filter(plan=plan)
-    if not permissions.can_manage_circulars(user):
+    """A plan's circulars a user may see: drafts only for an office that manages the plan."""
+    circulars = scope.readable(user, Circular.objects.filter(plan=plan))
+    if not _can_manage(user, plan):
         circulars = circulars.filter(state=Circular.State.ISSUED)
     return circulars
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import month_end, month_from, parse_as_of, parse_month, today
 from core.official_doc import docx_response
-from projects import permissions
+from projects import permissions, scope
 from projects.models import Plan
 from supervision.documents import ranking as service
 from supervision.documents.models import RankingPublication
@@ -42,7 +42,9 @@ def plan_ranking(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
     as_of, month = _reading(request)
     ranking = service.read_ranking(plan, as_of)
-    published = list(RankingPublication.objects.filter(plan=plan).order_by("-month"))
+    published = list(
+        scope.readable(request.user, RankingPublication.objects.filter(plan=plan)).order_by("-month")
+    )
     month_over = month is not None and month_end(month.year, month.month) < today()
     can_manage = permissions.can_manage_circulars(request.user) and permissions.can_manage_plan(
         request.user, plan

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.dates import parse_as_of
-from projects import permissions
+from projects import permissions, scope
 from projects.models import Plan
 from supervision.followup import rectification_state
 from supervision.followup.forms.visits import VisitedItemFormSet, VisitForm, visited_initial
@@ -28,10 +28,7 @@ def _require_reader(user) -> None:
 
 
 def _visible_plans(user):
-    plans = Plan.objects.all()
-    if not permissions.can_manage_registry(user):
-        plans = plans.exclude(status=Plan.Status.DRAFT)
-    return plans
+    return permissions.visible_plans(user)
 
 
 @login_required
@@ -44,7 +41,8 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         # The visits made by then, with the rectifications they had raised by then.
         raised = Q(rectifications__created_at__lt=rectification_state.end_of(as_of))
     visits = (
-        InspectionVisit.objects.filter(plan__in=plans, **({"date__lte": as_of} if as_of else {}))
+        scope.readable(request.user, InspectionVisit.objects.all())
+        .filter(**({"date__lte": as_of} if as_of else {}))
         .select_related("plan", "recorded_by")
         .annotate(rectification_count=Count("rectifications", filter=raised, distinct=True))
         .prefetch_related(
@@ -77,9 +75,8 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visit_for(user, visit_id: int) -> InspectionVisit:
-    return get_object_or_404(
-        InspectionVisit.objects.select_related("plan", "recorded_by").filter(plan__in=_visible_plans(user)),
-        pk=visit_id,
+    return scope.readable_or_404(
+        user, InspectionVisit.objects.select_related("plan", "recorded_by"), pk=visit_id
     )
 
 
@@ -90,7 +87,9 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     visited = visit.visited_items.select_related("item__lead_unit", "sub_item__item").order_by(
         "item__number", "sub_item__number"
     )
-    rectifications = Rectification.objects.filter(visit=visit).select_related("unit", "item")
+    rectifications = scope.readable(
+        request.user, Rectification.objects.filter(visit=visit).select_related("unit", "item")
+    )
     return render(
         request,
         "supervision/visits/detail.html",

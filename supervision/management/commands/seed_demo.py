@@ -21,6 +21,7 @@ from supervision.demo import levels as demo_levels
 from supervision.demo.closing import seed_running_year_end, seed_year_end
 from supervision.demo.evaluation import seed_evaluation
 from supervision.demo.notices import seed_notices
+from supervision.demo.second_county import seed_second_county
 from supervision.demo.visits import seed_visits
 from supervision.figures.snapshots import take_monthly_snapshots
 
@@ -68,6 +69,7 @@ def seed_demo_county(today: dt.date) -> tuple[Plan, Plan, int]:
     demo.seed_liaisons(units, liaison_units)
     office = User.objects.get(username="office")
     reports = demo_levels.seed_levels(plan_now, units, office, today)
+    seed_second_county(year, units, today)
     reports += supervision_demo.seed_report_history(seeded_2023, demo.PLAN_2023_AS_OF, office)
     reports += supervision_demo.seed_report_history(seeded_now, today, office, live=True)
     seed_visits(today)

@@ -18,11 +18,13 @@ from core import dates, qr
 from core.dates import parse_as_of
 from core.lights import LIGHT_ORDER, Light
 from projects import permissions
+from projects import scope as reading_scope
 from projects.models import Plan
 from selection import results as selection_results
 from supervision.documents import ranking
 from supervision.figures import caches
 from supervision.figures import counted as current
+from supervision.followup.models import InspectionVisit, Rectification
 from supervision.followup.services import reminders
 from supervision.reading import dashboard
 from supervision.reading.filters import PlanTableFilter
@@ -53,13 +55,6 @@ class _Links:
         return f"{url}?{urlencode(query)}" if query else url
 
 
-def _dashboard_plans(user):
-    plans = Plan.objects.all()
-    if not permissions.can_manage_registry(user):
-        plans = plans.exclude(status=Plan.Status.DRAFT)
-    return plans
-
-
 # A cached dashboard is keyed on the plan's own settings and its figures version (bumped in the
 # same transaction as every accepted report and registry edit of the plan), so it is never stale
 # for a change of its figures; the timeout only bounds renames of categories and units.
@@ -76,7 +71,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     # The dashboard names every unit's problems (存在问题): internal readers only.
     if not permissions.can_view_internal(request.user):
         raise PermissionDenied
-    plan = get_object_or_404(_dashboard_plans(request.user), pk=plan_id)
+    plan = get_object_or_404(permissions.visible_plans(request.user), pk=plan_id)
     as_of = parse_as_of(request)
     table_filter = PlanTableFilter(request.GET, plan=plan)
     chosen = table_filter.cleaned_data if table_filter.is_bound and table_filter.is_valid() else {}
@@ -157,6 +152,7 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
         and as_of is None
     ):
         overdue_units = reminders.overdue_units(plan, table_filter.sub_item_filter(scope), region, read)
+    rectification_filter &= reading_scope.scope_filter(request.user, Rectification) or Q()
     rectifications, open_count = dashboard.open_rectifications(plan, day, rectification_filter)
     answered = permissions.answered_items(request.user, plan)
     answered_states = plan_progress(plan, day, items=answered).items if answered.exists() else []
@@ -172,7 +168,9 @@ def plan_dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
             "filtered": bool(category or unit or light),
             "table_url": links.to_table(light=light),
             "body": body,
-            "visits": dashboard.latest_visits_on(plan, day),
+            "visits": dashboard.latest_visits_on(
+                plan, day, condition=reading_scope.scope_filter(request.user, InspectionVisit)
+            ),
             "rectifications": rectifications,
             "open_rectifications": open_count,
             "rectifications_url": f"/rectifications/?{urlencode({'plan': plan.pk})}",
@@ -206,7 +204,7 @@ def _choosing_after(plan: Plan):
     list and this list is still being carried out."""
     if plan.status != Plan.Status.PUBLISHED:
         return None
-    choosing = selection_results.under_way(dates.today())
+    choosing = selection_results.under_way(dates.today(), region=plan.region)
     return choosing if choosing is not None and choosing.year > plan.year else None
 
 

@@ -3,6 +3,8 @@ from a JSON twin, so the room never sees a reload."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,20 +26,27 @@ def _screen_plan(request: HttpRequest, plan_id: int) -> Plan:
     # The screen shows what the dashboard shows (units' lags by name): internal readers only.
     if not permissions.can_view_internal(request.user):
         raise PermissionDenied
-    plans = Plan.objects.all()
-    if not permissions.can_manage_registry(request.user):
-        plans = plans.exclude(status=Plan.Status.DRAFT)
-    return get_object_or_404(plans, pk=plan_id)
+    return get_object_or_404(permissions.visible_plans(request.user), pk=plan_id)
+
+
+def _region(request: HttpRequest, plan: Plan):
+    return permissions.reading_region(request.user, plan, request.GET.get("region"))
 
 
 @login_required
 def plan_screen(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _screen_plan(request, plan_id)
     as_of = parse_as_of(request)
-    data = screen.read_screen(plan, as_of)
-    data_url = reverse("plan_screen_data", args=[plan.pk])
-    if as_of:
-        data_url += f"?as_of={as_of.isoformat()}"
+    data = screen.read_screen(plan, as_of, _region(request, plan))
+    query = {
+        key: value
+        for key, value in (
+            ("as_of", as_of.isoformat() if as_of else ""),
+            ("region", request.GET.get("region")),
+        )
+        if value
+    }
+    data_url = reverse("plan_screen_data", args=[plan.pk]) + (f"?{urlencode(query)}" if query else "")
     return render(
         request,
         "supervision/screen/screen.html",
@@ -60,5 +69,6 @@ def plan_screen(request: HttpRequest, plan_id: int) -> HttpResponse:
 def plan_screen_data(request: HttpRequest, plan_id: int) -> JsonResponse:
     plan = _screen_plan(request, plan_id)
     return JsonResponse(
-        screen.read_screen(plan, parse_as_of(request)), json_dumps_params={"ensure_ascii": False}
+        screen.read_screen(plan, parse_as_of(request), _region(request, plan)),
+        json_dumps_params={"ensure_ascii": False},
     )
